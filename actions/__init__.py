@@ -1,0 +1,1 @@
+"""Custom actions of the neutropenia parent assistant (served by `rasa run actions`)."""

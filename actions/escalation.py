@@ -1,0 +1,114 @@
+"""Urgent-care escalation: the decision for a fever or infection-sign report.
+
+`triage` applies clinical-rules.md to what the message says (its intent and the entity_ruler's
+entities); `ActionEscalateFever` runs it and sets the `triage_decision` slot. The words the
+parent reads are the content team's responses, chosen by the rules in data/rules/urgent.yml
+from that slot. If this action cannot run (action server down, an exception), the
+UrgentSafetyPolicy in the Rasa server answers with the Call-now (or 911) response instead.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.hospital_settings import HospitalSettings, load_settings
+from actions.temperature import TemperatureReading, UnreadableTemperature, read_temperature
+
+logger = logging.getLogger(__name__)
+
+# Values of the `triage_decision` slot (domain/urgent.yml); each has a rule and a response.
+CALL_911 = "call_911"
+CALL_NOW_READING = "call_now_reading"  # a reading at or above the hospital's threshold
+CALL_NOW_LOW_TEMPERATURE = "call_now_low_temperature"  # below 36 °C is a sign of infection
+CALL_NOW_SIGN = "call_now_sign"  # a sign of infection, with or without fever
+CALL_NOW_FEVER = "call_now_fever"  # a fever reported without a number we could read
+RECHECK = "recheck"  # a reading below the threshold and no other sign
+ASK_AGAIN = "ask_again"  # a number that cannot be a body temperature, nothing else urgent
+
+DECISIONS = (CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER, RECHECK, ASK_AGAIN)
+CALL_NOW_DECISIONS = {CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER}
+
+LOW_TEMPERATURE_C = 36.0
+# "fever of 55": the entity_ruler labels the whole span a temperature, but the parent said fever
+FEVER_WORD = re.compile(r"\b(fever|feaver|fevr|febrile)", re.IGNORECASE)  # clinical-rules.md: "temperature below 36 °C" is a sign of infection
+
+INTENT_FEVER = "report_fever"
+INTENT_INFECTION_SIGN = "report_infection_sign"
+INTENT_EMERGENCY = "report_emergency"
+
+
+@dataclass(frozen=True)
+class Triage:
+    decision: str
+    reading: Optional[TemperatureReading] = None
+    unreadable: Optional[UnreadableTemperature] = None
+
+    @property
+    def reading_text(self) -> Optional[str]:
+        return self.reading.describe() if self.reading else None
+
+
+def _texts(entities: Iterable[Dict[Text, Any]], label: str) -> List[str]:
+    return [str(e.get("value", "")) for e in entities if e.get("entity") == label]
+
+
+def triage(intent: Optional[str], entities: List[Dict[Text, Any]], settings: HospitalSettings) -> Triage:
+    """Decides what a parent must do now, by clinical-rules.md, most urgent first."""
+    if intent == INTENT_EMERGENCY or _texts(entities, "life_threatening_sign"):
+        return Triage(CALL_911)
+
+    readings, unreadable = [], None
+    for text in _texts(entities, "temperature"):
+        result = read_temperature(text)
+        if isinstance(result, TemperatureReading):
+            readings.append(result)
+        elif unreadable is None:
+            unreadable = result
+    highest = max(readings, key=lambda r: r.celsius, default=None)
+    lowest = min(readings, key=lambda r: r.celsius, default=None)
+
+    if highest and highest.celsius >= settings.fever_threshold_c:
+        return Triage(CALL_NOW_READING, reading=highest)
+    if lowest and lowest.celsius < LOW_TEMPERATURE_C:
+        return Triage(CALL_NOW_LOW_TEMPERATURE, reading=lowest)
+    if intent == INTENT_INFECTION_SIGN or _texts(entities, "infection_sign"):
+        return Triage(CALL_NOW_SIGN, reading=highest)
+    if highest:
+        return Triage(RECHECK, reading=highest)
+    fever_in_words = bool(_texts(entities, "fever_phrase")) or (unreadable and FEVER_WORD.search(unreadable.text))
+    if unreadable and not fever_in_words:
+        return Triage(ASK_AGAIN, unreadable=unreadable)
+    # A fever in words ("she's burning up"), or a report whose number we could not read:
+    # clinical-rules.md says treat it as at or above the threshold.
+    return Triage(CALL_NOW_FEVER, unreadable=unreadable)
+
+
+class ActionEscalateFever(Action):
+    """Triage of a fever, infection-sign or emergency report; sets `triage_decision`."""
+
+    def __init__(self, settings: Optional[HospitalSettings] = None) -> None:
+        # Read at start-up, so a bad setting stops the action server with a clear message
+        # instead of failing on a parent's fever report.
+        self.settings = settings or load_settings()
+
+    def name(self) -> Text:
+        return "action_escalate_fever"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        message = tracker.latest_message or {}
+        intent = (message.get("intent") or {}).get("name")
+        result = triage(intent, message.get("entities") or [], self.settings)
+        # Logged without the message text: conversations are health information.
+        logger.info("triage decision %s for intent %s", result.decision, intent)
+        return [
+            SlotSet("triage_decision", result.decision),
+            SlotSet("temperature_reading", result.reading_text),
+        ]

@@ -1,0 +1,52 @@
+"""Rasa's templated NLG, with the hospital settings and the first-message disclaimer.
+
+Configured in endpoints.yml (`nlg: type: addons.hospital_nlg.HospitalNaturalLanguageGenerator`).
+Answers write `{care_team_phone}`, `{after_hours_phone}` or `{fever_threshold}`; the values come
+from actions/hospital_settings.py at render time, so no number is typed into an answer and none
+sits in a slot a message could set. This runs in the Rasa server, so it works when the action
+server is down.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from actions.hospital_settings import HospitalSettings, load_settings
+
+# One line under the first bot message of every conversation.
+DISCLAIMER = "(This chat gives general education, not a diagnosis. In an emergency, call 911.)"
+
+
+def is_first_bot_message(tracker: DialogueStateTracker) -> bool:
+    return not any(isinstance(event, BotUttered) for event in tracker.events)
+
+
+class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    def __init__(
+        self,
+        endpoint_config: Optional[EndpointConfig] = None,
+        domain: Optional[Domain] = None,
+        settings: Optional[HospitalSettings] = None,
+    ) -> None:
+        super().__init__((domain or Domain.empty()).responses)
+        # Loaded once at server start: an invalid setting stops the server with its message.
+        self.settings = settings or load_settings()
+
+    async def generate(
+        self,
+        utter_action: Text,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        # The settings win over anything else of the same name.
+        kwargs.update(self.settings.template_variables())
+        message = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if message and message.get("text") and is_first_bot_message(tracker):
+            message["text"] = f"{message['text']}\n\n{DISCLAIMER}"
+        return message

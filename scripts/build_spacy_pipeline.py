@@ -1,0 +1,91 @@
+"""Builds the project's own spaCy pipeline: spacy.blank("en") + an entity_ruler.
+
+No pretrained spaCy package can be downloaded on the hospital's build machines, and the
+assistant needs only rule-based entities (temperatures, fever and infection-sign phrases,
+body sites, life-threatening signs), so the pipeline is built from the pattern file in
+spacy_pipeline/entity_patterns.jsonl.
+
+Rasa's SpacyNLP fingerprints the pipeline by its path alone, so the pipeline is saved to a
+folder whose name carries a hash of the patterns, and config.yml is pointed at it: a changed
+pattern file means a new path, and `rasa train` retrains instead of reusing a stale cache.
+
+Usage: python scripts/build_spacy_pipeline.py [--check]
+  --check   exit 1 (with the fix) when config.yml does not point at the current patterns.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PATTERNS = ROOT / "spacy_pipeline" / "entity_patterns.jsonl"
+BUILD_DIR = ROOT / "build" / "spacy"
+CONFIG = ROOT / "config.yml"
+# Bump when the way the pipeline is assembled changes (not the patterns: they are hashed).
+BUILDER_VERSION = "1"
+MODEL_LINE = re.compile(r"^(\s*model:\s*)(\S+)\s*$", re.MULTILINE)
+
+
+def pipeline_path() -> Path:
+    digest = hashlib.sha256(BUILDER_VERSION.encode() + PATTERNS.read_bytes()).hexdigest()[:12]
+    return BUILD_DIR / f"neutropenia_en_{digest}"
+
+
+def relative(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+def configured_model() -> str | None:
+    match = MODEL_LINE.search(CONFIG.read_text())
+    return match.group(2) if match else None
+
+
+def build(path: Path) -> None:
+    import spacy
+
+    nlp = spacy.blank("en")
+    # phrase patterns match on lowercase text, so "Fever" and "FEVER" match "fever"
+    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    ruler.from_disk(PATTERNS)
+    nlp.meta["name"] = "neutropenia_en"
+    nlp.meta["version"] = "1.0.0"
+    nlp.meta["description"] = "blank English tokenizer + entity_ruler built from spacy_pipeline/entity_patterns.jsonl"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    nlp.to_disk(tmp)
+    tmp.rename(path)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true")
+    args = parser.parse_args()
+    path = pipeline_path()
+    wanted = relative(path)
+    current = configured_model()
+    if current is None:
+        print(f"config.yml: no 'model:' line under SpacyNLP; add 'model: {wanted}'.", file=sys.stderr)
+        return 1
+    if args.check:
+        if current != wanted:
+            print(
+                f"config.yml points SpacyNLP at {current}, but the entity patterns now build "
+                f"{wanted}. Run 'make build' (or python scripts/build_spacy_pipeline.py) and commit config.yml.",
+                file=sys.stderr,
+            )
+            return 1
+        return 0
+    if not path.exists():
+        build(path)
+        print(f"built spaCy pipeline {wanted}")
+    if current != wanted:
+        CONFIG.write_text(MODEL_LINE.sub(lambda m: m.group(1) + wanted, CONFIG.read_text(), count=1))
+        print(f"config.yml now points SpacyNLP at {wanted} (the entity patterns changed); commit config.yml.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

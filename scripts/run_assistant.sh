@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Starts the action server and the Rasa server (REST channel), prints how to chat, and stops
+# both on Ctrl-C. Called by `make run` once the venv, the spaCy pipeline and the model are ready.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RASA_PORT="${RASA_PORT:-5005}"
+ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+MODEL="${MODEL:-models/neutropenia-assistant.tar.gz}"
+LOG_DIR="run/logs"
+mkdir -p "$LOG_DIR"
+# The action server must never be reachable from outside this machine.
+export SANIC_HOST=127.0.0.1
+
+# Fail early, with the setting's own message, rather than at a parent's first fever report.
+.venv/bin/python -c "from actions.hospital_settings import load_settings; load_settings()"
+
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  echo
+  echo "stopping the assistant"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop INT TERM EXIT
+
+for port in "$ACTIONS_PORT" "$RASA_PORT"; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is already in use (another 'make run'?): stop that process or set RASA_PORT / ACTIONS_PORT." >&2
+    exit 1
+  fi
+done
+
+.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >"$LOG_DIR/actions.log" 2>&1 &
+pids+=($!)
+.venv/bin/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+  --interface 127.0.0.1 --port "$RASA_PORT" >"$LOG_DIR/rasa.log" 2>&1 &
+pids+=($!)
+
+echo "starting the action server (:$ACTIONS_PORT) and the Rasa server (:$RASA_PORT); logs in $LOG_DIR/"
+for _ in $(seq 1 180); do
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "a server stopped while starting; see $LOG_DIR/actions.log and $LOG_DIR/rasa.log:" >&2
+      tail -n 20 "$LOG_DIR/actions.log" "$LOG_DIR/rasa.log" >&2
+      exit 1
+    fi
+  done
+  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$ACTIONS_PORT/health" >/dev/null 2>&1; then
+    break
+  fi
+  sleep 1
+done
+
+cat <<MSG
+
+The assistant is answering. Chat with it:
+
+  curl -s http://localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+       -d '{"sender": "parent-1", "message": "what is neutropenia?"}'
+
+  or, in another terminal, a console chat with the same model and actions:
+    .venv/bin/rasa shell --model $MODEL --endpoints endpoints.yml --port 5006
+
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
+echo "a server stopped; see $LOG_DIR/" >&2
+exit 1

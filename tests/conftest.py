@@ -1,0 +1,32 @@
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(scope="session")
+def spacy_pipeline():
+    """The project's own spaCy pipeline, as config.yml points SpacyNLP at it (built by make)."""
+    import spacy
+
+    model = re.search(r"^\s*model:\s*(\S+)", (ROOT / "config.yml").read_text(), re.MULTILINE).group(1)
+    path = ROOT / model
+    assert path.exists(), f"{model} is missing: run 'make build' first"
+    return spacy.load(path)
+
+
+@pytest.fixture(scope="session")
+def entities_of(spacy_pipeline):
+    """Entities as Rasa's SpacyEntityExtractor reports them."""
+
+    def extract(text):
+        return [
+            {"entity": ent.label_, "value": ent.text, "start": ent.start_char, "end": ent.end_char}
+            for ent in spacy_pipeline(text).ents
+        ]
+
+    return extract
