@@ -59,6 +59,7 @@ test-unit: setup
 	@$(PY) -m pytest -q tests/unit
 
 validate: setup
+	@$(PY) scripts/check_content.py
 	@$(PY) scripts/build_spacy_pipeline.py --check
 	@$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings --quiet
 

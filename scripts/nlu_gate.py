@@ -1,0 +1,66 @@
+"""Quality gate on the held-out NLU test set (tests/nlu_holdout, never used in training).
+
+Reads the report `rasa test nlu` wrote and fails (exit 1) when
+  * any intent's F1 is below 0.90, or
+  * any urgent test message misses its escalation: a fever or infection-sign report not
+    classified as one of the urgent intents, or an emergency not classified as an emergency.
+
+Usage: python scripts/nlu_gate.py RESULTS_DIR
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+MIN_F1 = 0.90
+URGENT = {"report_fever", "report_infection_sign", "report_emergency"}
+
+
+def escalation_missed(gold: str, predicted: str) -> bool:
+    if gold == "report_emergency":
+        return predicted != "report_emergency"  # a 911 sign must get the 911 reply
+    return gold in URGENT and predicted not in URGENT
+
+
+def main(results_dir: Path) -> int:
+    report_path = results_dir / "intent_report.json"
+    if not report_path.exists():
+        print(f"{report_path} is missing: run 'rasa test nlu --out {results_dir}' first.", file=sys.stderr)
+        return 1
+    report = json.loads(report_path.read_text())
+    errors_path = results_dir / "intent_errors.json"
+    errors = json.loads(errors_path.read_text()) if errors_path.exists() else []
+
+    failures = []
+    print(f"{'intent':32} {'F1':>6} {'support':>8}")
+    for intent, scores in sorted(report.items()):
+        if not isinstance(scores, dict) or "f1-score" not in scores or intent in ("macro avg", "weighted avg", "micro avg"):
+            continue
+        f1 = scores["f1-score"]
+        flag = "" if f1 >= MIN_F1 or scores.get("support", 0) == 0 else "  < 0.90"
+        print(f"{intent:32} {f1:6.3f} {scores.get('support', 0):8}{flag}")
+        if flag:
+            failures.append(f"intent {intent}: F1 {f1:.3f} is below {MIN_F1}")
+
+    for error in errors:
+        gold = error["intent"]
+        predicted = (error.get("intent_prediction") or {}).get("name")
+        if escalation_missed(gold, predicted):
+            failures.append(f"urgent message missed its escalation: {error['text']!r} ({gold} read as {predicted})")
+
+    urgent_total = sum(report.get(i, {}).get("support", 0) for i in URGENT)
+    print(f"urgent held-out messages: {urgent_total}; weighted F1 {report['weighted avg']['f1-score']:.3f}")
+    if failures:
+        print("\nNLU gate FAILED:", *failures, sep="\n  ", file=sys.stderr)
+        print("\nAdd training examples like the failing ones to data/nlu/ (never copy the held-out sentences).", file=sys.stderr)
+        return 1
+    print("NLU gate passed: every intent F1 >= 0.90 and every urgent message escalates.")
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        sys.exit(2)
+    sys.exit(main(Path(sys.argv[1])))

@@ -1,0 +1,95 @@
+"""Starts the real servers (action server + Rasa server, REST channel) on free loopback ports."""
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+VENV_BIN = ROOT / ".venv" / "bin"
+MODEL = ROOT / "models" / "neutropenia-assistant.tar.gz"
+# A number that differs from hospital_settings.yml: proves replies take it from the settings.
+TEST_CARE_TEAM_PHONE = "(555) 010-0123"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url, process, log, timeout=240):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited while starting:\n{Path(log).read_text()[-3000:]}")
+        try:
+            if requests.get(url, timeout=2).ok:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(1)
+    raise RuntimeError(f"{url} did not come up in {timeout}s:\n{Path(log).read_text()[-3000:]}")
+
+
+class Servers:
+    def __init__(self, tmp: Path):
+        assert MODEL.exists(), "no trained model: run 'make train'"
+        self.tmp = tmp
+        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.env = dict(os.environ, SANIC_HOST="127.0.0.1", HOSPITAL_CARE_TEAM_PHONE=TEST_CARE_TEAM_PHONE,
+                        RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
+        self.endpoints = tmp / "endpoints.yml"
+        self.endpoints.write_text(
+            (ROOT / "endpoints.yml").read_text().replace("http://localhost:5055/webhook",
+                                                          f"http://127.0.0.1:{self.actions_port}/webhook"))
+        self.actions = None
+        self.rasa = None
+
+    def start_actions(self):
+        log = self.tmp / "actions.log"
+        self.actions = subprocess.Popen(
+            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            cwd=ROOT, env=self.env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log)
+
+    def stop_actions(self):
+        self.actions.terminate()
+        self.actions.wait(timeout=30)
+
+    def start_rasa(self):
+        log = self.tmp / "rasa.log"
+        self.rasa = subprocess.Popen(
+            [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
+             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
+            cwd=ROOT, env=self.env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        wait_until_up(f"http://127.0.0.1:{self.rasa_port}/", self.rasa, log)
+
+    def say(self, sender, message):
+        response = requests.post(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": message}, timeout=30)
+        response.raise_for_status()
+        return "\n".join(m.get("text", "") for m in response.json())
+
+    def stop(self):
+        for process in (self.rasa, self.actions):
+            if process and process.poll() is None:
+                process.terminate()
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    servers = Servers(tmp_path_factory.mktemp("servers"))
+    try:
+        servers.start_actions()
+        servers.start_rasa()
+        yield servers
+    finally:
+        servers.stop()

@@ -1,0 +1,116 @@
+"""The escalation action's decision, and the replies a parent reads for each decision."""
+import asyncio
+import re
+
+import pytest
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.escalation import CALL_NOW_DECISIONS, DECISIONS, ActionEscalateFever
+from actions.hospital_settings import HospitalSettings
+from addons.hospital_nlg import DISCLAIMER, HospitalNaturalLanguageGenerator
+from tests.conftest import ROOT
+
+SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)
+DOMAIN = Domain.load(str(ROOT / "domain"))
+# triage_decision value -> the response the rules in data/rules/urgent.yml give for it
+RESPONSE_FOR = {
+    "call_911": "utter_call_911_now",
+    "call_now_reading": "utter_call_now_reading",
+    "call_now_low_temperature": "utter_call_now_low_temperature",
+    "call_now_sign": "utter_call_now_sign",
+    "call_now_fever": "utter_call_now_fever",
+    "recheck": "utter_recheck_temperature",
+    "ask_again": "utter_ask_temperature_again",
+}
+
+
+def slot_values(name):
+    slot = next(s for s in DOMAIN.slots if s.name == name)
+    return set(slot.values) - {"__other__"}  # Rasa adds __other__ to every categorical slot
+
+
+def sdk_tracker(text, intent, entities):
+    return Tracker(
+        "parent", {}, {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities},
+        [], False, None, {}, "action_listen",
+    )
+
+
+def run_action(text, intent, entities):
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionEscalateFever(SETTINGS).run(dispatcher, sdk_tracker(text, intent, entities), {}))
+    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+
+
+def render(response, slots=None, first_message=False):
+    nlg = HospitalNaturalLanguageGenerator(domain=DOMAIN, settings=SETTINGS)
+    tracker = DialogueStateTracker.from_events("parent", [], slots=DOMAIN.slots)
+    for name, value in (slots or {}).items():
+        tracker.update(SlotSet(name, value))
+    if not first_message:
+        tracker.update(BotUttered("earlier answer"))
+    return asyncio.run(nlg.generate(response, tracker, "rest"))["text"]
+
+
+def test_every_decision_has_a_rule_and_a_slot_value():
+    rules = (ROOT / "data/rules/urgent.yml").read_text()
+    assert set(DECISIONS) == set(RESPONSE_FOR) == slot_values("triage_decision")
+    for decision, response in RESPONSE_FOR.items():
+        assert re.search(rf"triage_decision: {decision}\n\s+- action: {response}", rules), decision
+
+
+def test_action_sets_decision_and_reading(entities_of):
+    text = "she has a fever of 101.5"
+    slots, messages = run_action(text, "report_fever", entities_of(text))
+    assert slots == {"triage_decision": "call_now_reading", "temperature_reading": "101.5 °F (38.6 °C), read as °F"}
+    assert messages == []  # the reply is the content team's response, chosen by the rules
+
+
+def test_action_asks_again_for_a_number_that_is_not_a_temperature(entities_of):
+    slots, _ = run_action("temp is 55", "report_fever", entities_of("temp is 55"))
+    assert slots == {"triage_decision": "ask_again", "temperature_reading": None}
+
+
+def test_threshold_comes_from_the_settings(entities_of):
+    text = "temp is 38.1"
+    strict = HospitalSettings("H", "(555) 010-0140", "(555) 010-0199", 38.3)
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionEscalateFever(strict).run(dispatcher, sdk_tracker(text, "report_fever", entities_of(text)), {}))
+    assert events[0]["value"] == "recheck"
+    slots, _ = run_action(text, "report_fever", entities_of(text))
+    assert slots["triage_decision"] == "call_now_reading"
+
+
+@pytest.mark.parametrize("decision", sorted(CALL_NOW_DECISIONS - {"call_911"}))
+def test_call_now_replies_say_call_now_with_the_number_and_what_to_do_meanwhile(decision):
+    text = render(RESPONSE_FOR[decision], {"temperature_reading": "101.5 °F (38.6 °C)"})
+    assert text.startswith("Call now: (555) 010-0140")
+    assert "no fever medicine" in text
+    assert "don't take a rectal temperature" in text
+    assert re.search(r"tell the nurse (the|any) reading, how you took it and when", text)
+    assert "Source: " in text
+
+
+def test_911_reply_comes_first_and_names_the_care_team():
+    text = render("utter_call_911_now")
+    assert text.startswith("Call 911 now.")
+    assert "(555) 010-0140" in text
+
+
+def test_below_threshold_reply_is_not_call_now_but_says_when_to_call():
+    text = render("utter_recheck_temperature", {"temperature_reading": "99.1 °F (37.3 °C)"})
+    assert "Call now" not in text
+    assert "99.1 °F (37.3 °C)" in text
+    assert "38.0 °C (100.4 °F)" in text
+    assert "about an hour" in text and "(555) 010-0140" in text
+
+
+def test_first_message_carries_the_disclaimer_once():
+    first = render("utter_call_now_fever", first_message=True)
+    later = render("utter_call_now_fever")
+    assert first.startswith("Call now:") and first.endswith(DISCLAIMER)
+    assert DISCLAIMER not in later

@@ -1,0 +1,86 @@
+"""The Rasa-server-side safety net: no urgent message is ever answered with silence."""
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from addons.urgent_safety_policy import UrgentSafetyPolicy, next_safety_action
+from tests.conftest import ROOT
+
+DOMAIN = Domain.load(str(ROOT / "domain"))
+
+
+def user(text, intent, confidence=0.95, entities=(), ranking=None):
+    parse = {"name": intent, "confidence": confidence}
+    return UserUttered(text, parse, list(entities), parse_data={
+        "intent": parse, "entities": list(entities), "text": text,
+        "intent_ranking": ranking or [parse],
+    })
+
+
+def tracker(*events):
+    return DialogueStateTracker.from_events("parent", [ActionExecuted("action_listen"), *events], slots=DOMAIN.slots)
+
+
+def test_failed_escalation_gets_the_call_now_reply():
+    # the action server was down: the action ran, set nothing and said nothing
+    t = tracker(user("she has a fever of 101.5", "report_fever"), ActionExecuted("action_escalate_fever"))
+    assert next_safety_action(t) == "utter_call_now_fever"
+
+
+def test_failed_escalation_of_an_emergency_gets_call_911():
+    t = tracker(user("his lips are blue", "report_emergency"), ActionExecuted("action_escalate_fever"))
+    assert next_safety_action(t) == "utter_call_911_now"
+    seizure = {"entity": "life_threatening_sign", "value": "seizure", "start": 0, "end": 7}
+    t = tracker(user("fever and a seizure", "report_fever", entities=[seizure]), ActionExecuted("action_escalate_fever"))
+    assert next_safety_action(t) == "utter_call_911_now"
+
+
+def test_failed_escalation_of_an_infection_sign_gets_its_call_now_reply():
+    t = tracker(user("he's shivering", "report_infection_sign"), ActionExecuted("action_escalate_fever"))
+    assert next_safety_action(t) == "utter_call_now_sign"
+
+
+def test_after_the_fallback_reply_the_bot_listens():
+    t = tracker(user("fever", "report_fever"), ActionExecuted("action_escalate_fever"),
+                ActionExecuted("utter_call_now_fever"), BotUttered("Call now: ..."))
+    assert next_safety_action(t) == "action_listen"
+
+
+def test_a_working_escalation_is_left_to_the_rules():
+    t = tracker(user("fever 101", "report_fever"), ActionExecuted("action_escalate_fever"),
+                SlotSet("triage_decision", "call_now_reading"))
+    assert next_safety_action(t) is None
+
+
+def test_unsure_classifier_with_fever_words_escalates_instead_of_asking_to_rephrase():
+    fever = {"entity": "fever_phrase", "value": "fevr", "start": 7, "end": 11}
+    t = tracker(user("kid hs fevr??", "nlu_fallback", 0.6, [fever]))
+    assert next_safety_action(t) == "action_escalate_fever"
+    ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "report_infection_sign", "confidence": 0.4}]
+    t = tracker(user("she looks off and pale", "nlu_fallback", 0.6, ranking=ranking))
+    assert next_safety_action(t) == "action_escalate_fever"
+
+
+def test_ordinary_turns_are_left_alone():
+    assert next_safety_action(tracker(user("what causes it", "ask_causes"))) is None
+    ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "ask_causes", "confidence": 0.3}]
+    assert next_safety_action(tracker(user("blorp", "nlu_fallback", 0.6, ranking=ranking))) is None
+    assert next_safety_action(tracker(user("hi", "greet"), ActionExecuted("utter_greet"), BotUttered("Hi"))) is None
+
+
+def test_policy_prediction_outranks_rule_policy(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    policy = UrgentSafetyPolicy.create(
+        UrgentSafetyPolicy.get_default_config(), storage, Resource("safety"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
+    t = tracker(user("she has a fever", "report_fever"), ActionExecuted("action_escalate_fever"))
+    prediction = policy.predict_action_probabilities(t, DOMAIN)
+    assert prediction.max_confidence == 1.0
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == "utter_call_now_fever"
+    assert prediction.policy_priority > 6  # RulePolicy's priority
+    quiet = policy.predict_action_probabilities(tracker(user("hi", "greet")), DOMAIN)
+    assert quiet.max_confidence == 0.0
