@@ -45,8 +45,10 @@ build: $(SPACY_STAMP)
 # Retrains only when the data, domain, config or entity patterns changed.
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@echo "training the assistant (data, domain or config changed)"
+	@touch build/.training-started
 	@$(RASA) train --config config.yml --domain domain --data data --out models --fixed-model-name neutropenia-assistant --quiet
-	@touch $@
+	@# dated when training started: a file edited during training still triggers the next one
+	@touch -r build/.training-started $@
 
 train: $(MODEL)
 

@@ -10,12 +10,16 @@ watches for that and for two other silent or unsafe outcomes:
 2. The classifier was unsure (`nlu_fallback`) but the message has a life-threatening sign, a
    temperature, a fever or an infection-sign phrase, or its best guess was an urgent intent:
    run the escalation action rather than ask a parent with a feverish child to rephrase.
+   Likewise when the classifier picked an informational intent for a message that *reports*
+   (does not ask about) a temperature, a fever, a sign of infection or a life-threatening sign:
+   "he's feverish and his cheeks are red" is escalated even if read as a question about a type.
 3. After a fallback reply, listen.
 
 It predicts nothing otherwise, and outranks RulePolicy (priority 6) only when it does.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -62,11 +66,23 @@ def fallback_response_for(message: Dict[Text, Any]) -> Text:
     return FALLBACK_RESPONSE_FEVER
 
 
+# A general question ("what causes fevers?", "can neutropenia cause diarrhea") names the same
+# words as a report; it is answered, not escalated.
+QUESTION = re.compile(
+    r"\?\s*$|^\W*(what|whats|what's|why|how|when|where|which|who|is|are|can|could|does|do|should|will|would|if)\b",
+    re.IGNORECASE,
+)
+# Intents whose answer is itself safe for a parent who is reporting something urgent.
+URGENT_OR_CARE_INTENTS = URGENT_INTENTS | {"ask_when_to_call", "ask_personal_medical_advice", "ask_contact_care_team"}
+
+
 def is_urgent_but_unsure(message: Dict[Text, Any]) -> bool:
     intent = (message.get("intent") or {}).get(INTENT_NAME_KEY)
+    has_urgent_entity = bool({e.get("entity") for e in message.get("entities") or []} & URGENT_ENTITIES)
     if intent != NLU_FALLBACK_INTENT:
-        return False
-    if {e.get("entity") for e in message.get("entities") or []} & URGENT_ENTITIES:
+        reported = has_urgent_entity and not QUESTION.search(message.get("text") or "")
+        return reported and intent not in URGENT_OR_CARE_INTENTS
+    if has_urgent_entity:
         return True
     ranking = [r for r in message.get("intent_ranking") or [] if r.get(INTENT_NAME_KEY) != NLU_FALLBACK_INTENT]
     return bool(ranking) and ranking[0].get(INTENT_NAME_KEY) in URGENT_INTENTS

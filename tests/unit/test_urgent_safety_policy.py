@@ -64,6 +64,19 @@ def test_unsure_classifier_with_fever_words_escalates_instead_of_asking_to_rephr
     assert next_safety_action(t) == "action_escalate_fever"
 
 
+def test_a_report_misread_as_a_topic_question_is_escalated():
+    fever = {"entity": "fever_phrase", "value": "feverish", "start": 5, "end": 13}
+    t = tracker(user("he's feverish and his cheeks are red", "ask_cyclic", 0.74, [fever]))
+    assert next_safety_action(t) == "action_escalate_fever"
+
+
+def test_a_question_that_names_a_sign_is_answered_not_escalated():
+    diarrhea = {"entity": "infection_sign", "value": "diarrhea", "start": 23, "end": 31}
+    assert next_safety_action(tracker(user("can neutropenia cause diarrhea", "ask_symptoms", 0.9, [diarrhea]))) is None
+    fever = {"entity": "fever_phrase", "value": "fever", "start": 15, "end": 20}
+    assert next_safety_action(tracker(user("what counts as fever in kids?", "ask_when_to_call", 0.9, [fever]))) is None
+
+
 def test_ordinary_turns_are_left_alone():
     assert next_safety_action(tracker(user("what causes it", "ask_causes"))) is None
     ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "ask_causes", "confidence": 0.3}]
