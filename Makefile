@@ -20,7 +20,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup build train run test test-unit validate test-stories test-nlu test-live clean
+.PHONY: help setup build train run test test-unit validate test-stories test-nlu test-live evaluate clean
 
 help:
 	@echo "make run    set up if needed, then start the assistant (REST on http://localhost:5005)"
@@ -75,6 +75,13 @@ test-nlu: $(MODEL)
 
 test-live: $(MODEL)
 	@$(PY) -m pytest -q tests/live
+
+# 5-fold cross-validation + the held-out set: reports, confusion matrices, summary.md
+evaluate: $(MODEL)
+	@rm -rf results/evaluate
+	@$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/evaluate/cross_validation --quiet
+	@$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout --out results/evaluate/holdout --quiet
+	@$(PY) scripts/evaluation_summary.py results/evaluate
 
 clean:
 	rm -rf build models results .rasa
