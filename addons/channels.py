@@ -1,0 +1,552 @@
+"""The messaging channels: Rasa's own connectors, subclassed only where they fall short.
+
+credentials.yml names these classes by module path (`addons.channels.TwilioInput`, ...); each
+keeps its Rasa name, so the routes stay Rasa's: /webhooks/twilio/webhook, /webhooks/facebook/webhook,
+/webhooks/telegram/webhook, /webhooks/slack/webhook. What the subclasses change, and why:
+
+* Outbound API base URL. Each connector's client talks to its provider's fixed host; an
+  optional environment variable points it elsewhere (the tests' local fake; production leaves
+  them unset): TWILIO_API_BASE_URL, FACEBOOK_GRAPH_BASE_URL, TELEGRAM_API_BASE_URL,
+  SLACK_API_BASE_URL. Outbound calls also get a timeout, and Twilio's and Facebook's blocking
+  HTTP clients run off the event loop, so a slow provider cannot stall the other channels.
+* Twilio (SMS and WhatsApp). A reply goes out as one message, split on a sentence boundary
+  only past Twilio's 1,600-character limit (Rasa sends every paragraph as its own SMS, and
+  SMS arrive in any order). It is sent from the configured number of the recipient's kind
+  (`whatsapp:+1...` or a phone number). Buttons become numbered options ("1. Causes"), and a
+  reply of just the number is read as that option. With `webhook_url` set, requests without a
+  valid X-Twilio-Signature are refused (Rasa's connector checks nothing).
+* Facebook Messenger. Rasa builds its Graph client inside the webhook route, so the route is
+  declared again here with the same behaviour, plus: the signature is compared in constant
+  time and X-Hub-Signature-256 is accepted too; a request with a wrong signature gets 403;
+  every event of a batched delivery is handled (Rasa's handles only the first); a failing
+  "typing" indicator no longer stops the reply. Buttons beyond the button template's limits
+  (3 buttons, 640 characters) become quick replies, or numbered options (Rasa drops them).
+* Telegram. Rasa's connector calls setWebhook on the Telegram API from get_output_channel(),
+  i.e. while the server starts (asyncio.run, no timeout): with no internet the server does not
+  start ("Failed to set channel webhook"), and the client it leaves behind is bound to a closed
+  event loop. Here setWebhook runs once after the server has started, in the server's loop,
+  in the background, with a timeout; a failure is logged and the server keeps serving (GET
+  /webhooks/telegram/set_webhook retries it). More than two buttons stack vertically instead
+  of squeezing into one row; Telegram's first message, /start, is read as a greeting.
+* Slack. Rasa drops all buttons past 5; Slack shows up to 25 in one block.
+
+Numbered options are remembered in memory, per channel and sender, for that sender's next
+message only (one Rasa process; a restart forgets them, and the number is then read as text).
+"""
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import os
+import re
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+
+import requests
+from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
+from fbmessenger import MessengerClient
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+from twilio.http.http_client import TwilioHttpClient
+from twilio.request_validator import RequestValidator
+
+from rasa.core.channels import facebook, slack, telegram, twilio
+from rasa.core.channels.channel import OutputChannel, UserMessage
+
+logger = logging.getLogger(__name__)
+# Twilio's client logs every request at INFO (URL and headers): keep the server log readable
+logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+
+# seconds an outbound call to a provider may take
+PROVIDER_TIMEOUT = 15
+TELEGRAM_SET_WEBHOOK_TIMEOUT = 20
+
+SMS_LIMIT = 1600  # Twilio's limit for one message body (SMS and WhatsApp)
+MESSENGER_TEXT_LIMIT = 2000
+MESSENGER_BUTTON_TEXT_LIMIT = 640
+MESSENGER_MAX_TEMPLATE_BUTTONS = 3
+MESSENGER_MAX_QUICK_REPLIES = 13
+MESSENGER_QUICK_REPLY_TITLE_LIMIT = 20
+TELEGRAM_TEXT_LIMIT = 4096
+TELEGRAM_CALLBACK_DATA_LIMIT = 64  # bytes
+SLACK_MAX_BUTTONS = 25
+SLACK_SECTION_TEXT_LIMIT = 3000
+SLACK_BUTTON_TITLE_LIMIT = 75
+
+
+def base_url_from_env(variable: Text) -> Optional[Text]:
+    value = os.environ.get(variable, "").strip()
+    return value.rstrip("/") or None
+
+
+# --- text that fits the channel --------------------------------------------------------------
+
+# after a sentence's end, or at a line break
+_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+
+
+def split_text(text: Text, limit: int) -> List[Text]:
+    """Splits `text` into parts of at most `limit` characters, losing nothing.
+
+    Parts end on a sentence boundary or a line break where one fits, else between words; a
+    sentence is cut only when it alone is longer than `limit`.
+    """
+    text = text.strip()
+    if len(text) <= limit:
+        return [text] if text else []
+    units, start = [], 0
+    for match in _BOUNDARY.finditer(text):
+        units.append(text[start : match.end()])
+        start = match.end()
+    units.append(text[start:])
+
+    parts: List[Text] = []
+    current = ""
+    for unit in units:
+        if len((current + unit).strip()) <= limit:
+            current += unit
+            continue
+        if current.strip():
+            parts.append(current.strip())
+        current = ""
+        unit = unit.strip()
+        while len(unit) > limit:
+            cut = unit.rfind(" ", 0, limit + 1)
+            if cut <= 0:
+                cut = limit
+            parts.append(unit[:cut].strip())
+            unit = unit[cut:].strip()
+        current = unit + " "
+    if current.strip():
+        parts.append(current.strip())
+    return parts
+
+
+def paragraphs_within(text: Text, limit: int) -> List[Text]:
+    """Rasa's one-message-per-paragraph, with no message over the channel's `limit`."""
+    return [part for paragraph in text.strip().split("\n\n") for part in split_text(paragraph, limit)]
+
+
+# --- numbered options where a channel shows no buttons ----------------------------------------
+
+NUMBER_REPLY = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
+_pending_options: Dict[Tuple[Text, Text], List[Optional[Text]]] = {}
+
+
+def numbered_options(text: Text, buttons: List[Dict[Text, Any]]) -> Text:
+    lines = []
+    for number, button in enumerate(buttons, start=1):
+        title = button.get("title") or button.get("payload") or button.get("url") or ""
+        url = button.get("url")
+        lines.append(f"{number}. {title}" + (f" ({url})" if url and url != title else ""))
+    return f"{text.strip()}\n\n" + "\n".join(lines) + "\n\nReply with a number."
+
+
+def remember_options(channel: Text, recipient_id: Text, buttons: List[Dict[Text, Any]]) -> None:
+    _pending_options[(channel, str(recipient_id))] = [button.get("payload") for button in buttons]
+
+
+def resolve_numbered_reply(channel: Text, sender_id: Text, text: Optional[Text]) -> Optional[Text]:
+    """The option's payload when the message is just the number of an option offered to this
+    sender by their previous bot message; otherwise the message as it is."""
+    options = _pending_options.pop((channel, str(sender_id)), None)
+    match = NUMBER_REPLY.match(text or "")
+    if options and match and 1 <= int(match.group(1)) <= len(options):
+        payload = options[int(match.group(1)) - 1]
+        if payload:
+            return payload
+    return text
+
+
+class NumberedOptionsInput:
+    """Mixin for an input channel: maps a numbered reply to its option before Rasa sees it."""
+
+    def rewrite_user_text(self, text: Optional[Text], sender_id: Text) -> Optional[Text]:
+        return resolve_numbered_reply(self.name(), sender_id, text)  # type: ignore[attr-defined]
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def handle(message: UserMessage) -> Any:
+            message.text = self.rewrite_user_text(message.text, message.sender_id)
+            return await on_new_message(message)
+
+        return super().blueprint(handle)  # type: ignore[misc]
+
+
+async def send_numbered_options(
+    channel: OutputChannel, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+) -> None:
+    remember_options(channel.name(), recipient_id, buttons)
+    await channel.send_text_message(recipient_id, numbered_options(text, buttons), **kwargs)
+
+
+# --- Twilio: SMS and WhatsApp ------------------------------------------------------------------
+
+
+class TwilioOutput(twilio.TwilioOutput):
+    def __init__(
+        self,
+        account_sid: Optional[Text],
+        auth_token: Optional[Text],
+        twilio_number: Optional[Text],
+        whatsapp_number: Optional[Text] = None,
+    ) -> None:
+        super().__init__(account_sid, auth_token, twilio_number)
+        self.whatsapp_number = whatsapp_number
+        self.http_client = TwilioHttpClient(timeout=PROVIDER_TIMEOUT)
+        base_url = base_url_from_env("TWILIO_API_BASE_URL")
+        if base_url:
+            self.api.base_url = base_url
+
+    def from_number(self, recipient_id: Text) -> Optional[Text]:
+        """The configured number of the recipient's kind: WhatsApp replies from a whatsapp: number."""
+        wants_whatsapp = str(recipient_id).startswith("whatsapp:")
+        for number in (self.twilio_number, self.whatsapp_number):
+            if number and number.startswith("whatsapp:") == wants_whatsapp:
+                return number
+        logger.error(
+            "Twilio: no %s number is configured to reply from (TWILIO_NUMBER / TWILIO_WHATSAPP_NUMBER)",
+            "WhatsApp" if wants_whatsapp else "SMS",
+        )
+        return self.twilio_number
+
+    async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
+        try:
+            return await asyncio.to_thread(self.messages.create, **message_data)
+        except Exception as error:  # noqa: BLE001 - a failed send is logged, the next one is still tried
+            logger.error("Twilio: sending a message failed: %r", getattr(error, "msg", error))
+            return None
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        sender = self.from_number(recipient_id)
+        for part in split_text(text, SMS_LIMIT):
+            await self._send_message({"to": recipient_id, "from_": sender, "body": part})
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await send_numbered_options(self, recipient_id, text, buttons)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self._send_message({"to": recipient_id, "from_": self.from_number(recipient_id), "media_url": [image]})
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        if not json_message.get("messaging_service_sid"):
+            json_message.setdefault("from_", self.from_number(json_message.get("to", recipient_id)))
+        await super().send_custom_json(recipient_id, json_message, **kwargs)
+
+
+class TwilioInput(NumberedOptionsInput, twilio.TwilioInput):
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioInput":
+        if not credentials:
+            cls.raise_missing_credentials_exception()
+        return cls(
+            credentials.get("account_sid"),
+            credentials.get("auth_token"),
+            credentials.get("twilio_number"),
+            whatsapp_number=credentials.get("whatsapp_number") or None,
+            webhook_url=credentials.get("webhook_url") or None,
+        )
+
+    def __init__(
+        self,
+        account_sid: Optional[Text],
+        auth_token: Optional[Text],
+        twilio_number: Optional[Text],
+        debug_mode: bool = True,
+        whatsapp_number: Optional[Text] = None,
+        webhook_url: Optional[Text] = None,
+    ) -> None:
+        super().__init__(account_sid, auth_token, twilio_number, debug_mode)
+        self.whatsapp_number = whatsapp_number
+        self.webhook_url = webhook_url
+        if not webhook_url:
+            logger.warning("Twilio: TWILIO_WEBHOOK_URL is not set, so X-Twilio-Signature is not checked")
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        twilio_webhook = super().blueprint(on_new_message)
+        if self.webhook_url:
+            validator = RequestValidator(self.auth_token)
+
+            @twilio_webhook.middleware("request")
+            async def check_signature(request: Request) -> Optional[HTTPResponse]:
+                if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+                    return None
+                signature = request.headers.get("X-Twilio-Signature", "")
+                if validator.validate(self.webhook_url, request.form, signature):
+                    return None
+                logger.warning(
+                    "Twilio: refused a request without a valid X-Twilio-Signature; TWILIO_WEBHOOK_URL must "
+                    "be exactly the URL registered with Twilio"
+                )
+                return response.text("invalid signature", status=403)
+
+        return twilio_webhook
+
+    def get_output_channel(self) -> TwilioOutput:
+        return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.whatsapp_number)
+
+
+# --- Facebook Messenger ------------------------------------------------------------------------
+
+
+class _TimeoutSession(requests.Session):
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        if kwargs.get("timeout") is None:
+            kwargs["timeout"] = PROVIDER_TIMEOUT
+        return super().request(*args, **kwargs)
+
+
+def messenger_client(page_access_token: Text) -> MessengerClient:
+    client = MessengerClient(page_access_token, session=_TimeoutSession())
+    base_url = base_url_from_env("FACEBOOK_GRAPH_BASE_URL")
+    if base_url:
+        client.graph_url = f"{base_url}/v{client.api_version}"
+    return client
+
+
+def valid_hub_signature(app_secret: Text, body: bytes, header: Text) -> bool:
+    method, _, signature = (header or "").partition("=")
+    if method not in ("sha1", "sha256") or not signature or not app_secret:
+        return False
+    expected = hmac.new(app_secret.encode("utf-8"), body, getattr(hashlib, method)).hexdigest()
+    return hmac.compare_digest(expected, signature)
+
+
+class MessengerBot(facebook.MessengerBot):
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        for part in paragraphs_within(text, MESSENGER_TEXT_LIMIT):
+            await asyncio.to_thread(self.send, recipient_id, facebook.FBText(text=part))
+
+    async def send_action(self, recipient_id: Text, sender_action: Text) -> None:
+        """A "typing" or "seen" indicator; its failure must not stop the reply."""
+        try:
+            await asyncio.to_thread(
+                self.messenger_client.send_action, facebook.SenderAction(sender_action).to_dict(), recipient_id
+            )
+        except Exception as error:  # noqa: BLE001
+            logger.warning("Facebook: sender action %s failed: %r", sender_action, error)
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        if len(buttons) <= MESSENGER_MAX_TEMPLATE_BUTTONS and len(text) <= MESSENGER_BUTTON_TEXT_LIMIT:
+            self._add_postback_info(buttons)
+            payload = {
+                "attachment": {
+                    "type": "template",
+                    "payload": {"template_type": "button", "text": text, "buttons": buttons},
+                }
+            }
+            await asyncio.to_thread(self.messenger_client.send, payload, recipient_id, "RESPONSE")
+        elif (
+            len(buttons) <= MESSENGER_MAX_QUICK_REPLIES
+            and len(text) <= MESSENGER_TEXT_LIMIT
+            and all(
+                b.get("payload") and len(b.get("title") or "") <= MESSENGER_QUICK_REPLY_TITLE_LIMIT for b in buttons
+            )
+        ):
+            quick_replies = [{"content_type": "text", "title": b["title"], "payload": b["payload"]} for b in buttons]
+            await self.send_quick_replies(recipient_id, text, quick_replies)
+        else:
+            await send_numbered_options(self, recipient_id, text, buttons)
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        element = facebook.FBText(text=text, quick_replies=self._convert_to_quick_reply(quick_replies))
+        await asyncio.to_thread(self.send, recipient_id, element)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await asyncio.to_thread(self.send, recipient_id, facebook.Image(url=image))
+
+
+class Messenger(facebook.Messenger):
+    def __init__(self, page_access_token: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        super().__init__(page_access_token, on_new_message)
+        self.client = messenger_client(page_access_token)
+
+    async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
+        """Every event of the delivery: Facebook may batch several messages in one request."""
+        for entry in payload.get("entry") or []:
+            for message in entry.get("messaging") or []:
+                self.last_message = message
+                if message.get("message"):
+                    await self.message(message, metadata)
+                elif message.get("postback"):
+                    await self.postback(message, metadata)
+
+    async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
+        out_channel = MessengerBot(self.client)
+        await out_channel.send_action(sender_id, sender_action="mark_seen")
+        user_msg = UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
+        await out_channel.send_action(sender_id, sender_action="typing_on")
+        try:
+            await self.on_new_message(user_msg)
+        except Exception:  # noqa: BLE001 - as Rasa's: log, and answer Facebook
+            logger.exception("Exception when trying to handle webhook for facebook message.")
+        finally:
+            await out_channel.send_action(sender_id, sender_action="typing_off")
+
+
+class FacebookInput(NumberedOptionsInput, facebook.FacebookInput):
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def handle(message: UserMessage) -> Any:
+            message.text = self.rewrite_user_text(message.text, message.sender_id)
+            return await on_new_message(message)
+
+        fb_webhook = Blueprint("fb_webhook", __name__)
+
+        @fb_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @fb_webhook.route("/webhook", methods=["GET"])
+        async def token_verification(request: Request) -> HTTPResponse:
+            if self.fb_verify and request.args.get("hub.verify_token") == self.fb_verify:
+                return response.text(request.args.get("hub.challenge"))
+            logger.warning("Facebook: invalid verify token; it must match the webhook settings of the Facebook app")
+            return response.text("failure, invalid token", status=403)
+
+        @fb_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            signatures = [request.headers.get(h) for h in ("X-Hub-Signature-256", "X-Hub-Signature")]
+            if not any(valid_hub_signature(self.fb_secret, request.body, s) for s in signatures if s):
+                logger.warning("Facebook: wrong X-Hub-Signature; the app secret must match the Facebook app's")
+                return response.text("not validated", status=403)
+            messenger = Messenger(self.fb_access_token, handle)
+            await messenger.handle(request.json or {}, self.get_metadata(request))
+            return response.text("success")
+
+        return fb_webhook
+
+    def get_output_channel(self) -> OutputChannel:
+        return MessengerBot(messenger_client(self.fb_access_token))
+
+
+# --- Telegram ----------------------------------------------------------------------------------
+
+
+def telegram_server() -> TelegramAPIServer:
+    base_url = base_url_from_env("TELEGRAM_API_BASE_URL")
+    return TelegramAPIServer.from_base(base_url) if base_url else TELEGRAM_PRODUCTION
+
+
+class TelegramOutput(telegram.TelegramOutput):
+    def __init__(self, access_token: Optional[Text]) -> None:
+        super().__init__(access_token)
+        self.server = telegram_server()
+        self.timeout = PROVIDER_TIMEOUT
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        for part in paragraphs_within(text, TELEGRAM_TEXT_LIMIT):
+            await self.send_message(recipient_id, part)
+
+    async def send_text_with_buttons(
+        self,
+        recipient_id: Text,
+        text: Text,
+        buttons: List[Dict[Text, Any]],
+        button_type: Optional[Text] = None,
+        **kwargs: Any,
+    ) -> None:
+        fits = len(text) <= TELEGRAM_TEXT_LIMIT and all(
+            b.get("title") and b.get("payload") and len(b["payload"].encode("utf-8")) <= TELEGRAM_CALLBACK_DATA_LIMIT
+            for b in buttons
+        )
+        if not fits:
+            await send_numbered_options(self, recipient_id, text, buttons)
+            return
+        if button_type is None:
+            button_type = "vertical" if len(buttons) > 2 else "inline"
+        await super().send_text_with_buttons(recipient_id, text, buttons, button_type=button_type, **kwargs)
+
+
+class TelegramInput(NumberedOptionsInput, telegram.TelegramInput):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._background_tasks: set = set()
+        self._output_channel: Optional[TelegramOutput] = None
+
+    def rewrite_user_text(self, text: Optional[Text], sender_id: Text) -> Optional[Text]:
+        if text and text.split()[0] == "/start":  # what Telegram sends when a parent first opens the chat
+            text = "/greet"
+        return super().rewrite_user_text(text, sender_id)
+
+    def get_output_channel(self) -> TelegramOutput:
+        """Unlike Rasa's, calls nothing on the Telegram API (see set_webhook_once); one client
+        (one connection pool) for the server's lifetime."""
+        if self._output_channel is None:
+            self._output_channel = TelegramOutput(self.access_token)
+        return self._output_channel
+
+    async def set_webhook_once(self) -> bool:
+        channel = TelegramOutput(self.access_token)
+        try:
+            ok = await asyncio.wait_for(channel.set_webhook(url=self.webhook_url), TELEGRAM_SET_WEBHOOK_TIMEOUT)
+            if ok:
+                logger.info("Telegram: webhook set to %s", self.webhook_url)
+            else:
+                logger.error("Telegram: setWebhook was refused for %s", self.webhook_url)
+            return bool(ok)
+        except Exception as error:  # noqa: BLE001 - no internet must not stop the assistant
+            logger.error(
+                "Telegram: could not set the webhook (%s); the server runs on, and "
+                "GET /webhooks/telegram/set_webhook tries again",
+                f"{type(error).__name__}: {error}" if str(error) else type(error).__name__,
+            )
+            return False
+        finally:
+            await channel.session.close()
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        telegram_webhook = super().blueprint(on_new_message)
+
+        @telegram_webhook.listener("after_server_start")
+        async def set_webhook_in_background(*_: Any) -> None:
+            task = asyncio.create_task(self.set_webhook_once())
+            self._background_tasks.add(task)
+            task.add_done_callback(self._background_tasks.discard)
+
+        return telegram_webhook
+
+
+# --- Slack -------------------------------------------------------------------------------------
+
+
+class SlackBot(slack.SlackBot):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.client.timeout = PROVIDER_TIMEOUT
+        base_url = base_url_from_env("SLACK_API_BASE_URL")
+        if base_url:
+            self.client.base_url = f"{base_url}/"
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        if len(buttons) > SLACK_MAX_BUTTONS or len(text) > SLACK_SECTION_TEXT_LIMIT:
+            await send_numbered_options(self, recipient_id, text, buttons)
+            return
+        recipient = self.slack_channel or recipient_id
+        text_block = {"type": "section", "text": {"type": "plain_text", "text": text}}
+        button_block = {
+            "type": "actions",
+            "elements": [
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": (button.get("title") or "")[:SLACK_BUTTON_TITLE_LIMIT]},
+                    **({"value": button["payload"]} if button.get("payload") else {}),
+                    **({"url": button["url"]} if button.get("url") else {}),
+                }
+                for button in buttons
+            ],
+        }
+        await self._post_message(channel=recipient, as_user=True, text=text, blocks=[text_block, button_block])
+
+
+class SlackInput(NumberedOptionsInput, slack.SlackInput):
+    def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
+        return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)

@@ -1,0 +1,65 @@
+"""Rasa's RedisLockStore, failing safe to a per-process lock when Redis is unreachable.
+
+With several Rasa replicas the Redis lock keeps one conversation's messages in order. If Redis
+goes down, Rasa's RedisLockStore raises on every message and the parent gets no reply at all,
+even to a fever report. This subclass logs the outage and falls back to Rasa's
+InMemoryLockStore (order is then kept within each replica only) until Redis answers again.
+
+endpoints.production.yml: `lock_store: type: addons.lock_store.FailSafeRedisLockStore`.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Optional, Text
+
+from rasa.core.lock import TicketLock
+from rasa.core.lock_store import InMemoryLockStore, RedisLockStore
+from rasa.utils.endpoints import EndpointConfig
+
+logger = logging.getLogger(__name__)
+
+# After a Redis error, try Redis again after this many seconds (not on every message).
+RETRY_AFTER_SECONDS = 5.0
+
+
+class FailSafeRedisLockStore(RedisLockStore):
+    def __init__(self, endpoint_config: Optional[EndpointConfig] = None, **kwargs: Any) -> None:
+        options = dict(endpoint_config.kwargs) if endpoint_config else {}
+        options.update(kwargs)
+        host = (endpoint_config.url if endpoint_config else None) or options.pop("host", "localhost")
+        options.pop("type", None)
+        super().__init__(host=host, **options)
+        self._fallback = InMemoryLockStore()
+        self._redis_down_since: Optional[float] = None
+
+    def _use_redis(self) -> bool:
+        return self._redis_down_since is None or time.monotonic() - self._redis_down_since > RETRY_AFTER_SECONDS
+
+    def _redis_failed(self, error: Exception) -> None:
+        if self._redis_down_since is None:
+            logger.error("Redis lock store unreachable (%s); using in-process locks until it is back.", error)
+        self._redis_down_since = time.monotonic()
+
+    def _call(self, redis_method, fallback_method, *args: Any) -> Any:
+        import redis
+
+        if self._use_redis():
+            try:
+                result = redis_method(*args)
+                if self._redis_down_since is not None:
+                    logger.warning("Redis lock store reachable again.")
+                    self._redis_down_since = None
+                return result
+            except (redis.exceptions.RedisError, OSError) as error:
+                self._redis_failed(error)
+        return fallback_method(*args)
+
+    def get_lock(self, conversation_id: Text) -> Optional[TicketLock]:
+        return self._call(super().get_lock, self._fallback.get_lock, conversation_id)
+
+    def delete_lock(self, conversation_id: Text) -> None:
+        self._call(super().delete_lock, self._fallback.delete_lock, conversation_id)
+
+    def save_lock(self, lock: TicketLock) -> None:
+        self._call(super().save_lock, self._fallback.save_lock, lock)
