@@ -1,0 +1,88 @@
+"""The web chat in headless Chromium: the real servers (tests/live's Servers), the page's static
+server (scripts/serve_webchat.py), all on free loopback ports, and Debian's chromium driven by
+Playwright for Python (its own browser download is not used)."""
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from playwright.sync_api import sync_playwright
+
+from tests.live.conftest import ROOT, VENV_BIN, Servers, free_port, wait_until_up
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = ROOT / "tests" / "artifacts"
+WEBCHAT_JS = ROOT / "webchat" / "public" / "vendor" / "socket.io.min.js"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not CHROMIUM.exists():
+        subprocess.run([str(ROOT / "scripts" / "install_chromium.sh")], check=True)
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """The action server, the Rasa server (socketio channel) and the page, on free ports."""
+    assert WEBCHAT_JS.exists(), "webchat/public/vendor/socket.io.min.js is missing: run 'make webchat'"
+    tmp = tmp_path_factory.mktemp("webchat")
+    servers = Servers(tmp)
+    webchat = None
+    try:
+        servers.start_actions()
+        servers.start_rasa()
+        port = free_port()
+        log = tmp / "webchat.log"
+        env = dict(servers.env, WEBCHAT_HOST="127.0.0.1", WEBCHAT_PORT=str(port),
+                   WEBCHAT_RASA_URL=f"http://127.0.0.1:{servers.rasa_port}")
+        webchat = subprocess.Popen([str(VENV_BIN / "python"), str(ROOT / "scripts" / "serve_webchat.py")],
+                                   cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        wait_until_up(f"http://127.0.0.1:{port}/", webchat, log, timeout=30)
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", servers=servers, tmp=tmp)
+    finally:
+        if webchat and webchat.poll() is None:
+            webchat.terminate()
+            webchat.wait(timeout=10)
+        servers.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium, tmp_path_factory):
+    """A fresh Chromium profile (its own user-data-dir) for the module."""
+    with sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(chromium),
+            headless=True, args=CHROMIUM_ARGS, viewport=DESKTOP)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, site):
+    """One tab through the module's tests (they continue one conversation), recording any
+    dialog (alert/confirm/prompt), script error or console error."""
+    page = browser.pages[0] if browser.pages else browser.new_page()
+    page.dialogs, page.errors = [], []
+
+    def on_dialog(dialog):
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: message.type == "error" and page.errors.append(message.text))
+    page.goto(site.url)
+    yield page
+    page.close()
