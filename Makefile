@@ -12,6 +12,9 @@ RASA := $(VENV)/bin/rasa
 PYTHON310 := $(shell command -v python3.10 2>/dev/null)
 MODEL := models/neutropenia-assistant.tar.gz
 SPACY_STAMP := build/spacy/.built
+# the web chat's socket.io-client, served from webchat/public/; the browser for its test
+WEBCHAT_JS := webchat/public/vendor/socket.io.min.js
+CHROMIUM := /usr/bin/chromium
 TRAINING_INPUTS := config.yml $(shell find domain data -name '*.yml' 2>/dev/null) $(SPACY_STAMP)
 # quiet TensorFlow's start-up chatter in every rasa command
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -20,10 +23,10 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup build train run test test-unit validate test-stories test-nlu test-live evaluate clean
+.PHONY: help setup build train run test test-unit validate test-stories test-nlu test-live evaluate clean webchat test-browser test-channels
 
 help:
-	@echo "make run    set up if needed, then start the assistant (REST on http://localhost:5005)"
+	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
 	@echo "make test   set up if needed, then run every check"
 
 $(VENV)/.installed: requirements.lock
@@ -52,10 +55,10 @@ $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 
 train: $(MODEL)
 
-run: $(MODEL)
+run: $(MODEL) $(WEBCHAT_JS)
 	@scripts/run_assistant.sh
 
-test: test-unit validate test-stories test-nlu test-live
+test: test-unit validate test-stories test-nlu test-live test-browser test-channels
 
 test-unit: setup
 	@$(PY) -m pytest -q tests/unit
@@ -75,6 +78,31 @@ test-nlu: $(MODEL)
 
 test-live: $(MODEL)
 	@$(PY) -m pytest -q tests/live
+
+# Twilio (SMS, WhatsApp), Facebook Messenger, Telegram and Slack: each provider's webhook posted to
+# the real servers, the replies caught by a local fake of its API (there is no internet here).
+test-channels: $(MODEL)
+	@$(PY) -m pytest -q tests/channels
+
+# The web chat (webchat/): its one dependency, socket.io-client, installed from the lock; the
+# browser build is copied into webchat/public/vendor/ and served locally (nothing fetched at run time).
+webchat/node_modules/.installed: webchat/package-lock.json
+	@cd webchat && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(WEBCHAT_JS): webchat/node_modules/.installed
+	@mkdir -p $(@D)
+	@cp webchat/node_modules/socket.io-client/dist/socket.io.min.js $@
+
+webchat: $(WEBCHAT_JS)
+
+# Debian's chromium for the browser test (Playwright's own browser download is not used).
+$(CHROMIUM):
+	@scripts/install_chromium.sh
+
+# The page in headless Chromium against the real servers (screenshots in tests/artifacts/).
+test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
+	@$(PY) -m pytest -q tests/browser
 
 # 5-fold cross-validation + the held-out set: reports, confusion matrices, summary.md
 evaluate: $(MODEL)

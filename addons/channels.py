@@ -41,6 +41,7 @@ import hmac
 import logging
 import os
 import re
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 import requests
@@ -132,7 +133,9 @@ def paragraphs_within(text: Text, limit: int) -> List[Text]:
 # --- numbered options where a channel shows no buttons ----------------------------------------
 
 NUMBER_REPLY = re.compile(r"^\s*(\d{1,2})\s*[.)]?\s*$")
-_pending_options: Dict[Tuple[Text, Text], List[Optional[Text]]] = {}
+# options not answered within the conversation session (domain: 60 minutes) are forgotten
+OPTIONS_TTL_SECONDS = 3600
+_pending_options: Dict[Tuple[Text, Text], Tuple[float, List[Optional[Text]]]] = {}
 
 
 def numbered_options(text: Text, buttons: List[Dict[Text, Any]]) -> Text:
@@ -145,13 +148,18 @@ def numbered_options(text: Text, buttons: List[Dict[Text, Any]]) -> Text:
 
 
 def remember_options(channel: Text, recipient_id: Text, buttons: List[Dict[Text, Any]]) -> None:
-    _pending_options[(channel, str(recipient_id))] = [button.get("payload") for button in buttons]
+    now = time.monotonic()
+    for key in [k for k, (at, _) in _pending_options.items() if now - at > OPTIONS_TTL_SECONDS]:
+        _pending_options.pop(key, None)
+    _pending_options[(channel, str(recipient_id))] = (now, [button.get("payload") for button in buttons])
 
 
 def resolve_numbered_reply(channel: Text, sender_id: Text, text: Optional[Text]) -> Optional[Text]:
     """The option's payload when the message is just the number of an option offered to this
     sender by their previous bot message; otherwise the message as it is."""
-    options = _pending_options.pop((channel, str(sender_id)), None)
+    at, options = _pending_options.pop((channel, str(sender_id)), (0.0, None))
+    if time.monotonic() - at > OPTIONS_TTL_SECONDS:
+        options = None
     match = NUMBER_REPLY.match(text or "")
     if options and match and 1 <= int(match.group(1)) <= len(options):
         payload = options[int(match.group(1)) - 1]

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# Starts the action server and the Rasa server (REST channel), prints how to chat, and stops
-# both on Ctrl-C. Called by `make run` once the venv, the spaCy pipeline and the model are ready.
+# Starts the action server, the Rasa server (REST and socketio channels) and the web chat page
+# (scripts/serve_webchat.py, http://localhost:8080/), prints how to chat, and stops them on Ctrl-C.
+# Called by `make run` once the venv, the spaCy pipeline, the model and webchat/ are ready.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
+WEBCHAT_PORT="${WEBCHAT_PORT:-8080}"
 MODEL="${MODEL:-models/neutropenia-assistant.tar.gz}"
 LOG_DIR="run/logs"
 mkdir -p "$LOG_DIR"
@@ -25,25 +27,31 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-for port in "$ACTIONS_PORT" "$RASA_PORT"; do
+for port in "$ACTIONS_PORT" "$RASA_PORT" "$WEBCHAT_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    echo "port $port is already in use (another 'make run'?): stop that process or set RASA_PORT / ACTIONS_PORT." >&2
+    echo "port $port is already in use (another 'make run'?): stop that process or set RASA_PORT / ACTIONS_PORT / WEBCHAT_PORT." >&2
     exit 1
   fi
 done
 
 .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >"$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
-.venv/bin/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials credentials.yml \
+# credentials.yml's channels whose variables are set (README "Messaging channels"); prints which
+.venv/bin/python scripts/render_credentials.py --out run/credentials.yml
+.venv/bin/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials run/credentials.yml \
   --interface 127.0.0.1 --port "$RASA_PORT" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
+# The hospital page with the chat widget; the page reaches this Rasa server at WEBCHAT_RASA_URL.
+WEBCHAT_RASA_URL="${WEBCHAT_RASA_URL:-http://localhost:$RASA_PORT}" WEBCHAT_PORT="$WEBCHAT_PORT" \
+  .venv/bin/python scripts/serve_webchat.py >"$LOG_DIR/webchat.log" 2>&1 &
+pids+=($!)
 
-echo "starting the action server (:$ACTIONS_PORT) and the Rasa server (:$RASA_PORT); logs in $LOG_DIR/"
+echo "starting the action server (:$ACTIONS_PORT), the Rasa server (:$RASA_PORT) and the web chat page (:$WEBCHAT_PORT); logs in $LOG_DIR/"
 for _ in $(seq 1 180); do
   for pid in "${pids[@]}"; do
     if ! kill -0 "$pid" 2>/dev/null; then
-      echo "a server stopped while starting; see $LOG_DIR/actions.log and $LOG_DIR/rasa.log:" >&2
-      tail -n 20 "$LOG_DIR/actions.log" "$LOG_DIR/rasa.log" >&2
+      echo "a server stopped while starting; see the logs in $LOG_DIR/:" >&2
+      tail -n 20 "$LOG_DIR/actions.log" "$LOG_DIR/rasa.log" "$LOG_DIR/webchat.log" >&2
       exit 1
     fi
   done
@@ -56,6 +64,8 @@ done
 cat <<MSG
 
 The assistant is answering. Chat with it:
+
+  on the hospital page, in a browser: http://localhost:$WEBCHAT_PORT/
 
   curl -s http://localhost:$RASA_PORT/webhooks/rest/webhook -H 'Content-Type: application/json' \\
        -d '{"sender": "parent-1", "message": "what is neutropenia?"}'

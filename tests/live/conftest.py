@@ -1,4 +1,8 @@
-"""Starts the real servers (action server + Rasa server, REST channel) on free loopback ports."""
+"""Starts the real servers (action server + Rasa server, REST channel) on free loopback ports.
+
+The Rasa server gets the credentials file `make run` would write (scripts/render_credentials.py):
+by default with no messaging channel on, whatever the shell has set; pass `channel_env` to turn
+channels on (tests/channels)."""
 import os
 import socket
 import subprocess
@@ -7,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import requests
+
+from scripts.render_credentials import all_variables, load_template, render_file
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -36,12 +42,20 @@ def wait_until_up(url, process, log, timeout=240):
 
 
 class Servers:
-    def __init__(self, tmp: Path):
+    def __init__(self, tmp: Path, channel_env=None, rasa_args=()):
+        """channel_env: environment variables for the messaging channels (credentials.yml) and
+        their test settings; rasa_args: extra arguments for `rasa run`."""
         assert MODEL.exists(), "no trained model: run 'make train'"
         self.tmp = tmp
         self.rasa_port, self.actions_port = free_port(), free_port()
-        self.env = dict(os.environ, SANIC_HOST="127.0.0.1", HOSPITAL_CARE_TEAM_PHONE=TEST_CARE_TEAM_PHONE,
-                        RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT))
+        template = load_template(ROOT / "credentials.yml")
+        env = {k: v for k, v in os.environ.items() if k not in all_variables(template)}
+        self.env = dict(env, SANIC_HOST="127.0.0.1", HOSPITAL_CARE_TEAM_PHONE=TEST_CARE_TEAM_PHONE,
+                        RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT),
+                        **(channel_env or {}))
+        self.credentials = tmp / "credentials.yml"
+        self.channels_summary = render_file(ROOT / "credentials.yml", self.credentials, self.env)
+        self.rasa_args = list(rasa_args)
         self.endpoints = tmp / "endpoints.yml"
         self.endpoints.write_text(
             (ROOT / "endpoints.yml").read_text().replace("http://localhost:5055/webhook",
@@ -64,7 +78,8 @@ class Servers:
         log = self.tmp / "rasa.log"
         self.rasa = subprocess.Popen(
             [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
-             "--credentials", str(ROOT / "credentials.yml"), "--interface", "127.0.0.1", "--port", str(self.rasa_port)],
+             "--credentials", str(self.credentials), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
+             *self.rasa_args],
             cwd=ROOT, env=self.env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
         wait_until_up(f"http://127.0.0.1:{self.rasa_port}/", self.rasa, log)
 

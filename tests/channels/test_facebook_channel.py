@@ -1,0 +1,98 @@
+"""Facebook Messenger: a signed webhook event in, Send API calls out."""
+import json
+import time
+
+import requests
+
+from tests.channels.conftest import (
+    FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN, FACEBOOK_VERIFY_TOKEN, facebook_signature)
+from tests.live.conftest import TEST_CARE_TEAM_PHONE
+
+PAGE_ID = "106000000000001"
+
+
+def messaging_event(psid, text=None, payload=None):
+    timestamp = int(time.time() * 1000)
+    event = {"sender": {"id": psid}, "recipient": {"id": PAGE_ID}, "timestamp": timestamp}
+    if text is not None:
+        event["message"] = {"mid": f"m_{psid}_{timestamp}", "text": text}
+    else:
+        event["postback"] = {"title": "Causes", "payload": payload, "mid": f"m_{psid}_{timestamp}"}
+    return event
+
+
+def post_events(channels, *events, signature=None, secret=FACEBOOK_APP_SECRET):
+    body = json.dumps({"object": "page", "entry": [
+        {"id": PAGE_ID, "time": int(time.time() * 1000), "messaging": list(events)}]}).encode()
+    return requests.post(f"{channels.url}/webhooks/facebook/webhook", data=body, timeout=60, headers={
+        "Content-Type": "application/json", "X-Hub-Signature": signature or facebook_signature(body, secret)})
+
+
+def is_message_to(psid):
+    return lambda c: (c["path"].endswith("/me/messages") and (c["json"] or {}).get("recipient", {}).get("id") == psid
+                      and "message" in c["json"])
+
+
+def texts(calls):
+    return "\n".join(c["json"]["message"].get("text", "") for c in calls)
+
+
+def test_fever_report_gets_call_now_with_the_number(channels, fake):
+    psid = "2400000000000001"
+    response = post_events(channels, messaging_event(psid, "she has a fever of 101.5"))
+    assert response.status_code == 200 and response.text == "success"
+    messages = fake.wait_for(is_message_to(psid))
+    assert texts(messages).startswith("Call now") and TEST_CARE_TEAM_PHONE in texts(messages)
+    assert all(c["query"]["access_token"] == [FACEBOOK_PAGE_ACCESS_TOKEN] for c in messages)
+    assert all(c["json"]["messaging_type"] == "RESPONSE" for c in messages)
+
+
+def test_topic_question_gets_its_answer(channels, fake):
+    psid = "2400000000000002"
+    assert post_events(channels, messaging_event(psid, "what causes neutropenia?")).status_code == 200
+    reply = texts(fake.wait_for(is_message_to(psid)))
+    assert "Source:" in reply and "Call now" not in reply
+
+
+def test_wrong_signature_is_rejected_and_nothing_is_sent(channels, fake):
+    psid = "2400000000000003"
+    wrong_secret = post_events(channels, messaging_event(psid, "she has a fever of 101.5"), secret="not-the-secret")
+    assert wrong_secret.status_code == 403
+    garbage = post_events(channels, messaging_event(psid, "she has a fever of 101.5"), signature="sha1=0123abcd")
+    assert garbage.status_code == 403
+    time.sleep(2)
+    assert fake.sent(lambda c: c["path"].endswith("/me/messages")
+                     and (c["json"] or {}).get("recipient", {}).get("id") == psid) == []
+
+
+def test_every_event_of_a_batched_delivery_is_answered(channels, fake):
+    first, second = "2400000000000004", "2400000000000005"
+    assert post_events(channels, messaging_event(first, "what causes neutropenia?"),
+                       messaging_event(second, "my son has a fever of 39.2")).status_code == 200
+    assert "Source:" in texts(fake.wait_for(is_message_to(first)))
+    assert texts(fake.wait_for(is_message_to(second))).startswith("Call now")
+
+
+def test_many_buttons_become_quick_replies_and_a_tap_is_answered(channels, fake):
+    psid = "2400000000000006"
+    topics = ["Causes", "Types", "Symptoms", "Diagnosis", "Treatment", "My child has a fever"]
+    buttons = [{"title": t, "payload": f"/ask_{t.lower()}"} for t in topics[:5]]
+    buttons.append({"title": topics[5], "payload": "/report_fever"})
+    channels.offer_options("facebook", psid, "What would you like to know?", buttons)
+    offer = fake.wait_for(is_message_to(psid))[0]["json"]["message"]
+    assert [q["title"] for q in offer["quick_replies"]] == topics  # Rasa's connector drops all past 3
+    tap = messaging_event(psid, "Causes")
+    tap["message"]["quick_reply"] = {"payload": "/ask_causes"}
+    assert post_events(channels, tap).status_code == 200
+    answer = texts(fake.wait_for(is_message_to(psid), count=2)[1:])
+    assert "chemotherapy" in answer.lower() and "Source:" in answer
+
+
+def test_webhook_verification(channels):
+    url = f"{channels.url}/webhooks/facebook/webhook"
+    ok = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": FACEBOOK_VERIFY_TOKEN,
+                                   "hub.challenge": "1158201444"}, timeout=10)
+    assert ok.status_code == 200 and ok.text == "1158201444"
+    wrong = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess",
+                                      "hub.challenge": "1158201444"}, timeout=10)
+    assert wrong.status_code == 403 and "1158201444" not in wrong.text
