@@ -58,7 +58,9 @@ def _texts(entities: Iterable[Dict[Text, Any]], label: str) -> List[str]:
     return [str(e.get("value", "")) for e in entities if e.get("entity") == label]
 
 
-def triage(intent: Optional[str], entities: List[Dict[Text, Any]], settings: HospitalSettings) -> Triage:
+def triage(
+    intent: Optional[str], entities: List[Dict[Text, Any]], settings: HospitalSettings, text: str = ""
+) -> Triage:
     """Decides what a parent must do now, by clinical-rules.md, most urgent first."""
     if intent == INTENT_EMERGENCY or _texts(entities, "life_threatening_sign"):
         return Triage(CALL_911)
@@ -84,6 +86,9 @@ def triage(intent: Optional[str], entities: List[Dict[Text, Any]], settings: Hos
     fever_in_words = bool(_texts(entities, "fever_phrase")) or (unreadable and FEVER_WORD.search(unreadable.text))
     if unreadable and not fever_in_words:
         return Triage(ASK_AGAIN, unreadable=unreadable)
+    if intent == INTENT_FEVER and not entities and not any(c.isalpha() for c in text):
+        # A bare "1" or "7" (an SMS menu choice, a typo) read as a fever report: ask for the reading.
+        return Triage(ASK_AGAIN, unreadable=UnreadableTemperature(text, "no temperature in it"))
     # A fever in words ("she's burning up"), or a report whose number we could not read:
     # clinical-rules.md says treat it as at or above the threshold.
     return Triage(CALL_NOW_FEVER, unreadable=unreadable)
@@ -105,7 +110,7 @@ class ActionEscalateFever(Action):
     ) -> List[Dict[Text, Any]]:
         message = tracker.latest_message or {}
         intent = (message.get("intent") or {}).get("name")
-        result = triage(intent, message.get("entities") or [], self.settings)
+        result = triage(intent, message.get("entities") or [], self.settings, message.get("text") or "")
         # Logged without the message text: conversations are health information.
         logger.info("triage decision %s for intent %s", result.decision, intent)
         return [

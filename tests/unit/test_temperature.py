@@ -47,6 +47,8 @@ PHRASINGS = [
     ("temp 38 F", "report_fever", None, ASK_AGAIN),
     ("thermometer says 120", "report_fever", None, ASK_AGAIN),
     ("she has a fever of 55", "report_fever", None, CALL_NOW_FEVER),
+    ("1", "report_fever", None, ASK_AGAIN),
+    ("7!", "report_fever", None, ASK_AGAIN),
     ("he's burning up", "report_fever", None, CALL_NOW_FEVER),
     ("she is running a fever", "report_fever", None, CALL_NOW_FEVER),
     ("feels really hot", "report_fever", None, CALL_NOW_FEVER),
@@ -68,7 +70,7 @@ def test_the_table_is_large_enough():
 
 @pytest.mark.parametrize("message,intent,celsius,decision", PHRASINGS)
 def test_phrasing_is_read_and_triaged(entities_of, message, intent, celsius, decision):
-    result = triage(intent, entities_of(message), SETTINGS)
+    result = triage(intent, entities_of(message), SETTINGS, message)
     assert result.decision == decision, (message, entities_of(message))
     if celsius is None:
         if decision != CALL_NOW_SIGN:
