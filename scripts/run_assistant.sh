@@ -10,7 +10,7 @@ ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 WEBCHAT_PORT="${WEBCHAT_PORT:-8080}"
 MODEL="${MODEL:-models/neutropenia-assistant.tar.gz}"
 LOG_DIR="run/logs"
-mkdir -p "$LOG_DIR"
+mkdir -p "$LOG_DIR" run/data
 # The action server must never be reachable from outside this machine.
 export SANIC_HOST=127.0.0.1
 

@@ -58,8 +58,10 @@ class Servers:
         self.rasa_args = list(rasa_args)
         self.endpoints = tmp / "endpoints.yml"
         self.endpoints.write_text(
-            (ROOT / "endpoints.yml").read_text().replace("http://localhost:5055/webhook",
-                                                          f"http://127.0.0.1:{self.actions_port}/webhook"))
+            (ROOT / "endpoints.yml").read_text()
+            .replace("http://localhost:5055/webhook", f"http://127.0.0.1:{self.actions_port}/webhook")
+            # each test server keeps its conversations in its own SQLite file
+            .replace("db: run/data/conversations.db", f"db: {tmp / 'conversations.db'}"))
         self.actions = None
         self.rasa = None
 

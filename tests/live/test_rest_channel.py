@@ -39,3 +39,24 @@ def test_fever_report_still_gets_call_now_with_the_action_server_stopped(servers
     assert servers.say("parent-911-2", "her lips are blue").startswith("Call 911 now")
     # and ordinary questions are still answered (they need no action server)
     assert "Source:" in servers.say("parent-question-2", "what are neutrophils")
+
+
+def test_conversation_is_kept_in_the_sql_tracker_store(servers):
+    import sqlite3
+
+    servers.say("parent-stored", "what is neutropenia")
+    with sqlite3.connect(servers.tmp / "conversations.db") as db:
+        types = [row[0] for row in db.execute(
+            "select type_name from events where sender_id = 'parent-stored' order by id")]
+    assert "user" in types and "bot" in types
+
+
+def test_conversation_survives_a_server_restart(servers):
+    first = servers.say("parent-restart", "what are neutrophils")
+    assert DISCLAIMER in first
+    servers.rasa.terminate()
+    servers.rasa.wait(timeout=30)
+    servers.start_rasa()
+    # the same conversation goes on: it is not greeted as new (no second disclaimer)
+    again = servers.say("parent-restart", "how is neutropenia treated")
+    assert "Source:" in again and DISCLAIMER not in again
