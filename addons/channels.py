@@ -53,6 +53,7 @@ from sanic.response import HTTPResponse
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
+from addons.input_guard import GuardedInput
 from rasa.core.channels import facebook, slack, telegram, twilio
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
@@ -245,7 +246,7 @@ class TwilioOutput(twilio.TwilioOutput):
         await super().send_custom_json(recipient_id, json_message, **kwargs)
 
 
-class TwilioInput(NumberedOptionsInput, twilio.TwilioInput):
+class TwilioInput(GuardedInput, NumberedOptionsInput, twilio.TwilioInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioInput":
         if not credentials:
@@ -399,7 +400,7 @@ class Messenger(facebook.Messenger):
             await out_channel.send_action(sender_id, sender_action="typing_off")
 
 
-class FacebookInput(NumberedOptionsInput, facebook.FacebookInput):
+class FacebookInput(GuardedInput, NumberedOptionsInput, facebook.FacebookInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def handle(message: UserMessage) -> Any:
             message.text = self.rewrite_user_text(message.text, message.sender_id)
@@ -472,7 +473,7 @@ class TelegramOutput(telegram.TelegramOutput):
         await super().send_text_with_buttons(recipient_id, text, buttons, button_type=button_type, **kwargs)
 
 
-class TelegramInput(NumberedOptionsInput, telegram.TelegramInput):
+class TelegramInput(GuardedInput, NumberedOptionsInput, telegram.TelegramInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._background_tasks: set = set()
@@ -555,6 +556,6 @@ class SlackBot(slack.SlackBot):
         await self._post_message(channel=recipient, as_user=True, text=text, blocks=[text_block, button_block])
 
 
-class SlackInput(NumberedOptionsInput, slack.SlackInput):
+class SlackInput(GuardedInput, NumberedOptionsInput, slack.SlackInput):
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
         return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)

@@ -16,6 +16,7 @@ import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
+from addons.input_guard import GuardedInput
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
-class SocketIOInput(RasaSocketIOInput):
+class SocketIOInput(GuardedInput, RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
