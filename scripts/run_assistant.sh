@@ -38,8 +38,11 @@ done
 pids+=($!)
 # credentials.yml's channels whose variables are set (README "Messaging channels"); prints which
 .venv/bin/python scripts/render_credentials.py --out run/credentials.yml
+# API off unless RASA_ENABLE_API with a token or JWT secret; CORS for ALLOWED_ORIGINS only.
+RASA_OPTIONS="$(.venv/bin/python scripts/rasa_server_options.py)" || exit 1
+mapfile -t RASA_OPTIONS <<<"$RASA_OPTIONS"
 .venv/bin/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials run/credentials.yml \
-  --interface 127.0.0.1 --port "$RASA_PORT" >"$LOG_DIR/rasa.log" 2>&1 &
+  --interface 127.0.0.1 --port "$RASA_PORT" "${RASA_OPTIONS[@]}" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 # The hospital page with the chat widget; the page reaches this Rasa server at WEBCHAT_RASA_URL.
 WEBCHAT_RASA_URL="${WEBCHAT_RASA_URL:-http://localhost:$RASA_PORT}" WEBCHAT_PORT="$WEBCHAT_PORT" \
