@@ -1,0 +1,14 @@
+#!/bin/sh
+# Starts the action server in its container (deploy/Dockerfile.actions's CMD), as `make run`
+# does: `rasa run actions --actions actions --port 5055`. It listens on SANIC_HOST (0.0.0.0 in
+# the image: the container's own interfaces, reachable only on the internal network).
+set -eu
+cd /app
+
+# The same hospital settings as the Rasa server; without the phone variables
+# hospital_settings.yml's placeholders (555-01xx, reserved for fiction) would be used.
+: "${HOSPITAL_CARE_TEAM_PHONE:?is not set: the care team phone number parents must call (deploy/README.md)}"
+: "${HOSPITAL_AFTER_HOURS_PHONE:?is not set: the after-hours phone number (deploy/README.md)}"
+python -c "from actions.hospital_settings import load_settings; load_settings()"
+
+exec rasa run actions --actions actions --port 5055
