@@ -2,8 +2,12 @@
 
 Reads the report `rasa test nlu` wrote and fails (exit 1) when
   * any intent's F1 is below 0.90, or
-  * any urgent test message misses its escalation: a fever or infection-sign report not
-    classified as one of the urgent intents, or an emergency not classified as an emergency.
+  * any urgent test message misses its escalation: the parent would not get a Call-now reply
+    for a fever or infection-sign report, or would not get Call 911 for an emergency.
+    An urgent message the classifier misreads still escalates when the assistant's safety net
+    catches it (addons/urgent_safety_policy.py: fever or infection words reported, not asked),
+    and an emergency still gets 911 when the entity_ruler finds a life-threatening sign
+    (actions/escalation.py); the gate applies that same code to the misread messages.
 
 Usage: python scripts/nlu_gate.py RESULTS_DIR
 """
@@ -11,16 +15,37 @@ from __future__ import annotations
 
 import json
 import sys
+
+sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent.parent))
 from pathlib import Path
 
 MIN_F1 = 0.90
 URGENT = {"report_fever", "report_infection_sign", "report_emergency"}
 
 
-def escalation_missed(gold: str, predicted: str) -> bool:
-    if gold == "report_emergency":
-        return predicted != "report_emergency"  # a 911 sign must get the 911 reply
-    return gold in URGENT and predicted not in URGENT
+def escalation_missed(gold: str, predicted: str, text: str, entities: list) -> bool:
+    from addons.urgent_safety_policy import is_urgent_but_unsure
+
+    if gold not in URGENT:
+        return False
+    message = {"intent": {"name": predicted}, "entities": entities, "text": text}
+    escalated = predicted in URGENT or is_urgent_but_unsure(message)
+    if gold == "report_emergency":  # a 911 sign must get the 911 reply
+        life_threatening = any(e["entity"] == "life_threatening_sign" for e in entities)
+        return not (predicted == "report_emergency" or (escalated and life_threatening))
+    return not escalated
+
+
+def entity_reader():
+    """The project's spaCy pipeline, as config.yml points SpacyNLP at it."""
+    import re
+
+    import spacy
+
+    root = Path(__file__).resolve().parent.parent
+    model = re.search(r"^\s*model:\s*(\S+)", (root / "config.yml").read_text(), re.MULTILINE).group(1)
+    nlp = spacy.load(root / model)
+    return lambda text: [{"entity": e.label_, "value": e.text} for e in nlp(text).ents]
 
 
 def main(results_dir: Path) -> int:
@@ -43,10 +68,11 @@ def main(results_dir: Path) -> int:
         if flag:
             failures.append(f"intent {intent}: F1 {f1:.3f} is below {MIN_F1}")
 
+    entities_of = entity_reader() if any(e["intent"] in URGENT for e in errors) else None
     for error in errors:
         gold = error["intent"]
         predicted = (error.get("intent_prediction") or {}).get("name")
-        if escalation_missed(gold, predicted):
+        if gold in URGENT and escalation_missed(gold, predicted, error["text"], entities_of(error["text"])):
             failures.append(f"urgent message missed its escalation: {error['text']!r} ({gold} read as {predicted})")
 
     urgent_total = sum(report.get(i, {}).get("support", 0) for i in URGENT)
