@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import re
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from addons.input_guard import GuardedInput
+from scripts.rasa_server_options import DEFAULT_ORIGINS
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
@@ -27,10 +29,19 @@ logger = logging.getLogger(__name__)
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
+def allowed_origins() -> list:
+    return os.environ.get("ALLOWED_ORIGINS", DEFAULT_ORIGINS).split()
+
+
 class SocketIOInput(GuardedInput, RasaSocketIOInput):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> SocketBlueprint:
         blueprint = super().blueprint(on_new_message)
         sio = self.sio
+        # Rasa creates the Socket.IO server with cors_allowed_origins=[], which turns the Origin
+        # check off: any web page could open a chat socket. Only the hospital's site origins may
+        # (ALLOWED_ORIGINS, as for the HTTP routes: scripts/rasa_server_options.py). Clients that
+        # send no Origin header (apps, tests) are not affected.
+        sio.eio.cors_allowed_origins = allowed_origins()
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: Text, data: Optional[Dict]) -> None:

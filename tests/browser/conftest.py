@@ -36,12 +36,13 @@ def site(tmp_path_factory):
     """The action server, the Rasa server (socketio channel) and the page, on free ports."""
     assert WEBCHAT_JS.exists(), "webchat/public/vendor/socket.io.min.js is missing: run 'make webchat'"
     tmp = tmp_path_factory.mktemp("webchat")
-    servers = Servers(tmp)
+    port = free_port()
+    # the page's origin is the one site origin the chat socket accepts
+    servers = Servers(tmp, extra_env={"ALLOWED_ORIGINS": f"http://127.0.0.1:{port}"})
     webchat = None
     try:
         servers.start_actions()
         servers.start_rasa()
-        port = free_port()
         log = tmp / "webchat.log"
         env = dict(servers.env, WEBCHAT_HOST="127.0.0.1", WEBCHAT_PORT=str(port),
                    WEBCHAT_RASA_URL=f"http://127.0.0.1:{servers.rasa_port}")

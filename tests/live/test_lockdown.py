@@ -50,3 +50,9 @@ def test_info_log_has_no_message_text_or_phone_numbers(locked_servers):
         text = (locked_servers.tmp / log).read_text()
         assert "Zelda" not in text and "101.7" not in text, log
         assert TEST_CARE_TEAM_PHONE not in text, log
+
+
+def test_chat_socket_accepts_the_site_origin_only(locked_servers):
+    handshake = url(locked_servers, "/socket.io/?EIO=4&transport=polling")
+    assert requests.get(handshake, headers={"Origin": "http://localhost:8080"}, timeout=10).status_code == 200
+    assert requests.get(handshake, headers={"Origin": "https://evil.example"}, timeout=10).status_code == 400
