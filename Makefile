@@ -23,7 +23,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup build train run test test-unit validate test-stories test-nlu test-live evaluate clean webchat test-browser test-channels
+.PHONY: help setup build train run test test-unit validate test-stories test-nlu test-live evaluate clean webchat test-browser test-channels test-replica
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
@@ -58,7 +58,7 @@ train: $(MODEL)
 run: $(MODEL) $(WEBCHAT_JS)
 	@scripts/run_assistant.sh
 
-test: test-unit validate test-stories test-nlu test-live test-browser test-channels
+test: test-unit validate test-stories test-nlu test-live test-browser test-channels test-replica
 
 test-unit: setup
 	@$(PY) -m pytest -q tests/unit
@@ -83,6 +83,13 @@ test-live: $(MODEL)
 # the real servers, the replies caught by a local fake of its API (there is no internet here).
 test-channels: $(MODEL)
 	@$(PY) -m pytest -q tests/channels
+
+# Production mode on loopback (README "Production"): PostgreSQL, Redis and nginx (installed with apt
+# when missing), two Rasa replicas and the action server; 50 concurrent conversations, a replica
+# killed and both restarted; PostgreSQL, Redis and the action server failing. Figures in results/replica/.
+test-replica: $(MODEL)
+	@rm -f results/replica/faults.json
+	@$(PY) -m pytest -q tests/replica
 
 # The web chat (webchat/): its one dependency, socket.io-client, installed from the lock; the
 # browser build is copied into webchat/public/vendor/ and served locally (nothing fetched at run time).

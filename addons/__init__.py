@@ -9,11 +9,30 @@ config.yml) also bounds how long Rasa waits for the action server: Rasa 3.6 wait
 (rasa.core.constants.DEFAULT_REQUEST_TIMEOUT, not configurable), and a parent reporting a fever
 must have the Call-now reply within seconds. After ACTION_SERVER_TIMEOUT_SECONDS (default 3) the
 action counts as failed and the UrgentSafetyPolicy sends the Call-now reply itself.
+
+Two more fixes for production (README "Production", measured by tests/replica/test_faults.py):
+
+* A timed-out action call fails like a refused one. Rasa 3.6 handles a refused connection (a
+  RasaException) but not a timeout: asyncio.TimeoutError escaped ActionExtractSlots (which calls
+  action_escalate_fever for the slots' custom mappings on every message) and the message got no
+  reply at all. After a timeout the action server is not called again for
+  ACTION_SERVER_RETRY_AFTER_SECONDS (5 s): one message calls it twice (slot mapping, then the
+  action), and two waits would pass the 5 seconds a fever report may take.
+* PostgreSQL connections are checked before use (SQLAlchemy's pool_pre_ping): after a database
+  restart, Rasa's SQLTrackerStore would otherwise fail the next message of each server on a dead
+  pooled connection, answer it as a new conversation and not store it. This must run before Rasa
+  creates its tracker store: it does, because Rasa loads the channels in credentials.yml (addons)
+  first.
 """
+import asyncio
 import logging
 import os
+import time
+from typing import Optional
 
 import rasa.core.actions.action as _rasa_actions
+import rasa.core.tracker_store as _rasa_tracker_store
+from rasa.shared.exceptions import RasaException
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +50,43 @@ def _action_server_timeout() -> float:
 
 # RemoteAction.run reads this module global at call time.
 _rasa_actions.DEFAULT_REQUEST_TIMEOUT = _action_server_timeout()
+
+
+# After an action call times out, calls fail at once (the safety policy answers) for this long.
+ACTION_SERVER_RETRY_AFTER_SECONDS = 5.0
+_action_server_timed_out_at: Optional[float] = None
+_rasa_remote_action_run = _rasa_actions.RemoteAction.run
+
+
+async def _run_remote_action(self, output_channel, nlg, tracker, domain):  # type: ignore[no-untyped-def]
+    global _action_server_timed_out_at
+    timed_out_at = _action_server_timed_out_at
+    if timed_out_at is not None and time.monotonic() - timed_out_at < ACTION_SERVER_RETRY_AFTER_SECONDS:
+        raise RasaException(f"Failed to execute custom action '{self.name()}': the action server timed out "
+                            f"{time.monotonic() - timed_out_at:.1f} s ago; not called again yet.")
+    try:
+        events = await _rasa_remote_action_run(self, output_channel, nlg, tracker, domain)
+    except asyncio.TimeoutError as error:
+        _action_server_timed_out_at = time.monotonic()
+        logger.error("The action server did not answer '%s' within %s s; not calling it for %s s.",
+                     self.name(), _rasa_actions.DEFAULT_REQUEST_TIMEOUT, ACTION_SERVER_RETRY_AFTER_SECONDS)
+        raise RasaException(f"Failed to execute custom action '{self.name()}': no answer from the action "
+                            f"server within {_rasa_actions.DEFAULT_REQUEST_TIMEOUT} s.") from error
+    _action_server_timed_out_at = None
+    return events
+
+
+_rasa_actions.RemoteAction.run = _run_remote_action
+
+_rasa_create_engine_kwargs = _rasa_tracker_store.create_engine_kwargs
+
+
+def _create_engine_kwargs(url):  # type: ignore[no-untyped-def]
+    kwargs = _rasa_create_engine_kwargs(url)
+    if _rasa_tracker_store.is_postgresql_url(url):
+        kwargs["pool_pre_ping"] = True
+    return kwargs
+
+
+# SQLTrackerStore.__init__ calls the module's create_engine_kwargs at construction time.
+_rasa_tracker_store.create_engine_kwargs = _create_engine_kwargs

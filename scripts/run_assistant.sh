@@ -9,10 +9,28 @@ RASA_PORT="${RASA_PORT:-5005}"
 ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 WEBCHAT_PORT="${WEBCHAT_PORT:-8080}"
 MODEL="${MODEL:-models/neutropenia-assistant.tar.gz}"
+# endpoints.yml (one server, SQLite) or endpoints.production.yml (PostgreSQL and Redis, driven by
+# environment variables: README "Production")
+RASA_ENDPOINTS="${RASA_ENDPOINTS:-endpoints.yml}"
 LOG_DIR="run/logs"
 mkdir -p "$LOG_DIR" run/data
 # The action server must never be reachable from outside this machine.
 export SANIC_HOST=127.0.0.1
+
+if [ "$RASA_ENDPOINTS" != endpoints.yml ]; then
+  # the action server started below, unless ACTION_SERVER_URL points elsewhere
+  export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/webhook}"
+  # a crashed server's claim on a conversation holds it 10 s, not Rasa's 60 (README "Production")
+  export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-10}"
+  missing=()
+  for var in $(grep -v '^[[:space:]]*#' "$RASA_ENDPOINTS" | grep -o '\${[A-Za-z_][A-Za-z0-9_]*}' | tr -d '${}' | sort -u); do
+    [ -n "${!var+set}" ] || missing+=("$var")
+  done
+  if ((${#missing[@]})); then
+    echo "$RASA_ENDPOINTS needs these environment variables (README \"Production\"): ${missing[*]}" >&2
+    exit 1
+  fi
+fi
 
 # Fail early, with the setting's own message, rather than at a parent's first fever report.
 .venv/bin/python -c "from actions.hospital_settings import load_settings; load_settings()"
@@ -41,7 +59,7 @@ pids+=($!)
 # API off unless RASA_ENABLE_API with a token or JWT secret; CORS for ALLOWED_ORIGINS only.
 RASA_OPTIONS="$(.venv/bin/python scripts/rasa_server_options.py)" || exit 1
 mapfile -t RASA_OPTIONS <<<"$RASA_OPTIONS"
-.venv/bin/rasa run --model "$MODEL" --endpoints endpoints.yml --credentials run/credentials.yml \
+.venv/bin/rasa run --model "$MODEL" --endpoints "$RASA_ENDPOINTS" --credentials run/credentials.yml \
   --interface 127.0.0.1 --port "$RASA_PORT" "${RASA_OPTIONS[@]}" >"$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 # The hospital page with the chat widget; the page reaches this Rasa server at WEBCHAT_RASA_URL.
@@ -74,7 +92,7 @@ The assistant is answering. Chat with it:
        -d '{"sender": "parent-1", "message": "what is neutropenia?"}'
 
   or, in another terminal, a console chat with the same model and actions:
-    .venv/bin/rasa shell --model $MODEL --endpoints endpoints.yml --port 5006
+    .venv/bin/rasa shell --model $MODEL --endpoints $RASA_ENDPOINTS --port 5006
 
 Press Ctrl-C to stop.
 MSG

@@ -42,9 +42,11 @@ def wait_until_up(url, process, log, timeout=240):
 
 
 class Servers:
-    def __init__(self, tmp: Path, channel_env=None, rasa_args=()):
+    def __init__(self, tmp: Path, channel_env=None, rasa_args=(), endpoints=None, extra_env=None):
         """channel_env: environment variables for the messaging channels (credentials.yml) and
-        their test settings; rasa_args: extra arguments for `rasa run`."""
+        their test settings; rasa_args: extra arguments for `rasa run`; endpoints: an endpoints
+        file used as it is (default: endpoints.yml on an SQLite file in `tmp`), with extra_env
+        (e.g. the variables of endpoints.production.yml; ACTION_SERVER_URL is set here)."""
         assert MODEL.exists(), "no trained model: run 'make train'"
         self.tmp = tmp
         self.rasa_port, self.actions_port = free_port(), free_port()
@@ -52,16 +54,18 @@ class Servers:
         env = {k: v for k, v in os.environ.items() if k not in all_variables(template)}
         self.env = dict(env, SANIC_HOST="127.0.0.1", HOSPITAL_CARE_TEAM_PHONE=TEST_CARE_TEAM_PHONE,
                         RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT),
-                        **(channel_env or {}))
+                        ACTION_SERVER_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
+                        **(channel_env or {}), **(extra_env or {}))
         self.credentials = tmp / "credentials.yml"
         self.channels_summary = render_file(ROOT / "credentials.yml", self.credentials, self.env)
         self.rasa_args = list(rasa_args)
-        self.endpoints = tmp / "endpoints.yml"
-        self.endpoints.write_text(
-            (ROOT / "endpoints.yml").read_text()
-            .replace("http://localhost:5055/webhook", f"http://127.0.0.1:{self.actions_port}/webhook")
-            # each test server keeps its conversations in its own SQLite file
-            .replace("db: run/data/conversations.db", f"db: {tmp / 'conversations.db'}"))
+        self.endpoints = Path(endpoints) if endpoints else tmp / "endpoints.yml"
+        if not endpoints:
+            self.endpoints.write_text(
+                (ROOT / "endpoints.yml").read_text()
+                .replace("http://localhost:5055/webhook", f"http://127.0.0.1:{self.actions_port}/webhook")
+                # each test server keeps its conversations in its own SQLite file
+                .replace("db: run/data/conversations.db", f"db: {tmp / 'conversations.db'}"))
         self.actions = None
         self.rasa = None
 
@@ -76,13 +80,17 @@ class Servers:
         self.actions.terminate()
         self.actions.wait(timeout=30)
 
+    def spawn_rasa(self, port, log):
+        """Starts a Rasa server on `port` (not waiting for it); several may share the stores."""
+        return subprocess.Popen(
+            [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
+             "--credentials", str(self.credentials), "--interface", "127.0.0.1", "--port", str(port),
+             *self.rasa_args],
+            cwd=ROOT, env=self.env, stdout=open(log, "a"), stderr=subprocess.STDOUT)
+
     def start_rasa(self):
         log = self.tmp / "rasa.log"
-        self.rasa = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
-             "--credentials", str(self.credentials), "--interface", "127.0.0.1", "--port", str(self.rasa_port),
-             *self.rasa_args],
-            cwd=ROOT, env=self.env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        self.rasa = self.spawn_rasa(self.rasa_port, log)
         wait_until_up(f"http://127.0.0.1:{self.rasa_port}/", self.rasa, log)
 
     def say(self, sender, message):
