@@ -209,3 +209,15 @@ def channels(fake, tmp_path_factory):
         yield servers
     finally:
         servers.stop()
+
+
+# The topic buttons as the assistant offers them: payloads are plain questions, read by the NLU
+# like typed text (typed "/intent" commands are neutralised by addons/input_guard.py).
+TOPIC_BUTTONS = [
+    {"title": "Causes", "payload": "What causes neutropenia?"},
+    {"title": "Types", "payload": "What types of neutropenia are there?"},
+    {"title": "Symptoms", "payload": "What are the symptoms of neutropenia?"},
+    {"title": "Diagnosis", "payload": "How is neutropenia diagnosed?"},
+    {"title": "Treatment", "payload": "How is neutropenia treated?"},
+    {"title": "My child has a fever", "payload": "My child has a fever"},
+]

@@ -6,6 +6,7 @@ import requests
 
 from tests.channels.conftest import (
     FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN, FACEBOOK_VERIFY_TOKEN, facebook_signature)
+from tests.channels.conftest import TOPIC_BUTTONS
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 PAGE_ID = "106000000000001"
@@ -76,13 +77,12 @@ def test_every_event_of_a_batched_delivery_is_answered(channels, fake):
 def test_many_buttons_become_quick_replies_and_a_tap_is_answered(channels, fake):
     psid = "2400000000000006"
     topics = ["Causes", "Types", "Symptoms", "Diagnosis", "Treatment", "My child has a fever"]
-    buttons = [{"title": t, "payload": f"/ask_{t.lower()}"} for t in topics[:5]]
-    buttons.append({"title": topics[5], "payload": "/report_fever"})
+    buttons = [dict(b) for b in TOPIC_BUTTONS]
     channels.offer_options("facebook", psid, "What would you like to know?", buttons)
     offer = fake.wait_for(is_message_to(psid))[0]["json"]["message"]
     assert [q["title"] for q in offer["quick_replies"]] == topics  # Rasa's connector drops all past 3
     tap = messaging_event(psid, "Causes")
-    tap["message"]["quick_reply"] = {"payload": "/ask_causes"}
+    tap["message"]["quick_reply"] = {"payload": TOPIC_BUTTONS[0]["payload"]}
     assert post_events(channels, tap).status_code == 200
     answer = texts(fake.wait_for(is_message_to(psid), count=2)[1:])
     assert "chemotherapy" in answer.lower() and "Source:" in answer

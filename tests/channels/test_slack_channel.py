@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 import requests
 
 from tests.channels.conftest import SLACK_BOT_TOKEN, slack_headers
+from tests.channels.conftest import TOPIC_BUTTONS
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 TEAM, BOT_USER = "T0HOSPITAL", "U0BOTUSER"
@@ -62,8 +63,7 @@ def test_a_wrongly_signed_or_stale_event_is_rejected(channels, fake):
 def test_six_topic_buttons_are_shown_and_a_click_is_answered(channels, fake):
     user, channel = "U0PARENT04", "D0PARENT04"
     topics = ["Causes", "Types", "Symptoms", "Diagnosis", "Treatment", "My child has a fever"]
-    buttons = [{"title": t, "payload": f"/ask_{t.lower()}"} for t in topics[:5]]
-    buttons.append({"title": topics[5], "payload": "/report_fever"})
+    buttons = [dict(b) for b in TOPIC_BUTTONS]
     # Rasa's Slack connector keeps the output channel of the conversation's DM
     channels.offer_options("slack", channel, "What would you like to know?", buttons)
     blocks = posted_to(fake, channel)[0]["json"]["blocks"]
@@ -71,7 +71,7 @@ def test_six_topic_buttons_are_shown_and_a_click_is_answered(channels, fake):
 
     click = {"type": "block_actions", "user": {"id": user, "username": "parent"}, "team": {"id": TEAM},
              "channel": {"id": channel, "name": "directmessage"}, "message": {"ts": f"{time.time():.6f}"},
-             "actions": [{"type": "button", "action_id": "a1", "block_id": "b1", "value": "/ask_causes",
+             "actions": [{"type": "button", "action_id": "a1", "block_id": "b1", "value": TOPIC_BUTTONS[0]["payload"],
                           "text": {"type": "plain_text", "text": "Causes"}}]}
     body = urlencode({"payload": json.dumps(click)}).encode()
     response = requests.post(f"{channels.url}/webhooks/slack/webhook", data=body, timeout=60,

@@ -3,6 +3,7 @@ import requests
 
 from tests.channels.conftest import (
     SMS_LIMIT, TWILIO_ACCOUNT_SID, TWILIO_NUMBER, TWILIO_WHATSAPP_NUMBER, twilio_signature, twilio_sms)
+from tests.channels.conftest import TOPIC_BUTTONS
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 MESSAGES_PATH = f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"
@@ -56,8 +57,7 @@ def test_whatsapp_topic_question_gets_its_answer(channels, fake):
 
 def test_buttons_become_numbered_options_and_a_number_picks_one(channels, fake):
     sender = "+15550111005"
-    buttons = [{"title": "Causes", "payload": "/ask_causes"}, {"title": "Types", "payload": "/ask_types"},
-               {"title": "My child has a fever", "payload": "/report_fever"}]
+    buttons = [TOPIC_BUTTONS[0], TOPIC_BUTTONS[1], TOPIC_BUTTONS[5]]
     channels.offer_options("twilio", sender, "What would you like to know?", buttons)
     offer = sent_to(fake, sender)
     assert len(offer) == 1  # one message, not one per button
@@ -75,8 +75,7 @@ def test_buttons_become_numbered_options_and_a_number_picks_one(channels, fake):
 
 def test_number_option_three_reports_a_fever(channels, fake):
     sender = "+15550111006"
-    buttons = [{"title": "Causes", "payload": "/ask_causes"}, {"title": "Types", "payload": "/ask_types"},
-               {"title": "My child has a fever", "payload": "/report_fever"}]
+    buttons = [TOPIC_BUTTONS[0], TOPIC_BUTTONS[1], TOPIC_BUTTONS[5]]
     channels.offer_options("twilio", sender, "What would you like to know?", buttons)
     sent_to(fake, sender)
     assert text_in(channels, sender, "3").status_code == 204
@@ -88,7 +87,7 @@ def test_no_sms_is_longer_than_1600_characters(channels, fake):
     sender = "+15550111007"
     sentence = "Neutrophils are white blood cells that fight bacteria. "
     long_text = (sentence * 40 + f"Call the care team at {TEST_CARE_TEAM_PHONE}. " + sentence * 20).strip()
-    channels.offer_options("twilio", sender, long_text, [{"title": "Causes", "payload": "/ask_causes"}])
+    channels.offer_options("twilio", sender, long_text, [TOPIC_BUTTONS[0]])
     parts = [c["form"]["Body"] for c in sent_to(fake, sender, count=3)]
     assert len(parts) == 3 and all(len(p) <= SMS_LIMIT for p in parts)
     assert all(p.endswith(".") for p in parts[:-1])  # split after a sentence
