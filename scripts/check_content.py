@@ -4,7 +4,8 @@ Each problem is printed as `file:line: what is wrong. Fix: what to do.` Checks:
   * every answer has a review date (metadata: reviewed: YYYY-MM-DD) and names its source:
     metadata `source:` lists ids from content_sources.yml and the text ends with a
     "Source: ..." line naming each of them (only chitchat answers may say `source: none`);
-  * no answer is above grade 8 reading level (textstat's Flesch-Kincaid grade);
+  * no answer is above grade 8 reading level (textstat's Flesch-Kincaid grade), and each is
+    2 to 5 sentences (short enough for a parent on a phone);
   * no phone number is typed into an answer (write {care_team_phone} or {after_hours_phone});
   * every intent has at least 25 examples and appears in a test story in tests/test_stories/;
   * no example sentence is under two intents (ignoring case, spacing and punctuation);
@@ -24,6 +25,7 @@ from ruamel.yaml import YAML
 
 MIN_EXAMPLES = 25
 MAX_GRADE = 8.0
+SENTENCES = (2, 5)
 NO_SOURCE_FILES = {"chitchat.yml", "session.yml"}  # greetings and "please rephrase" state no facts
 # 7 to 15 digits with phone punctuation between them; "911" and "1,000 to 1,500" are not phones
 PHONE = re.compile(r"(?<![\w{])\+?\(?\d[\d\s().\-]{5,}\d(?![\w}])")
@@ -68,6 +70,14 @@ def _normalise(sentence: str) -> str:
 def _examples(block) -> List[str]:
     text = block.get("examples") or ""
     return [line[2:].strip() for line in str(text).splitlines() if line.strip().startswith("- ")]
+
+
+def _body(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith("Source:")).strip()
+
+
+def sentence_count(text: str) -> int:
+    return len([s for s in re.split(r"(?<=[.!?])\s+", _body(text)) if s.strip()])
 
 
 def reading_grade(text: str) -> float:
@@ -119,6 +129,9 @@ def check_responses(root: Path, sources: Dict[str, dict]) -> List[Problem]:
                     if len(re.sub(r"\D", "", match.group())) >= 7:
                         problems.append(Problem(*where, f"{name}: phone number '{match.group().strip()}' is typed into the answer",
                                                 "write {care_team_phone} or {after_hours_phone}; the number comes from hospital_settings.yml"))
+                if text and not SENTENCES[0] <= sentence_count(text) <= SENTENCES[1]:
+                    problems.append(Problem(*where, f"{name}: {sentence_count(text)} sentences; answers are {SENTENCES[0]} to {SENTENCES[1]}",
+                                            "keep what a parent needs first; split a long topic into two intents"))
                 if text:
                     grade = reading_grade(text)
                     if grade > MAX_GRADE:

@@ -97,3 +97,11 @@ def test_command_exits_non_zero_and_prints_problems(project, capsys):
     assert main([str(project)]) == 1
     out = capsys.readouterr().out
     assert "domain/care_team.yml:" in out and "1 content problem(s) found" in out
+
+
+def test_too_long_answer(project):
+    edit(project / "domain/basics.yml", "A child with neutropenia has too few of them.",
+         "A child with neutropenia has too few of them. They live in the blood. They are made in the "
+         "bone marrow. They are white cells.")
+    [problem] = messages(project)
+    assert "utter_neutrophils: 6 sentences; answers are 2 to 5" in problem
