@@ -203,12 +203,8 @@ def channels(fake, tmp_path_factory):
     servers = ChannelServers(tmp_path_factory.mktemp("channels"), channel_env=channel_env(fake.url),
                              rasa_args=["--enable-api", "--auth-token", API_TOKEN])
     assert servers.channels_summary[0] == "channels on: rest, socketio, twilio, facebook, telegram, slack"
-    try:
-        servers.start_actions()
-        servers.start_rasa()
+    with servers:
         yield servers
-    finally:
-        servers.stop()
 
 
 # The topic buttons as the assistant offers them: payloads are plain questions, read by the NLU

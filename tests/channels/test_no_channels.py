@@ -12,13 +12,8 @@ MESSAGING = ["twilio", "facebook", "telegram", "slack"]
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory):
-    servers = Servers(tmp_path_factory.mktemp("no-channels"))
-    try:
-        servers.start_actions()
-        servers.start_rasa()
+    with Servers(tmp_path_factory.mktemp("no-channels")) as servers:
         yield servers
-    finally:
-        servers.stop()
 
 
 def test_the_render_script_turns_on_only_rest_and_socketio(tmp_path):

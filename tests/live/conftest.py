@@ -93,6 +93,19 @@ class Servers:
         self.rasa = self.spawn_rasa(self.rasa_port, log)
         wait_until_up(f"http://127.0.0.1:{self.rasa_port}/", self.rasa, log)
 
+    def __enter__(self):
+        """Starts the action server and the Rasa server; stops both on leaving, also on failure."""
+        try:
+            self.start_actions()
+            self.start_rasa()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stop()
+
     def say(self, sender, message):
         response = requests.post(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
                                  json={"sender": sender, "message": message}, timeout=30)
@@ -111,10 +124,5 @@ class Servers:
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    servers = Servers(tmp_path_factory.mktemp("servers"))
-    try:
-        servers.start_actions()
-        servers.start_rasa()
+    with Servers(tmp_path_factory.mktemp("servers")) as servers:
         yield servers
-    finally:
-        servers.stop()

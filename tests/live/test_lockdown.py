@@ -9,13 +9,8 @@ from tests.live.conftest import TEST_CARE_TEAM_PHONE, Servers
 
 @pytest.fixture(scope="module")
 def locked_servers(tmp_path_factory):
-    servers = Servers(tmp_path_factory.mktemp("locked"), rasa_args=server_options({}))
-    try:
-        servers.start_actions()
-        servers.start_rasa()
+    with Servers(tmp_path_factory.mktemp("locked"), rasa_args=server_options({})) as servers:
         yield servers
-    finally:
-        servers.stop()
 
 
 def url(servers, path):
