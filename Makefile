@@ -23,7 +23,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup build train run test test-unit validate test-stories test-nlu test-live evaluate clean webchat test-browser test-channels test-replica
+.PHONY: help setup build train run test test-unit validate test-stories test-nlu test-live evaluate clean webchat test-browser test-channels test-replica bench
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
@@ -110,6 +110,12 @@ $(CHROMIUM):
 # The page in headless Chromium against the real servers (screenshots in tests/artifacts/).
 test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 	@$(PY) -m pytest -q tests/browser
+
+# Load benchmark (README "Load benchmark"), not a test: simulated parents at 1, 10 and 50 concurrent
+# conversations against one server, two Sanic workers and two replicas behind nginx, and the same for a
+# stock `rasa init` assistant trained now. About 20 minutes; results/bench/ (bench.md, latency.png).
+bench: $(MODEL)
+	@$(PY) scripts/bench.py
 
 # 5-fold cross-validation + the held-out set: reports, confusion matrices, summary.md
 evaluate: $(MODEL)
