@@ -915,6 +915,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print("no trained model: run 'make train'", file=sys.stderr)
         return 1
 
+    # SIGTERM (make interrupted, a CI timeout) stops the servers and removes the temporary folder too
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     others_before = wait_until_quiet(args.wait_idle)
     tmp_root = Path(tempfile.mkdtemp(prefix="neutropenia-bench-"))
     data = {"started": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": machine_info(),
