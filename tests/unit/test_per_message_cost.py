@@ -1,0 +1,158 @@
+"""addons/__init__.py, per-message cost (results/bench/profile.md): the action server's replies are
+validated by a validator built once, the action server is called over one kept-alive connection,
+and the default SQLite tracker store keeps its connections and writes a write-ahead log. Each
+keeps Rasa's behaviour; these tests check that it is kept."""
+import asyncio
+import sqlite3
+
+import jsonschema
+import pytest
+from aiohttp import web
+from rasa.core.actions.action import RemoteAction
+import rasa.core.tracker_store as rasa_tracker_store
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+import addons
+
+GOOD_REPLY = {"events": [{"event": "slot", "name": "triage_decision", "value": "call_now"}], "responses": []}
+
+
+def test_action_replies_are_validated_against_rasas_schema_by_one_validator(monkeypatch):
+    action = RemoteAction("action_escalate_fever", None)
+    monkeypatch.setattr(addons, "_action_reply_validator", None)
+    built = []
+    real_validator_for = jsonschema.validators.validator_for
+
+    def counting_validator_for(schema, *args, **kwargs):
+        built.append(schema)
+        return real_validator_for(schema, *args, **kwargs)
+
+    monkeypatch.setattr(jsonschema.validators, "validator_for", counting_validator_for)
+    for _ in range(3):
+        assert action._validate_action_result(GOOD_REPLY) is True
+    # (jsonschema also looks up validators for subschemas while validating; those are cheap)
+    spec = RemoteAction.action_response_format_spec()
+    assert sum(1 for schema in built if schema == spec) == 1
+    # a reply Rasa's schema rejects is still rejected, with the hint to the action server's author
+    with pytest.raises(jsonschema.ValidationError, match="Failed to validate Action server response"):
+        action._validate_action_result({"events": "not a list"})
+    with pytest.raises(jsonschema.ValidationError):
+        action._validate_action_result({"events": [{"no_event_key": 1}]})
+
+
+class CountingActionServer:
+    """A minimal action server on loopback that answers GOOD_REPLY and counts TCP connections."""
+
+    def __init__(self):
+        self.connections = set()
+        self.requests = 0
+
+    async def webhook(self, request):
+        self.requests += 1
+        self.connections.add(request.transport.get_extra_info("peername"))
+        return web.json_response(GOOD_REPLY)
+
+    async def __aenter__(self):
+        app = web.Application()
+        app.router.add_post("/webhook", self.webhook)
+        self.runner = web.AppRunner(app)
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}/webhook"
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.runner.cleanup()
+
+
+def tracker() -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("parent-1", [UserUttered("she has a fever of 101.5")])
+
+
+def test_the_action_server_is_called_over_one_kept_alive_connection():
+    async def scenario():
+        async with CountingActionServer() as server:
+            endpoint = EndpointConfig(server.url)
+            action = RemoteAction("action_escalate_fever", endpoint)
+            for _ in range(4):
+                events = await action.run(None, None, tracker(), Domain.empty())
+                assert events == [SlotSet("triage_decision", "call_now")]
+            assert server.requests == 4 and len(server.connections) == 1
+            # other endpoints (a model server, an NLG server) keep Rasa's session per request
+            other = EndpointConfig(server.url)
+            await other.request(json={}, method="post")
+            await other.request(json={}, method="post")
+            assert len(server.connections) == 3
+            await endpoint._kept_session[1].close()
+
+    asyncio.run(scenario())
+
+
+def test_an_idle_kept_connection_is_dropped_before_the_action_server_drops_it(monkeypatch):
+    monkeypatch.setattr(addons, "ACTION_SERVER_KEEPALIVE_SECONDS", 0.2)
+
+    async def scenario():
+        async with CountingActionServer() as server:
+            endpoint = EndpointConfig(server.url)
+            action = RemoteAction("action_escalate_fever", endpoint)
+            await action.run(None, None, tracker(), Domain.empty())
+            await asyncio.sleep(0.5)
+            await action.run(None, None, tracker(), Domain.empty())
+            assert server.requests == 2 and len(server.connections) == 2
+            await endpoint._kept_session[1].close()
+
+    asyncio.run(scenario())
+
+
+def test_the_action_server_restarting_costs_no_fever_report():
+    """A kept connection to an action server that has restarted is not reused: the next call
+    succeeds on a new connection."""
+    async def scenario():
+        async with CountingActionServer() as first:
+            endpoint = EndpointConfig(first.url)
+            action = RemoteAction("action_escalate_fever", endpoint)
+            await action.run(None, None, tracker(), Domain.empty())
+            port = int(first.url.split(":")[2].split("/")[0])
+        await asyncio.sleep(0.05)
+        second = CountingActionServer()
+        app = web.Application()
+        app.router.add_post("/webhook", second.webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            events = await action.run(None, None, tracker(), Domain.empty())
+            assert events == [SlotSet("triage_decision", "call_now")] and second.requests == 1
+        finally:
+            await runner.cleanup()
+            await endpoint._kept_session[1].close()
+
+    asyncio.run(scenario())
+
+
+def test_the_sqlite_tracker_store_keeps_its_connections_and_writes_ahead(tmp_path):
+    create_engine_kwargs = rasa_tracker_store.create_engine_kwargs  # as patched by addons
+    assert create_engine_kwargs(f"sqlite:///{tmp_path}/conversations.db")["poolclass"].__name__ == "QueuePool"
+    assert "poolclass" not in create_engine_kwargs("sqlite://")  # in memory: SQLAlchemy's own pool
+    assert "poolclass" not in create_engine_kwargs("postgresql://rasa@127.0.0.1:5432/rasa")
+
+    db = tmp_path / "conversations.db"
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(db))
+
+    async def save_and_retrieve():
+        await store.save(tracker())
+        return await store.retrieve("parent-1")
+
+    retrieved = asyncio.run(save_and_retrieve())
+    assert retrieved.latest_message.text == "she has a fever of 101.5"
+    # another process (the retention script) reads the same file while the server holds it
+    with sqlite3.connect(db) as reader:
+        assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+        assert reader.execute("SELECT count(*) FROM events WHERE sender_id = 'parent-1'").fetchone() == (1,)
+    store.engine.dispose()
