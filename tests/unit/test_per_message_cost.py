@@ -1,4 +1,4 @@
-"""addons/__init__.py, per-message cost (results/bench/profile.md): the action server's replies are
+"""addons/per_message_cost.py (results/bench/profile.md): the action server's replies are
 validated by a validator built once, the action server is called over one kept-alive connection,
 and the default SQLite tracker store keeps its connections and writes a write-ahead log. Each
 keeps Rasa's behaviour; these tests check that it is kept."""
@@ -16,14 +16,15 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-import addons
+import addons  # noqa: F401  (applies the patches)
+from addons import per_message_cost
 
 GOOD_REPLY = {"events": [{"event": "slot", "name": "triage_decision", "value": "call_now"}], "responses": []}
 
 
 def test_action_replies_are_validated_against_rasas_schema_by_one_validator(monkeypatch):
     action = RemoteAction("action_escalate_fever", None)
-    monkeypatch.setattr(addons, "_action_reply_validator", None)
+    monkeypatch.setattr(per_message_cost, "_action_reply_validator", None)
     built = []
     real_validator_for = jsonschema.validators.validator_for
 
@@ -95,7 +96,7 @@ def test_the_action_server_is_called_over_one_kept_alive_connection():
 
 
 def test_an_idle_kept_connection_is_dropped_before_the_action_server_drops_it(monkeypatch):
-    monkeypatch.setattr(addons, "ACTION_SERVER_KEEPALIVE_SECONDS", 0.2)
+    monkeypatch.setattr(per_message_cost, "ACTION_SERVER_KEEPALIVE_SECONDS", 0.2)
 
     async def scenario():
         async with CountingActionServer() as server:
@@ -156,3 +157,87 @@ def test_the_sqlite_tracker_store_keeps_its_connections_and_writes_ahead(tmp_pat
         assert reader.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert reader.execute("SELECT count(*) FROM events WHERE sender_id = 'parent-1'").fetchone() == (1,)
     store.engine.dispose()
+
+
+def toy_runner():
+    """A DaskGraphRunner over a small graph whose nodes are plain functions returning (name, value),
+    as GraphNode does: x -> double -> plus_one, x -> square; unused is never needed."""
+    from rasa.engine.graph import GraphSchema, SchemaNode
+    from rasa.engine.runner.dask import DaskGraphRunner
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    def node(name, fn):
+        return lambda *args: (name, fn(*args))
+
+    def schema_node(**needs):
+        return SchemaNode(needs=needs, uses=FallbackClassifier, constructor_name="create", fn="process",
+                          config={})
+
+    schema = GraphSchema({
+        "double": schema_node(value="x"),
+        "plus_one": schema_node(value="double"),
+        "square": schema_node(value="x"),
+        "both": schema_node(a="plus_one", b="square"),
+        "unused": schema_node(value="missing_input"),
+    })
+    runner = object.__new__(DaskGraphRunner)
+    runner._graph_schema = schema
+    runner._execution_context = None
+    runner._instantiated_nodes = {
+        "double": node("double", lambda x: (x[1] * 2)),
+        "plus_one": node("plus_one", lambda d: d[1] + 1),
+        "square": node("square", lambda x: x[1] ** 2),
+        "both": node("both", lambda a, b: (a[1], b[1])),
+        "unused": node("unused", lambda m: 1 / 0),
+    }
+    return runner
+
+
+@pytest.mark.parametrize("targets", [["plus_one"], ["both"], ["square", "double"], ["both", "plus_one"]])
+def test_the_graph_runner_gives_what_rasas_runner_gives(targets):
+    runner = toy_runner()
+    for value in (3, 5, 3):  # the second and third runs use the kept graph, with new inputs
+        ours = runner.run(inputs={"x": value}, targets=targets)
+        rasas = per_message_cost._rasa_run_graph(runner, inputs={"x": value}, targets=targets)
+        assert ours == rasas
+        assert set(ours) == set(targets)
+    assert runner.run(inputs={"x": 4}, targets=["both"]) == {"both": (9, 16)}
+
+
+def test_the_graph_runner_raises_what_rasas_runner_raises():
+    from rasa.engine.exceptions import GraphRunError
+
+    runner = toy_runner()
+    runner._instantiated_nodes["square"] = lambda x: (_ for _ in ()).throw(RuntimeError("broken node"))
+    with pytest.raises(GraphRunError):
+        runner.run(inputs={"x": 2}, targets=["square"])
+    runner = toy_runner()
+    runner._instantiated_nodes["square"] = lambda x: 1 / 0
+    with pytest.raises(ZeroDivisionError):  # other errors pass through, as with dask's threaded scheduler
+        runner.run(inputs={"x": 2}, targets=["square"])
+    with pytest.raises(GraphRunError, match="clashes with a node name"):
+        runner.run(inputs={"x": "double"}, targets=["double"])
+
+
+def test_events_are_resolved_by_type_name_as_rasa_resolves_them():
+    from rasa.shared.core import events
+    from rasa.shared.utils.common import all_subclasses
+
+    type_names = {cls.type_name for cls in all_subclasses(events.Event)}
+    assert {"user", "bot", "slot", "action", "session_started", "restart"} <= type_names
+    for name in type_names:
+        assert events.Event.resolve_by_type(name) is per_message_cost._rasa_resolve_by_type(name)
+    assert events.Event.resolve_by_type("topic") is None
+    assert events.Event.resolve_by_type("no_such_event", events.UserUttered) is events.UserUttered
+    with pytest.raises(ValueError, match="Unknown event name"):
+        events.Event.resolve_by_type("no_such_event")
+
+    class LateEvent(events.AlwaysEqualEventMixin):  # an Event class imported after the table was built
+        type_name = "late_event_for_test"
+
+        def as_story_string(self):
+            return None
+
+    assert events.Event.resolve_by_type("late_event_for_test") is LateEvent
+    restored = events.Event.from_parameters({"event": "slot", "name": "triage_decision", "value": "call_now"})
+    assert restored == SlotSet("triage_decision", "call_now")
