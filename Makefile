@@ -73,7 +73,7 @@ test-stories: $(MODEL)
 	@echo "test stories: all passed (results/stories)"
 
 test-nlu: $(MODEL)
-	@$(RASA) test nlu --model $(MODEL) --nlu tests/nlu_holdout --out results/nlu_holdout --quiet
+	@$(RASA) test nlu --model $(MODEL) --domain domain --nlu tests/nlu_holdout --out results/nlu_holdout --quiet
 	@$(PY) scripts/nlu_gate.py results/nlu_holdout
 
 test-live: $(MODEL)
