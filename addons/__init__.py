@@ -95,3 +95,4 @@ def _create_engine_kwargs(url):  # type: ignore[no-untyped-def]
 _rasa_tracker_store.create_engine_kwargs = _create_engine_kwargs
 
 from addons import per_message_cost  # noqa: E402,F401  (patches Rasa when imported)
+from addons import lock_store  # noqa: E402,F401  (one worker with in-process locks; before Rasa starts workers)
