@@ -13,11 +13,10 @@ action counts as failed and the UrgentSafetyPolicy sends the Call-now reply itse
 Two more fixes for production (README "Production", measured by tests/replica/test_faults.py):
 
 * A timed-out action call fails like a refused one. Rasa 3.6 handles a refused connection (a
-  RasaException) but not a timeout: asyncio.TimeoutError escaped ActionExtractSlots (which calls
-  action_escalate_fever for the slots' custom mappings on every message) and the message got no
-  reply at all. After a timeout the action server is not called again for
-  ACTION_SERVER_RETRY_AFTER_SECONDS (5 s): one message calls it twice (slot mapping, then the
-  action), and two waits would pass the 5 seconds a fever report may take.
+  RasaException) but not a timeout: asyncio.TimeoutError escaped and the message got no reply at
+  all. After a timeout the action server is not called again for
+  ACTION_SERVER_RETRY_AFTER_SECONDS (5 s), so the next fever reports get their Call-now reply at
+  once instead of each waiting for the timeout again.
 * PostgreSQL connections are checked before use (SQLAlchemy's pool_pre_ping): after a database
   restart, Rasa's SQLTrackerStore would otherwise fail the next message of each server on a dead
   pooled connection, answer it as a new conversation and not store it. This must run before Rasa

@@ -101,7 +101,7 @@ def _lock_store_is_multi_worker_compatible(lock_store) -> bool:  # type: ignore[
             lock_store_class = rasa.shared.utils.common.class_from_module_path(lock_store.type)
         except (ImportError, AttributeError, RasaException):
             lock_store_class = None  # Rasa reports a bad type when it creates the lock store
-        if isinstance(lock_store_class, type) and issubclass(lock_store_class, RasaInMemoryLockStore):
+        if lock_store_class is not None and issubclass(lock_store_class, RasaInMemoryLockStore):
             logger.warning("SANIC_WORKERS is ignored: the lock store %s keeps locks in one process, so this "
                            "server runs one worker. Use endpoints.production.yml (Redis locks) for several "
                            "workers.", lock_store.type)

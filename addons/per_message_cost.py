@@ -4,7 +4,7 @@ Rasa loads this project's NLG, policy or classifier).
 
 Each patch keeps Rasa's behaviour and is checked by tests/unit/test_per_message_cost.py; where
 the time went is in results/bench/profile.md (py-spy on a loaded server). Together they took one
-server from about 20 to about 10 ms of CPU per message (`make bench`).
+server from about 20 to about 8 ms of CPU per message (`make bench`).
 
 1. Action-server replies are validated by a JSON-schema validator built once. Rasa calls
    jsonschema.validate(), which first checks Rasa's own constant schema against the metaschema:
@@ -28,6 +28,7 @@ import asyncio
 import functools
 from typing import Any, Dict, List, Optional, Text, Tuple, Type
 
+import aiohttp
 import dask.core
 import jsonschema
 import rasa.core.actions.action as _rasa_actions
@@ -86,8 +87,6 @@ class _KeptSession:
 
 
 def _kept_alive_session(endpoint):  # type: ignore[no-untyped-def]
-    import aiohttp
-
     loop = asyncio.get_running_loop()
     kept = getattr(endpoint, "_kept_session", None)
     if kept is None or kept[0] is not loop or kept[1].closed:

@@ -64,9 +64,9 @@ if str(ROOT) not in sys.path:
 
 from scripts.local_services import LocalServices, free_port  # noqa: E402
 from tests.live.conftest import MODEL, VENV_BIN, Servers, wait_until_up  # noqa: E402
+from tests.replica.conftest import PRODUCTION_ENDPOINTS, TICKET_LOCK_LIFETIME  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
-PRODUCTION_ENDPOINTS = ROOT / "endpoints.production.yml"
 LEVELS = (1, 10, 50)
 DEPLOYMENTS = ("single", "workers", "replicas")
 ASSISTANTS = ("neutropenia", "rasa-init")
@@ -233,9 +233,9 @@ def machine_busy() -> Tuple[float, float]:
     return (sum(values) - idle) / ticks, sum(values) / ticks
 
 
-def other_heavy_processes(own: Sequence[int] = ()) -> List[str]:
+def other_heavy_processes() -> List[str]:
     """Rasa, pytest or profiler processes that are not ours: they would distort the figures."""
-    mine = set(process_tree([os.getpid(), *own]))
+    mine = set(process_tree([os.getpid()]))
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit() or int(entry.name) in mine:
@@ -254,15 +254,18 @@ def load_average() -> List[float]:
 
 
 class MemorySampler:
-    """Samples the summed RSS of the process trees of `roots` every `interval` seconds."""
+    """Samples the summed RSS of the process trees of `roots` every `interval` seconds. The trees
+    are read once per level (every server and worker is up before a level starts), not at every
+    sample: scanning all of /proc runs on the load generator's event loop."""
 
     def __init__(self, roots: Callable[[], Sequence[int]], interval: float = 0.5):
         self.roots, self.interval = roots, interval
         self.peak = 0
+        self.pids: List[int] = []
         self._task: Optional[asyncio.Task] = None
 
     def sample(self) -> int:
-        total = sum(rss_bytes(pid) for pid in process_tree(self.roots()))
+        total = sum(rss_bytes(pid) for pid in self.pids)
         self.peak = max(self.peak, total)
         return total
 
@@ -273,6 +276,7 @@ class MemorySampler:
 
     def __enter__(self) -> "MemorySampler":
         self.peak = 0
+        self.pids = process_tree(self.roots())
         self._task = asyncio.get_running_loop().create_task(self._run())
         return self
 
@@ -520,7 +524,7 @@ class Stack:
         ports = [free_port(), free_port()] if self.deployment == "replicas" else [free_port()]
         logs = [self.tmp / f"rasa-{i}.log" for i in range(len(ports))]
         if self.assistant == "neutropenia":
-            extra_env = {**store_env, **workers_env, "TICKET_LOCK_LIFETIME": "10"} if production else {}
+            extra_env = {**store_env, **workers_env, "TICKET_LOCK_LIFETIME": TICKET_LOCK_LIFETIME} if production else {}
             self.servers = Servers(self.tmp, endpoints=PRODUCTION_ENDPOINTS if production else None,
                                    extra_env=extra_env)
             self.servers.env.update(self.server_env)  # may replace what Servers set (PYTHONPATH)
@@ -559,7 +563,6 @@ class Stack:
                 stop_process(process)
             if self.servers:
                 stop_process(self.servers.actions)
-                self.servers.stop()
         finally:
             self.services.close()
 
@@ -631,7 +634,8 @@ async def measure_deployment(stacks: Sequence[Stack], levels: Sequence[int], ram
 
 async def _measured(stack: Stack, conversation, level: int, ramp: float, duration: float, run: str):
     """Drives one level; also reads the servers' CPU time and the machine's CPU over the measured
-    window. Returns (turns, window, server CPU seconds, machine busy %)."""
+    window. Returns (turns, window, server CPU seconds, machine busy %, CPU seconds of the action
+    server and of each Rasa process)."""
     loop = asyncio.get_running_loop()
     marks: Dict[str, Tuple[Dict[int, float], float, float]] = {}
 

@@ -50,9 +50,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def port_open(port: int, host: str = LOOPBACK) -> bool:
+def port_open(port: int) -> bool:
     try:
-        with socket.create_connection((host, port), timeout=0.5):
+        with socket.create_connection((LOOPBACK, port), timeout=0.5):
             return True
     except OSError:
         return False
@@ -138,10 +138,6 @@ class Service:
         self.host = LOOPBACK
         self.log = directory / f"{self.name}.log"
 
-    @property
-    def running(self) -> bool:
-        raise NotImplementedError
-
     def start(self) -> None:
         raise NotImplementedError
 
@@ -198,12 +194,6 @@ class _ProcessService(Service):
             self.process.kill()
             self.process.wait(timeout=timeout)
 
-    def kill(self) -> None:
-        """A crash: SIGKILL, no shutdown."""
-        if self.running:
-            self.process.kill()
-            self.process.wait(timeout=15)
-
     def pause(self) -> None:
         """A hung server: SIGSTOP. It keeps its port; connections hang until resume()."""
         self.process.send_signal(signal.SIGSTOP)
@@ -228,10 +218,10 @@ class Postgres(Service):
             raise RuntimeError("PostgreSQL is not installed: ensure_installed(['postgresql'])")
         self.data = directory / "data"
         # the Unix socket (trust authentication) is in `directory`, which only its owner can enter
-        self._as_postgres = os.geteuid() == 0
+        self._account = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
+        self._as_postgres = self._account is not None
         if self._as_postgres:
-            account = pwd.getpwnam("postgres")
-            os.chown(directory, account.pw_uid, account.pw_gid)
+            os.chown(directory, self._account.pw_uid, self._account.pw_gid)
         self._initdb()
 
     def _run(self, *command: str, **kwargs) -> subprocess.CompletedProcess:
@@ -243,8 +233,7 @@ class Postgres(Service):
         pwfile = self.directory / "pwfile"
         pwfile.write_text(self.password + "\n")
         if self._as_postgres:
-            account = pwd.getpwnam("postgres")
-            os.chown(pwfile, account.pw_uid, account.pw_gid)
+            os.chown(pwfile, self._account.pw_uid, self._account.pw_gid)
         pwfile.chmod(0o600)
         try:
             self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user, f"--pwfile={pwfile}",
@@ -261,10 +250,6 @@ class Postgres(Service):
         self.start()
         self.psql(f"CREATE DATABASE {self.database}", database="postgres")
 
-    @property
-    def running(self) -> bool:
-        return (self.data / "postmaster.pid").exists()
-
     def start(self, timeout: float = 60) -> None:
         try:
             self._run(str(self.bin / "pg_ctl"), "start", "-D", str(self.data), "-l", str(self.log), "-w",
@@ -279,12 +264,12 @@ class Postgres(Service):
         except (OSError, ValueError, IndexError):
             return None
 
-    def stop(self, mode: str = "fast") -> None:
-        """Stops the server: mode "fast" (clean shutdown) or "immediate" (like a crash)."""
+    def stop(self) -> None:
+        """Stops the server (pg_ctl's "fast" mode: a clean shutdown)."""
         pid = self._postmaster_pid()
         if pid is None:
             return
-        stopped = self._run(str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode, "-w", "-t", "30",
+        stopped = self._run(str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30",
                             check=False)
         if stopped.returncode != 0:
             try:  # SIGQUIT: PostgreSQL's immediate shutdown
@@ -298,11 +283,6 @@ class Postgres(Service):
                            "-U", self.user, "-d", database or self.database, "-X", "-A", "-t",
                            "-v", "ON_ERROR_STOP=1", "-c", sql, env=dict(os.environ, PGPASSWORD=self.password))
         return result.stdout
-
-    @property
-    def url(self) -> str:
-        """SQLAlchemy / libpq URL (postgresql://user:password@127.0.0.1:port/database)."""
-        return f"postgresql://{self.user}:{self.password}@{self.host}:{self.port}/{self.database}"
 
     def connect(self):
         """A psycopg2 connection (autocommit) to the database."""
@@ -334,18 +314,15 @@ class Redis(_ProcessService):
                 "--dir", str(self.directory), "--requirepass", self.password, "--daemonize", "no"]
 
     def ready(self) -> bool:
+        import redis
+
+        client = redis.Redis(host=LOOPBACK, port=self.port, password=self.password, socket_timeout=0.5)
         try:
-            with socket.create_connection((LOOPBACK, self.port), timeout=0.5) as s:
-                s.sendall(f"AUTH {self.password}\r\nPING\r\n".encode())
-                answer = b""
-                while b"PONG" not in answer and b"-" not in answer:
-                    chunk = s.recv(100)
-                    if not chunk:
-                        break
-                    answer += chunk
-                return b"+PONG" in answer
-        except OSError:
+            return client.ping()
+        except (redis.RedisError, OSError):
             return False
+        finally:
+            client.close()
 
     def env(self) -> Dict[str, str]:
         """The variables endpoints.production.yml reads for the lock store."""
@@ -430,8 +407,7 @@ http {{
 class LocalServices:
     """Starts private services and stops all of them on close() (or leaving `with`)."""
 
-    def __init__(self, install: bool = True):
-        self.install = install
+    def __init__(self):
         self.services: List[Service] = []
 
     def __enter__(self) -> "LocalServices":
@@ -441,8 +417,7 @@ class LocalServices:
         self.close()
 
     def _add(self, kind: str, factory):
-        if self.install:
-            ensure_installed([kind])
+        ensure_installed([kind])
         directory = _private_dir(kind)
         try:
             service = factory(directory)

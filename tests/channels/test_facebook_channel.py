@@ -5,8 +5,7 @@ import time
 import requests
 
 from tests.channels.conftest import (
-    FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN, FACEBOOK_VERIFY_TOKEN, facebook_signature)
-from tests.channels.conftest import TOPIC_BUTTONS
+    FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN, FACEBOOK_VERIFY_TOKEN, TOPIC_BUTTONS, facebook_signature)
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 PAGE_ID = "106000000000001"
@@ -77,7 +76,7 @@ def test_every_event_of_a_batched_delivery_is_answered(channels, fake):
 def test_many_buttons_become_quick_replies_and_a_tap_is_answered(channels, fake):
     psid = "2400000000000006"
     topics = ["Causes", "Types", "Symptoms", "Diagnosis", "Treatment", "My child has a fever"]
-    buttons = [dict(b) for b in TOPIC_BUTTONS]
+    buttons = TOPIC_BUTTONS
     channels.offer_options("facebook", psid, "What would you like to know?", buttons)
     offer = fake.wait_for(is_message_to(psid))[0]["json"]["message"]
     assert [q["title"] for q in offer["quick_replies"]] == topics  # Rasa's connector drops all past 3

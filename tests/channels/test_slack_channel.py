@@ -5,8 +5,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from tests.channels.conftest import SLACK_BOT_TOKEN, slack_headers
-from tests.channels.conftest import TOPIC_BUTTONS
+from tests.channels.conftest import SLACK_BOT_TOKEN, TOPIC_BUTTONS, slack_headers
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 TEAM, BOT_USER = "T0HOSPITAL", "U0BOTUSER"
@@ -63,7 +62,7 @@ def test_a_wrongly_signed_or_stale_event_is_rejected(channels, fake):
 def test_six_topic_buttons_are_shown_and_a_click_is_answered(channels, fake):
     user, channel = "U0PARENT04", "D0PARENT04"
     topics = ["Causes", "Types", "Symptoms", "Diagnosis", "Treatment", "My child has a fever"]
-    buttons = [dict(b) for b in TOPIC_BUTTONS]
+    buttons = TOPIC_BUTTONS
     # Rasa's Slack connector keeps the output channel of the conversation's DM
     channels.offer_options("slack", channel, "What would you like to know?", buttons)
     blocks = posted_to(fake, channel)[0]["json"]["blocks"]

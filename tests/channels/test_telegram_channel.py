@@ -4,8 +4,7 @@ import time
 
 import requests
 
-from tests.channels.conftest import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL
-from tests.channels.conftest import TOPIC_BUTTONS
+from tests.channels.conftest import TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_URL, TOPIC_BUTTONS
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 _update_ids = iter(range(10_000, 1_000_000))
@@ -71,7 +70,7 @@ def test_start_gets_the_greeting(channels, fake):
 def test_buttons_stack_vertically_and_a_tap_is_answered(channels, fake):
     chat_id = 700000004
     topics = ["Causes", "Types", "Symptoms", "Diagnosis", "Treatment", "My child has a fever"]
-    buttons = [dict(b) for b in TOPIC_BUTTONS]
+    buttons = TOPIC_BUTTONS
     channels.offer_options("telegram", chat_id, "What would you like to know?", buttons)
     keyboard = json.loads(sent_to(fake, chat_id)[0]["form"]["reply_markup"])["inline_keyboard"]
     assert [[b["text"] for b in row] for row in keyboard] == [[t] for t in topics]

@@ -2,8 +2,8 @@
 import requests
 
 from tests.channels.conftest import (
-    SMS_LIMIT, TWILIO_ACCOUNT_SID, TWILIO_NUMBER, TWILIO_WHATSAPP_NUMBER, twilio_signature, twilio_sms)
-from tests.channels.conftest import TOPIC_BUTTONS
+    SMS_LIMIT, TOPIC_BUTTONS, TWILIO_ACCOUNT_SID, TWILIO_NUMBER, TWILIO_WHATSAPP_NUMBER, twilio_signature,
+    twilio_sms)
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 MESSAGES_PATH = f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"

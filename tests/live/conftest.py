@@ -4,7 +4,6 @@ The Rasa server gets the credentials file `make run` would write (scripts/render
 by default with no messaging channel on, whatever the shell has set; pass `channel_env` to turn
 channels on (tests/channels)."""
 import os
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from scripts.local_services import free_port
 from scripts.render_credentials import all_variables, load_template, render_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,12 +19,6 @@ VENV_BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "neutropenia-assistant.tar.gz"
 # A number that differs from hospital_settings.yml: proves replies take it from the settings.
 TEST_CARE_TEAM_PHONE = "(555) 010-0123"
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until_up(url, process, log, timeout=240):

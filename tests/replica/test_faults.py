@@ -68,14 +68,21 @@ def carries_on_after_repair(stack, senders) -> None:
         assert stack.user_message_recorded(sender, message), f"replica {replica} did not store {sender} again"
 
 
-def test_postgresql_down(stack, ongoing):
-    stack.postgres.stop()
+def survives(stack, ongoing, fault: str, slug: str, make_fault, repair) -> None:
+    """Makes the fault, checks the urgent replies come in time, repairs it (also when they do not),
+    records the times under `fault`, and checks the conversations started before go on."""
+    make_fault()
     try:
-        times = urgent_replies_in_time(stack, "postgresql-down")
+        times = urgent_replies_in_time(stack, slug)
     finally:
-        stack.postgres.start()
-    record("PostgreSQL down (stopped)", times)
+        repair()
+    record(fault, times)
     carries_on_after_repair(stack, ongoing)
+
+
+def test_postgresql_down(stack, ongoing):
+    survives(stack, ongoing, "PostgreSQL down (stopped)", "postgresql-down",
+             stack.postgres.stop, stack.postgres.start)
 
 
 def test_postgresql_restarted_between_messages(stack, ongoing):
@@ -88,25 +95,14 @@ def test_postgresql_restarted_between_messages(stack, ongoing):
 
 def test_redis_down(stack, ongoing):
     stack.replicas_use_redis()
-    stack.redis.stop()
-    try:
-        times = urgent_replies_in_time(stack, "redis-down")
-    finally:
-        stack.redis.start()
-    record("Redis down (stopped)", times)
-    carries_on_after_repair(stack, ongoing)
+    survives(stack, ongoing, "Redis down (stopped)", "redis-down", stack.redis.stop, stack.redis.start)
     stack.replicas_use_redis()
 
 
 def test_redis_hung(stack, ongoing):
     stack.replicas_use_redis()
-    stack.redis.pause()  # SIGSTOP: connections open, nothing answers
-    try:
-        times = urgent_replies_in_time(stack, "redis-hung")
-    finally:
-        stack.redis.resume()
-    record("Redis hung (SIGSTOP)", times)
-    carries_on_after_repair(stack, ongoing)
+    # SIGSTOP: connections open, nothing answers
+    survives(stack, ongoing, "Redis hung (SIGSTOP)", "redis-hung", stack.redis.pause, stack.redis.resume)
     stack.replicas_use_redis()
 
 
@@ -122,11 +118,7 @@ def action_server_answers_again(stack, timeout: float = 20) -> None:
 
 def test_action_server_hung(stack, ongoing):
     actions = stack.servers.actions
-    actions.send_signal(signal.SIGSTOP)  # accepts connections, answers nothing (as if 30 s slow)
-    try:
-        times = urgent_replies_in_time(stack, "action-server-hung")
-    finally:
-        actions.send_signal(signal.SIGCONT)
-    record("action server hung (SIGSTOP)", times)
-    carries_on_after_repair(stack, ongoing)
+    # SIGSTOP: accepts connections, answers nothing (as if 30 s slow)
+    survives(stack, ongoing, "action server hung (SIGSTOP)", "action-server-hung",
+             lambda: actions.send_signal(signal.SIGSTOP), lambda: actions.send_signal(signal.SIGCONT))
     action_server_answers_again(stack)

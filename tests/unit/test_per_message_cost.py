@@ -48,7 +48,8 @@ def test_action_replies_are_validated_against_rasas_schema_by_one_validator(monk
 class CountingActionServer:
     """A minimal action server on loopback that answers GOOD_REPLY and counts TCP connections."""
 
-    def __init__(self):
+    def __init__(self, port: int = 0):
+        self.port = port  # 0: any free port
         self.connections = set()
         self.requests = 0
 
@@ -62,10 +63,10 @@ class CountingActionServer:
         app.router.add_post("/webhook", self.webhook)
         self.runner = web.AppRunner(app)
         await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        site = web.TCPSite(self.runner, "127.0.0.1", self.port)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}/webhook"
+        self.port = site._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}/webhook"
         return self
 
     async def __aexit__(self, *exc):
@@ -119,19 +120,12 @@ def test_the_action_server_restarting_costs_no_fever_report():
             endpoint = EndpointConfig(first.url)
             action = RemoteAction("action_escalate_fever", endpoint)
             await action.run(None, None, tracker(), Domain.empty())
-            port = int(first.url.split(":")[2].split("/")[0])
         await asyncio.sleep(0.05)
-        second = CountingActionServer()
-        app = web.Application()
-        app.router.add_post("/webhook", second.webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
-            events = await action.run(None, None, tracker(), Domain.empty())
-            assert events == [SlotSet("triage_decision", "call_now")] and second.requests == 1
+            async with CountingActionServer(first.port) as second:  # restarted on the same port
+                events = await action.run(None, None, tracker(), Domain.empty())
+                assert events == [SlotSet("triage_decision", "call_now")] and second.requests == 1
         finally:
-            await runner.cleanup()
             await endpoint._kept_session[1].close()
 
     asyncio.run(scenario())
