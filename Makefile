@@ -39,7 +39,7 @@ $(VENV)/.installed: requirements.lock
 
 setup: $(VENV)/.installed $(SPACY_STAMP)
 
-$(SPACY_STAMP): $(VENV)/.installed spacy_pipeline/entity_patterns.jsonl scripts/build_spacy_pipeline.py
+$(SPACY_STAMP): $(VENV)/.installed spacy_pipeline/entity_patterns.jsonl spacy_pipeline/context_terms.yml spacy_pipeline/urgent_context.py scripts/build_spacy_pipeline.py
 	@$(PY) scripts/build_spacy_pipeline.py
 	@touch $@
 

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.hospital_settings import HospitalSettings, load_settings
 from actions.temperature import TemperatureReading, UnreadableTemperature, read_temperature
+from actions.urgent_mentions import counted
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +62,12 @@ def _texts(entities: Iterable[Dict[Text, Any]], label: str) -> List[str]:
 def triage(
     intent: Optional[str], entities: List[Dict[Text, Any]], settings: HospitalSettings, text: str = ""
 ) -> Triage:
-    """Decides what a parent must do now, by clinical-rules.md, most urgent first."""
+    """Decides what a parent must do now, by clinical-rules.md, most urgent first.
+
+    Only the entities the parent reports now count: "no fever", "if she gets chills" or "a
+    seizure two years ago" do not (actions/urgent_mentions.py).
+    """
+    entities = counted(entities)
     if intent == INTENT_EMERGENCY or _texts(entities, "life_threatening_sign"):
         return Triage(CALL_911)
 

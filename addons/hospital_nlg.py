@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from actions.hospital_settings import HospitalSettings, load_settings
+from addons.confidence_bands import OFFER_RESPONSE, alternatives, topic_answers
 
 # One line under the first bot message of every conversation.
 DISCLAIMER = "(This chat gives general education, not a diagnosis. In an emergency, call 911.)"
@@ -36,6 +37,7 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         super().__init__((domain or Domain.empty()).responses)
         # Loaded once at server start: an invalid setting stops the server with its message.
         self.settings = settings or load_settings()
+        self.topic_answers = topic_answers(self.responses)
 
     async def generate(
         self,
@@ -47,6 +49,10 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         # The settings win over anything else of the same name.
         kwargs.update(self.settings.template_variables())
         message = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if message and utter_action == OFFER_RESPONSE:
+            # the next likeliest topics after the best guess just answered (addons/confidence_bands.py)
+            parse_data = tracker.latest_message.parse_data if tracker.latest_message else {}
+            message["buttons"] = alternatives(parse_data, self.topic_answers)
         if message and message.get("text") and is_first_bot_message(tracker):
             message["text"] = f"{message['text']}\n\n{DISCLAIMER}"
         return message

@@ -28,6 +28,10 @@ from actions.hospital_settings import load_settings
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARACTERS = 2000
+# What chat widgets send when they open (rasa-webchat's initPayload is often "/get_started"):
+# answered as a greeting. Typed, they are harmless: the greeting is all they can get.
+START_PAYLOADS = {"get_started", "getstarted", "get started", "start", "greet", "restart", "hello", "hi"}
+START_MESSAGE = "hello"
 MAX_SENDER_CHARACTERS = 128
 TOO_LONG_REPLY = (
     "Your message is too long for me to read. Please shorten your question to under 2,000 "
@@ -53,6 +57,10 @@ def guard_text(text: Optional[Text]) -> tuple:
     if len(text) > MAX_MESSAGE_CHARACTERS:
         return "reply", TOO_LONG_REPLY.format(phone=phone)
     # "/restart", "/greet{...}", "//x": never Rasa's command syntax when a user types it
+    if text.startswith("/"):
+        command = text.lstrip("/").split("{", 1)[0].strip().lower()
+        if command in START_PAYLOADS:
+            return "parse", START_MESSAGE
     return "parse", text.lstrip("/").strip() or text
 
 

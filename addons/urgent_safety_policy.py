@@ -11,15 +11,15 @@ watches for that and for two other silent or unsafe outcomes:
    temperature, a fever or an infection-sign phrase, or its best guess was an urgent intent:
    run the escalation action rather than ask a parent with a feverish child to rephrase.
    Likewise when the classifier picked an informational intent for a message that *reports*
-   (does not ask about) a temperature, a fever, a sign of infection or a life-threatening sign:
-   "he's feverish and his cheeks are red" is escalated even if read as a question about a type.
+   a temperature, a fever, a sign of infection or a life-threatening sign now (the entity's
+   `assertion`, actions/urgent_mentions.py): "he's feverish and his cheeks are red" is
+   escalated even if read as a question about a type.
 3. After a fallback reply, listen.
 
 It predicts nothing otherwise, and outranks RulePolicy (priority 6) only when it does.
 """
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -33,6 +33,8 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from actions.urgent_mentions import counted
 
 ESCALATION_ACTION = "action_escalate_fever"
 DECISION_SLOT = "triage_decision"
@@ -58,7 +60,7 @@ def events_since_last_user_message(tracker: DialogueStateTracker) -> List[Any]:
 
 def fallback_response_for(message: Dict[Text, Any]) -> Text:
     intent = (message.get("intent") or {}).get(INTENT_NAME_KEY)
-    entities = {e.get("entity") for e in message.get("entities") or []}
+    entities = {e.get("entity") for e in counted(message.get("entities") or [])}
     if intent == "report_emergency" or "life_threatening_sign" in entities:
         return FALLBACK_RESPONSE_EMERGENCY
     if intent == "report_infection_sign" or ("infection_sign" in entities and "temperature" not in entities):
@@ -66,23 +68,22 @@ def fallback_response_for(message: Dict[Text, Any]) -> Text:
     return FALLBACK_RESPONSE_FEVER
 
 
-# A general question ("what causes fevers?", "can neutropenia cause diarrhea") names the same
-# words as a report; it is answered, not escalated.
-QUESTION = re.compile(
-    r"\?\s*$|^\W*(what|whats|what's|why|how|when|where|which|who|is|are|can|could|does|do|should|will|would|if)\b",
-    re.IGNORECASE,
-)
 # Intents whose answer is itself safe for a parent who is reporting something urgent.
 URGENT_OR_CARE_INTENTS = URGENT_INTENTS | {"ask_when_to_call", "ask_personal_medical_advice", "ask_contact_care_team"}
 
 
 def is_urgent_but_unsure(message: Dict[Text, Any]) -> bool:
+    """An urgent message that would otherwise get a non-urgent reply.
+
+    The NLU (addons/urgent_report_reader.py) already makes a message that reports a fever, a
+    sign or a 911 sign now urgent; this is the same check once more in the policy, so that an
+    urgent message read as "please rephrase" or as a topic question is escalated all the same.
+    """
     intent = (message.get("intent") or {}).get(INTENT_NAME_KEY)
-    has_urgent_entity = bool({e.get("entity") for e in message.get("entities") or []} & URGENT_ENTITIES)
+    reported = bool(counted(message.get("entities") or []))
     if intent != NLU_FALLBACK_INTENT:
-        reported = has_urgent_entity and not QUESTION.search(message.get("text") or "")
         return reported and intent not in URGENT_OR_CARE_INTENTS
-    if has_urgent_entity:
+    if reported:
         return True
     ranking = [r for r in message.get("intent_ranking") or [] if r.get(INTENT_NAME_KEY) != NLU_FALLBACK_INTENT]
     return bool(ranking) and ranking[0].get(INTENT_NAME_KEY) in URGENT_INTENTS

@@ -22,15 +22,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS = ROOT / "spacy_pipeline" / "entity_patterns.jsonl"
+CONTEXT_TERMS = ROOT / "spacy_pipeline" / "context_terms.yml"
 BUILD_DIR = ROOT / "build" / "spacy"
 CONFIG = ROOT / "config.yml"
 # Bump when the way the pipeline is assembled changes (not the patterns: they are hashed).
-BUILDER_VERSION = "1"
+BUILDER_VERSION = "2"
 MODEL_LINE = re.compile(r"^(\s*model:\s*)(\S+)\s*$", re.MULTILINE)
 
 
 def pipeline_path() -> Path:
-    digest = hashlib.sha256(BUILDER_VERSION.encode() + PATTERNS.read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(BUILDER_VERSION.encode() + PATTERNS.read_bytes() + CONTEXT_TERMS.read_bytes()
+                            + (ROOT / "spacy_pipeline" / "urgent_context.py").read_bytes()).hexdigest()[:12]
     return BUILD_DIR / f"neutropenia_en_{digest}"
 
 
@@ -45,14 +47,22 @@ def configured_model() -> str | None:
 
 def build(path: Path) -> None:
     import spacy
+    import yaml
+
+    sys.path.insert(0, str(ROOT))
+    import spacy_pipeline.urgent_context  # noqa: F401  (registers the "urgent_context" factory)
 
     nlp = spacy.blank("en")
     # phrase patterns match on lowercase text, so "Fever" and "FEVER" match "fever"
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
     ruler.from_disk(PATTERNS)
+    # sentences for NegEx's scope; then whether each urgent mention is reported now
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("urgent_context", config={"terms": yaml.safe_load(CONTEXT_TERMS.read_text())})
     nlp.meta["name"] = "neutropenia_en"
     nlp.meta["version"] = "1.0.0"
-    nlp.meta["description"] = "blank English tokenizer + entity_ruler built from spacy_pipeline/entity_patterns.jsonl"
+    nlp.meta["description"] = ("blank English tokenizer + entity_ruler (spacy_pipeline/entity_patterns.jsonl) + sentencizer "
+                               "+ urgent_context (NegEx on spacy_pipeline/context_terms.yml)")
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     nlp.to_disk(tmp)

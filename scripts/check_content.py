@@ -31,6 +31,9 @@ NO_SOURCE_FILES = {"chitchat.yml", "session.yml"}  # greetings and "please rephr
 PHONE = re.compile(r"(?<![\w{])\+?\(?\d[\d\s().\-]{5,}\d(?![\w}])")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 BUILT_IN_INTENTS = {"nlu_fallback", "restart", "back", "out_of_scope_built_in", "session_start"}
+# Answers sent by a policy rather than a rule: the unsure band's offer of other topics
+# (addons/confidence_bands.py); tests/test_stories/ covers it.
+SENT_BY_POLICIES = {"utter_offer_alternatives"}
 
 
 @dataclass(frozen=True)
@@ -206,7 +209,7 @@ def check_intents(root: Path) -> List[Problem]:
             problems.append(Problem(*where, f"intent {intent} is not in any test story",
                                     f"add a story with a '{intent}' question to tests/test_stories/"))
     for name, where in domain_responses.items():
-        if name not in used_actions:
+        if name not in used_actions and name not in SENT_BY_POLICIES:
             problems.append(Problem(*where, f"answer {name} is not used by any rule or story",
                                     "add a rule that gives this answer, or delete it"))
     return problems

@@ -42,10 +42,12 @@ def entity_reader():
 
     import spacy
 
+    import spacy_pipeline.urgent_context  # noqa: F401  (the pipeline's own component)
+
     root = Path(__file__).resolve().parent.parent
     model = re.search(r"^\s*model:\s*(\S+)", (root / "config.yml").read_text(), re.MULTILINE).group(1)
     nlp = spacy.load(root / model)
-    return lambda text: [{"entity": e.label_, "value": e.text} for e in nlp(text).ents]
+    return lambda text: [{"entity": e.label_, "value": e.text, "assertion": e._.assertion} for e in nlp(text).ents]
 
 
 def main(results_dir: Path) -> int:

@@ -15,7 +15,8 @@ def test_misread_report_with_sign_words_is_caught_by_the_safety_net():
 
 def test_misread_report_without_sign_words_is_a_miss():
     assert escalation_missed("report_infection_sign", "goodbye", "not right all night", [])
-    assert escalation_missed("report_fever", "ask_symptoms", "is a cough a symptom?", COUGH)  # a question: answered
+    general = [dict(COUGH[0], assertion="general_question")]
+    assert escalation_missed("report_fever", "ask_symptoms", "is a cough a symptom?", general)  # a question: answered
 
 
 def test_emergency_needs_911():

@@ -71,9 +71,10 @@ def test_a_report_misread_as_a_topic_question_is_escalated():
 
 
 def test_a_question_that_names_a_sign_is_answered_not_escalated():
-    diarrhea = {"entity": "infection_sign", "value": "diarrhea", "start": 23, "end": 31}
+    # the project's spaCy pipeline marks these mentions (spacy_pipeline/urgent_context.py)
+    diarrhea = {"entity": "infection_sign", "value": "diarrhea", "start": 23, "end": 31, "assertion": "general_question"}
     assert next_safety_action(tracker(user("can neutropenia cause diarrhea", "ask_symptoms", 0.9, [diarrhea]))) is None
-    fever = {"entity": "fever_phrase", "value": "fever", "start": 15, "end": 20}
+    fever = {"entity": "fever_phrase", "value": "fever", "start": 15, "end": 20, "assertion": "hypothetical"}
     assert next_safety_action(tracker(user("what counts as fever in kids?", "ask_when_to_call", 0.9, [fever]))) is None
 
 
@@ -97,3 +98,9 @@ def test_policy_prediction_outranks_rule_policy(tmp_path):
     assert prediction.policy_priority > 6  # RulePolicy's priority
     quiet = policy.predict_action_probabilities(tracker(user("hi", "greet")), DOMAIN)
     assert quiet.max_confidence == 0.0
+
+
+def test_a_mention_without_a_verdict_counts_as_reported():
+    # safety first: an entity the pipeline did not judge is taken as a report
+    cough = {"entity": "infection_sign", "value": "cough", "start": 9, "end": 14}
+    assert next_safety_action(tracker(user("is a bad cough a sign", "ask_symptoms", 0.9, [cough]))) == "action_escalate_fever"

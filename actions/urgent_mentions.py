@@ -1,0 +1,32 @@
+"""Which urgent entities count for triage: shared by the action server and the Rasa server.
+
+The project's spaCy pipeline (spacy_pipeline/urgent_context.py) gives each urgent entity an
+`assertion`: "reported" when the parent reports it now, or why it is not (negated,
+hypothetical, historical, other_person, modifier, general_question, not_a_temperature).
+Rasa keeps that key in the message's entities, so both servers read the same verdict.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List
+
+URGENT_ENTITIES = ("temperature", "fever_phrase", "infection_sign", "life_threatening_sign")
+ASSERTION = "assertion"
+REPORTED = "reported"
+# A readable temperature counts even in a question or a "what if": the reading decides, and the
+# Call-now reply for a reading is worded to be right for a parent who asked hypothetically.
+TEMPERATURE_COUNTS_WHEN = (REPORTED, "hypothetical", "general_question")
+
+
+def counts_for_triage(entity: Dict[str, Any]) -> bool:
+    """True when this entity is something the child has now (or a reading to triage)."""
+    label = entity.get("entity")
+    if label not in URGENT_ENTITIES:
+        return False
+    assertion = entity.get(ASSERTION) or REPORTED  # no verdict: count it (safety first)
+    if label == "temperature":
+        return assertion in TEMPERATURE_COUNTS_WHEN
+    return assertion == REPORTED
+
+
+def counted(entities: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    return [e for e in entities or [] if counts_for_triage(e)]

@@ -1,0 +1,118 @@
+"""Three confidence bands instead of one cut-off, in the spirit of Rasa's two-stage fallback.
+
+  confident  (top intent at or above `unsure_below`): the answer, as the rules say.
+  unsure     (between the FallbackClassifier's threshold and `unsure_below`): the answer to the
+             best guess, then `utter_offer_alternatives` with the next one or two likely topics
+             as buttons ("If you meant something else, choose a topic below").
+  nothing plausible (below the FallbackClassifier's threshold): `nlu_fallback`, answered by
+             "please rephrase" with the topic buttons (data/rules/fallback.yml).
+
+Both cut-offs are in config.yml, chosen on a validation split of the training data by
+scripts/choose_confidence_bands.py (never on a test set). The buttons are built by the NLG
+(addons/hospital_nlg.py) from the answers' `topic:` and `question:` metadata, so the content
+team names them; a button sends its plain question, which goes through the NLU like typed text.
+
+Urgent messages never get the offer: their replies are not topic answers, and UrgentSafetyPolicy
+(priority 7) outranks this policy (6.5), which outranks RulePolicy (6) at equal confidence.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, UserUttered
+from rasa.shared.core.generator import TrackerWithCachedStates
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY
+
+OFFER_RESPONSE = "utter_offer_alternatives"
+# An alternative is offered only when the classifier gives it at least this probability.
+ALTERNATIVE_FLOOR = 0.08
+MAX_ALTERNATIVES = 2
+# Above RulePolicy (6), below UrgentSafetyPolicy (7): at equal confidence the higher priority wins.
+DEFAULT_PRIORITY = 6.5
+
+
+def topic_answers(responses: Dict[Text, List[Dict[Text, Any]]]) -> Dict[Text, Dict[Text, Text]]:
+    """intent -> {"response", "topic", "question"}, from the answers' metadata."""
+    answers = {}
+    for name, variations in responses.items():
+        for variation in variations or []:
+            metadata = variation.get("metadata") or {}
+            intent = metadata.get("intent")
+            if metadata.get("topic") and metadata.get("question") and intent:
+                answers[intent] = {"response": name, "topic": metadata["topic"], "question": metadata["question"]}
+    return answers
+
+
+def alternatives(parse_data: Dict[Text, Any], answers: Dict[Text, Dict[Text, Text]]) -> List[Dict[Text, Text]]:
+    """The next likeliest topics after the one answered, as buttons."""
+    ranking = parse_data.get("intent_ranking") or []
+    top = (parse_data.get("intent") or {}).get(INTENT_NAME_KEY)
+    buttons = []
+    for entry in ranking:
+        intent = entry.get(INTENT_NAME_KEY)
+        if intent == top or intent not in answers or (entry.get(PREDICTED_CONFIDENCE_KEY) or 0) < ALTERNATIVE_FLOOR:
+            continue
+        buttons.append({"title": answers[intent]["topic"], "payload": answers[intent]["question"]})
+        if len(buttons) == MAX_ALTERNATIVES:
+            break
+    return buttons
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
+class ConfidenceBandPolicy(Policy):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"priority": DEFAULT_PRIORITY, "unsure_below": 0.6}
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        featurizer: Any = None,
+    ) -> None:
+        super().__init__(config, model_storage, resource, execution_context, featurizer)
+        self.unsure_below = float(config["unsure_below"])
+
+    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+        return self._resource  # fixed rules; nothing to learn
+
+    def next_action(self, tracker: DialogueStateTracker, domain: Domain) -> Optional[Text]:
+        actions: List[Text] = []
+        for event in reversed(tracker.events):
+            if isinstance(event, UserUttered):
+                break
+            if isinstance(event, ActionExecuted):
+                actions.insert(0, event.action_name)
+        if actions and actions[-1] == OFFER_RESPONSE:
+            return ACTION_LISTEN_NAME
+        message = tracker.latest_message.parse_data if tracker.latest_message else {}
+        intent = message.get("intent") or {}
+        answers = topic_answers(domain.responses)
+        answer = answers.get(intent.get(INTENT_NAME_KEY) or "")
+        unsure = (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) < self.unsure_below
+        if answer and unsure and actions == [ACTION_LISTEN_NAME, answer["response"]] and alternatives(message, answers):
+            return OFFER_RESPONSE
+        return None
+
+    def predict_action_probabilities(
+        self,
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> PolicyPrediction:
+        probabilities = self._default_predictions(domain)
+        action = self.next_action(tracker, domain)
+        if action is not None and action in domain.action_names_or_texts:
+            probabilities[domain.index_for_action(action)] = 1.0
+        return self._prediction(probabilities)

@@ -1,0 +1,100 @@
+"""NLU component: the message's intent follows what the parent reports now, whatever the classifier says.
+
+Runs after the intent classifier and before the FallbackClassifier (config.yml). For every
+urgent entity the project's spaCy pipeline has judged (spacy_pipeline/urgent_context.py), it
+copies the verdict into the entity as `assertion`, then:
+
+* a 911 sign reported now makes the intent `report_emergency`; a fever, a temperature reading or
+  a sign of infection reported now makes it `report_fever` / `report_infection_sign`, when the
+  classifier had read the message as a question ("he has a fever, is that bad?") or as anything
+  else. The urgent intent goes first in the ranking with confidence 1.0, so the fallback
+  classifier never turns it into "please rephrase";
+* when the classifier chose an urgent intent but every urgent word in the message is negated,
+  hypothetical, historical, someone else's, a modifier or part of a general question ("she has
+  no fever, what is an anc?"), the intent becomes the classifier's best non-urgent guess.
+
+A message with no urgent word keeps the classifier's reading ("she's just not herself" has no
+pattern but is a report). The action server applies the same verdicts (actions/urgent_mentions.py).
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import SPACY_DOCS
+from rasa.shared.nlu.constants import (
+    ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE, INTENT,
+    INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+
+import spacy_pipeline.urgent_context  # noqa: F401  (registers the spaCy factory SpacyNLP loads)
+from actions.urgent_mentions import ASSERTION, URGENT_ENTITIES, counted
+
+URGENT_INTENTS = ("report_fever", "report_infection_sign", "report_emergency")
+
+
+def urgent_intent_for(entities: List[Dict[Text, Any]]) -> Optional[Text]:
+    """The urgent intent that what the parent reports now calls for, or None."""
+    kinds = {e[ENTITY_ATTRIBUTE_TYPE] for e in counted(entities)}
+    if "life_threatening_sign" in kinds:
+        return "report_emergency"
+    if kinds & {"temperature", "fever_phrase"}:
+        return "report_fever"
+    if "infection_sign" in kinds:
+        return "report_infection_sign"
+    return None
+
+
+def reconcile_intent(data: Dict[Text, Any]) -> Optional[Text]:
+    """Adjusts data's intent and ranking in place; returns what it did (for tests), or None."""
+    intent = (data.get(INTENT) or {}).get(INTENT_NAME_KEY)
+    entities = data.get(ENTITIES) or []
+    ranking = list(data.get(INTENT_RANKING_KEY) or [])
+    wanted = urgent_intent_for(entities)
+    if wanted and (intent not in URGENT_INTENTS or (wanted == "report_emergency" and intent != wanted)):
+        urgent = {INTENT_NAME_KEY: wanted, PREDICTED_CONFIDENCE_KEY: 1.0}
+        data[INTENT] = urgent
+        data[INTENT_RANKING_KEY] = [urgent] + [r for r in ranking if r.get(INTENT_NAME_KEY) != wanted]
+        return f"promoted to {wanted}"
+    mentions = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES]
+    if intent in URGENT_INTENTS and not wanted and mentions:
+        others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in URGENT_INTENTS]
+        if others:
+            data[INTENT] = dict(others[0])
+            data[INTENT_RANKING_KEY] = others
+            return f"demoted to {others[0][INTENT_NAME_KEY]}"
+    return None
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class UrgentReportReader(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "UrgentReportReader":
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            doc = message.get(SPACY_DOCS[TEXT])
+            if doc is None:
+                continue
+            verdicts = {(ent.start_char, ent.end_char): ent._.get(ASSERTION) for ent in doc.ents}
+            for entity in message.get(ENTITIES) or []:
+                verdict = verdicts.get((entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END)))
+                if entity.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES and verdict:
+                    entity[ASSERTION] = verdict
+            if message.get(INTENT):
+                reconcile_intent(message.data)
+        return messages
+
+    def process_training_data(self, training_data: Any) -> Any:
+        return training_data

@@ -1,0 +1,264 @@
+"""End-to-end evaluation on the frozen blind sets: what a parent gets, through the REST channel.
+
+The blind sets (tests/blind/*.yml) were written by helpers who never saw the training data, and
+are never copied into it. Each message says what the parent must get:
+
+  call_911          the "Call 911 now" reply
+  call_now          a Call-now reply (or the 911 one, which also says to call now)
+  recheck           the recheck advice for a reading below the threshold (no alarm)
+  answer:<intent>   the answer of that intent (its rule's response), first
+  not_covered       the honest "the hospital's pages don't cover that" reply
+  opener            the warm acknowledgment
+  no_alarm          anything but an alarm (it may name a topic, which is then reported, not gated)
+  greet, thank, goodbye, bot_challenge, out_of_scope   that chitchat reply
+
+Each reply is recognised by the domain response it was rendered from (every response's text
+with its {placeholders} as wildcards), so a reworded answer needs no change here.
+
+Figures (the gate in `make test`, issue 9): call-now recall 100 %, 911 recall 100 %, false alarms
+at most 2 % of the messages that need no alarm, the right answer for at least 93 % of covered
+questions, "rephrase" for at most 3 % of in-scope messages. Reported, not gated: not-covered
+questions given the not-covered reply (`not_covered_handled`), or either reply that sends the
+parent to the care team with the number (`not_covered_referred`: the personal-advice reply also
+does), openers acknowledged, chitchat.
+
+Usage: python scripts/blind_evaluation.py [--gate] [--url http://127.0.0.1:5005] SET.yml [SET.yml ...]
+Without --url the script starts the action server and a Rasa server itself (as tests/live does).
+"""
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import re
+import sys
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Tuple
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "results" / "blind"
+
+ALARMS = {"utter_call_911_now"} | {
+    "utter_call_now_reading", "utter_call_now_fever", "utter_call_now_sign", "utter_call_now_low_temperature",
+}
+REPHRASE = "utter_please_rephrase"
+GATE = {
+    "call_now_recall": (1.00, "min"),
+    "call_911_recall": (1.00, "min"),
+    "false_alarm_rate": (0.02, "max"),
+    "covered_right_answer": (0.93, "min"),
+    "rephrase_rate": (0.03, "max"),
+}
+CHITCHAT = {"greet", "thank", "goodbye", "bot_challenge", "out_of_scope"}
+
+
+def _yaml_files(*folders: str) -> Iterable[Path]:
+    for folder in folders:
+        yield from sorted((ROOT / folder).rglob("*.yml"))
+
+
+def response_patterns() -> List[Tuple[str, "re.Pattern[str]"]]:
+    """Every response variation's text as a regex: literal text, {placeholders} as wildcards."""
+    patterns = []
+    for path in _yaml_files("domain", "data"):
+        content = yaml.safe_load(path.read_text()) or {}
+        for name, variations in (content.get("responses") or {}).items():
+            for variation in variations or []:
+                text = (variation or {}).get("text")
+                if not text:
+                    continue
+                parts = re.split(r"\{[A-Za-z_]+\}", text.strip())
+                regex = ".+?".join(re.escape(part) for part in parts)
+                patterns.append((name, re.compile(regex + r"(\s*\n\n\(.*\))?\s*$", re.DOTALL)))
+    # longest first: a short template never claims a long reply it is a prefix of
+    patterns.sort(key=lambda item: -len(item[1].pattern))
+    return patterns
+
+
+def answer_of_intent() -> Dict[str, str]:
+    """intent -> the response its rule answers with (data/rules: `intent: X` then `action: utter_Y`)."""
+    answers = {}
+    for path in _yaml_files("data"):
+        content = yaml.safe_load(path.read_text()) or {}
+        for rule in content.get("rules") or []:
+            steps = rule.get("steps") or []
+            if len(steps) >= 2 and "intent" in steps[0] and str(steps[1].get("action", "")).startswith("utter_"):
+                answers.setdefault(steps[0]["intent"], steps[1]["action"])
+    return answers
+
+
+def load_set(path: Path) -> List[Dict[str, str]]:
+    content = yaml.safe_load(path.read_text())
+    return [dict(m) for m in content["messages"]]
+
+
+@dataclass
+class Outcome:
+    text: str
+    expect: str
+    responses: List[str]
+    replies: List[str] = field(default_factory=list)
+
+    @property
+    def alarm(self) -> bool:
+        return any(r in ALARMS for r in self.responses)
+
+    @property
+    def first(self) -> Optional[str]:
+        return self.responses[0] if self.responses else None
+
+
+# The once-per-conversation notice (addons/hospital_nlg.py), which Rasa's REST channel sends as a
+# message of its own: it is not an answer.
+NOTICE = re.compile(r"^\(This chat gives .*\)$", re.DOTALL)
+
+
+def classify(replies: List[str], patterns) -> List[str]:
+    names = []
+    for reply in replies:
+        if NOTICE.match(reply.strip()):
+            continue
+        for name, pattern in patterns:
+            if pattern.match(reply.strip()):
+                names.append(name)
+                break
+        else:
+            names.append("unrecognised")
+    return names
+
+
+def send(url: str, text: str) -> List[str]:
+    response = requests.post(f"{url}/webhooks/rest/webhook",
+                             json={"sender": f"blind-{uuid.uuid4().hex}", "message": text}, timeout=60)
+    response.raise_for_status()
+    return [m.get("text", "") for m in response.json() if m.get("text")]
+
+
+def run(url: str, messages: List[Dict[str, str]]) -> List[Outcome]:
+    patterns = response_patterns()
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        replies = list(pool.map(lambda m: send(url, m["text"]), messages))
+    return [Outcome(m["text"], m["expect"], classify(r, patterns), r) for m, r in zip(messages, replies)]
+
+
+def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[str, List[Outcome]]]:
+    answers = answer_of_intent()
+
+    def right(o: Outcome) -> bool:
+        if o.expect == "call_911":
+            return "utter_call_911_now" in o.responses
+        if o.expect == "call_now":
+            return o.alarm
+        if o.expect == "recheck":
+            return o.first == "utter_recheck_temperature"
+        if o.expect.startswith("answer:"):
+            return o.first == answers.get(o.expect.split(":", 1)[1])
+        if o.expect == "not_covered":
+            return o.first == answers.get("ask_not_covered")
+        if o.expect == "not_covered_referral":
+            return o.first in (answers.get("ask_not_covered"), answers.get("ask_personal_medical_advice"))
+        if o.expect == "opener":
+            return o.first == answers.get("share_situation")
+        if o.expect in CHITCHAT:
+            return o.first == answers.get(o.expect)
+        return not o.alarm  # no_alarm
+
+    groups = {
+        "call_now_recall": [o for o in outcomes if o.expect in ("call_now", "call_911")],
+        "call_911_recall": [o for o in outcomes if o.expect == "call_911"],
+        "covered_right_answer": [o for o in outcomes if o.expect.startswith("answer:")],
+        "recheck_right": [o for o in outcomes if o.expect == "recheck"],
+        "not_covered_handled": [o for o in outcomes if o.expect == "not_covered"],
+        # the personal-advice reply also sends the parent to the care team with the number
+        "not_covered_referred": [o for o in outcomes if o.expect == "not_covered"],
+        "openers_handled": [o for o in outcomes if o.expect == "opener"],
+        "chitchat_right": [o for o in outcomes if o.expect in CHITCHAT],
+    }
+    figures, misses = {}, {}
+    for name, group in groups.items():
+        if name == "not_covered_referred":
+            wrong = [o for o in group if not right(Outcome(o.text, "not_covered_referral", o.responses))]
+        else:
+            wrong = [o for o in group if not right(o)]
+        figures[name] = {"value": 1 - len(wrong) / len(group) if group else 1.0, "n": len(group)}
+        misses[name] = wrong
+    no_alarm = [o for o in outcomes if o.expect not in ("call_now", "call_911")]
+    alarmed = [o for o in no_alarm if o.alarm]
+    figures["false_alarm_rate"] = {"value": len(alarmed) / len(no_alarm) if no_alarm else 0.0, "n": len(no_alarm)}
+    misses["false_alarm_rate"] = alarmed
+    in_scope = [o for o in outcomes if o.expect != "out_of_scope"]
+    rephrased = [o for o in in_scope if REPHRASE in o.responses]
+    figures["rephrase_rate"] = {"value": len(rephrased) / len(in_scope) if in_scope else 0.0, "n": len(in_scope)}
+    misses["rephrase_rate"] = rephrased
+    return figures, misses
+
+
+def report(name: str, figures, misses) -> Tuple[str, List[str]]:
+    lines = [f"## {name}", "", "| figure | value | messages | gate |", "|---|---|---|---|"]
+    failures: List[str] = []
+    for figure, result in figures.items():
+        bound = GATE.get(figure)
+        gate = ""
+        if bound:
+            limit, kind = bound
+            ok = result["value"] >= limit if kind == "min" else result["value"] <= limit
+            gate = f"{'≥' if kind == 'min' else '≤'} {limit:.0%} {'ok' if ok else 'FAILED'}"
+            if not ok:
+                failures.append(f"{name}: {figure} {result['value']:.1%} (gate {gate.split(' FAILED')[0]})")
+        lines.append(f"| {figure} | {result['value']:.1%} | {result['n']} | {gate} |")
+    for figure, wrong in misses.items():
+        if not wrong:
+            continue
+        lines += ["", f"### {figure}: {len(wrong)} missed", ""]
+        for o in wrong:
+            lines.append(f"- {o.text!r} (expected {o.expect}) got {', '.join(o.responses) or 'no reply'}")
+    return "\n".join(lines), failures
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sets", nargs="+", type=Path)
+    parser.add_argument("--url", help="a running Rasa server (default: start one)")
+    parser.add_argument("--gate", action="store_true", help="exit 1 when a figure misses its gate")
+    args = parser.parse_args(argv)
+
+    def evaluate(url: str) -> int:
+        RESULTS.mkdir(parents=True, exist_ok=True)
+        sections, failures = [], []
+        for path in args.sets:
+            outcomes = run(url, load_set(path))
+            figures, misses = judge(outcomes)
+            text, failed = report(path.stem, figures, misses)
+            sections.append(text)
+            failures += failed
+            (RESULTS / f"{path.stem}.json").write_text(json.dumps(
+                [{"text": o.text, "expect": o.expect, "responses": o.responses} for o in outcomes], indent=1))
+        summary = "\n\n".join(sections)
+        (RESULTS / "summary.md").write_text(summary + "\n")
+        print(summary)
+        if failures:
+            print("\nBlind gate FAILED:", *failures, sep="\n  ", file=sys.stderr)
+            print("Fix the class of problem (training data, entity patterns, context terms); never add "
+                  "these sentences to the training data.", file=sys.stderr)
+            return 1 if args.gate else 0
+        print(f"\nblind gate passed ({RESULTS / 'summary.md'})")
+        return 0
+
+    if args.url:
+        return evaluate(args.url.rstrip("/"))
+    import tempfile
+
+    sys.path.insert(0, str(ROOT))
+    from tests.live.conftest import Servers
+
+    with tempfile.TemporaryDirectory() as tmp, Servers(Path(tmp)) as servers:
+        return evaluate(f"http://127.0.0.1:{servers.rasa_port}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

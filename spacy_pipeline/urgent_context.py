@@ -1,0 +1,128 @@
+"""Whether each urgent mention in a message is something the child has now: a spaCy component.
+
+The entity_ruler finds the words (a temperature, a fever phrase, an infection sign, a 911 sign);
+this component decides, for each of them, its `assertion`:
+
+  reported           the parent reports it now: it escalates
+  negated            "no fever", "doesn't have a fever", "the fever is gone"
+  hypothetical       "if she gets a fever", "what counts as a fever", "watch for chills"
+  historical         "a seizure two years ago", "had pneumonia last winter"
+  other_person       "her cousin had a fever", "I have a cough"
+  modifier           "seizure medicine", "fever reducer", "the fever line"
+  general_question   a question that names the word but not the child: "can neutropenia cause fevers?"
+  not_a_temperature  a number that is a count, weight or age: "her anc is 98"
+
+Negation, hypothetical, historical and other-person mentions are found with NegEx (negspacy
+1.0.4, one instance per kind) and the phrase lists in spacy_pipeline/context_terms.yml; the
+rest with spaCy's own tokens. Where a mention could be read either way it stays `reported`:
+a false Call-now is safer than a missed one.
+
+The component is registered as the spaCy factory "urgent_context" when this module is imported
+(scripts/build_spacy_pipeline.py puts it in the project's pipeline; the Rasa component
+addons/urgent_report_reader.py imports it so that Rasa's SpacyNLP can load that pipeline, and
+so must anything else that loads the pipeline with spacy.load).
+"""
+# no `from __future__ import annotations`: spaCy reads the factory's type hints at run time
+from typing import Any, Dict, Iterable, List, Optional, Set
+
+from negspacy.negation import Negex
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+
+URGENT_LABELS = ["temperature", "fever_phrase", "infection_sign", "life_threatening_sign"]
+REPORTED = "reported"
+# NegEx kinds, in the order they are checked (the first that applies names the mention)
+NEGEX_KINDS = ("negated", "historical", "other_person", "hypothetical", "not_a_temperature")
+ASSERTION = "assertion"
+
+if not Span.has_extension(ASSERTION):
+    Span.set_extension(ASSERTION, default=None)
+
+
+def _phrases(values: Iterable[Any]) -> List[str]:
+    return [str(v) for v in values or []]
+
+
+@Language.factory("urgent_context", default_config={"terms": {}})
+def create_urgent_context(nlp: Language, name: str, terms: Dict[str, Any]):  # type: ignore[no-untyped-def]
+    return UrgentContext(nlp, name, terms)
+
+
+class UrgentContext:
+    def __init__(self, nlp: Language, name: str, terms: Dict[str, Any]) -> None:
+        self.name = name
+        pseudo = _phrases(terms.get("pseudo"))
+        self.negex = {}
+        for kind in NEGEX_KINDS:
+            spec = terms.get(kind) or {}
+            labels = ["temperature"] if kind == "not_a_temperature" else URGENT_LABELS
+            self.negex[kind] = Negex(
+                nlp, f"{name}_{kind}",
+                neg_termset={
+                    "pseudo_negations": pseudo,
+                    "preceding_negations": _phrases(spec.get("preceding")),
+                    "following_negations": _phrases(spec.get("following")),
+                    "termination": _phrases(spec.get("termination")),
+                },
+                ent_types=labels, extension_name=f"urgent_{kind}", chunk_prefix=[],
+            )
+        self.modifier_words: Set[str] = {w.lower() for w in _phrases(terms.get("modifier_words"))}
+        self.child_words: Set[str] = {w.lower() for w in _phrases(terms.get("child_words"))}
+        self.question_starts = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.question_starts.add("question", list(nlp.tokenizer.pipe(_phrases(terms.get("question_starts")))))
+        self.clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.clause_breaks.add("break", list(nlp.tokenizer.pipe(_phrases(terms.get("clause_breaks")))))
+        self.child_phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.child_phrases.add("child", list(nlp.tokenizer.pipe(sorted(self.child_words))))
+
+    def __call__(self, doc: Doc) -> Doc:
+        urgent = [ent for ent in doc.ents if ent.label_ in URGENT_LABELS]
+        if not urgent:
+            return doc
+        for negex in self.negex.values():
+            negex(doc)
+        clauses = self._clauses(doc)
+        for ent in urgent:
+            ent._.set(ASSERTION, self._assertion(doc, ent, clauses))
+        return doc
+
+    def _assertion(self, doc: Doc, ent: Span, clauses: List[Span]) -> str:
+        for kind in NEGEX_KINDS:
+            if ent._.get(f"urgent_{kind}"):
+                return kind
+        following = [t.lower_ for t in doc[ent.end:ent.end + 2]]
+        if following and (following[0] in self.modifier_words
+                          or (following[0] in ("-", "'s") and following[1:2] and following[1] in self.modifier_words)):
+            return "modifier"
+        clause = next((c for c in clauses if c.start <= ent.start < c.end), None)
+        if clause is not None and self._is_question(clause) and not self._names_child(clause):
+            return "general_question"
+        return REPORTED
+
+    def _clauses(self, doc: Doc) -> List[Span]:
+        """Sentences, cut at commas and conjunctions (context_terms.yml clause_breaks)."""
+        cuts = {0, len(doc)}
+        for sent in doc.sents:
+            cuts.add(sent.start)
+            cuts.add(sent.end)
+        for _, start, end in self.clause_breaks(doc):
+            cuts.add(start)
+        ordered = sorted(cuts)
+        return [doc[a:b] for a, b in zip(ordered, ordered[1:]) if b > a]
+
+    def _is_question(self, clause: Span) -> bool:
+        if any(t.text == "?" for t in clause):
+            return True
+        words = [t for t in clause if not t.is_punct]
+        if not words:
+            return False
+        return any(start == words[0].i for _, start, _ in self.question_starts(clause.doc)
+                   if clause.start <= start < clause.end)
+
+    def _names_child(self, clause: Span) -> bool:
+        return any(clause.start <= start < clause.end for _, start, _ in self.child_phrases(clause.doc))
+
+
+def assertion_of(ent: Span) -> Optional[str]:
+    return ent._.get(ASSERTION) if ent.label_ in URGENT_LABELS else None

@@ -1,0 +1,101 @@
+"""What the parent reports now: negation, hypotheticals, history, other people and general
+questions (spacy_pipeline/urgent_context.py on context_terms.yml), and how the NLU turns the
+verdicts into the message's intent (addons/urgent_report_reader.py).
+
+The sentences are this test's own, written from the kinds named in clinical-rules.md and the
+understanding issue; none comes from the blind sets under tests/blind/.
+"""
+import pytest
+
+from actions.urgent_mentions import counted
+from addons.urgent_report_reader import reconcile_intent, urgent_intent_for
+
+REPORTS_NOW = [
+    ("he has a fever, is that bad with neutropenia?", "report_fever"),
+    ("my daughter's temp is 101.3, should i take her in?", "report_fever"),
+    ("is 38.1 high? that's what she's at now", "report_fever"),
+    ("i think his ear is infected, he keeps tugging at it", "report_infection_sign"),
+    ("no fever but she's shivering", "report_infection_sign"),
+    ("no fever, she's shivering", "report_infection_sign"),
+    ("oh no she's shivering", "report_infection_sign"),
+    ("she can't stop shivering", "report_infection_sign"),
+    ("he's not well and coughing a lot", "report_infection_sign"),
+    ("the skin around her port is red and swollen", "report_infection_sign"),
+    ("not sure if it's a fever but he feels really hot", "report_fever"),
+    ("she had a seizure just now", "report_emergency"),
+    ("his lips are blue", "report_emergency"),
+    ("she had a fever last week and now she's coughing", "report_infection_sign"),
+    # a reading at or above the threshold counts even as a "what if": the reply covers both
+    ("what if his temp is 38.5?", "report_fever"),
+]
+
+NOT_NOW = [
+    "she has no fever, i'm just reading up",
+    "he doesn't have a fever, what is an anc",
+    "if she gets a fever, what do I do?",
+    "what counts as a fever?",
+    "can neutropenia cause fevers?",
+    "my son has neutropenia, can it cause fevers?",
+    "what are the signs of infection?",
+    "he takes seizure medicine, can that lower his count?",
+    "she had a seizure two years ago, is that related?",
+    "her cousin had a fever last week",
+    "can i give fever reducer before calling?",
+    "her anc is 98",
+    "the fever is gone since tuesday",
+]
+
+
+@pytest.mark.parametrize("text, intent", REPORTS_NOW)
+def test_a_report_now_makes_the_message_urgent(entities_of, text, intent):
+    assert urgent_intent_for(entities_of(text)) == intent
+
+
+@pytest.mark.parametrize("text", NOT_NOW)
+def test_a_mention_that_is_not_a_report_now_raises_no_alarm(entities_of, text):
+    assert counted(entities_of(text)) == []
+    assert urgent_intent_for(entities_of(text)) is None
+
+
+def test_each_verdict_is_named(entities_of):
+    verdicts = {e["value"]: e["assertion"] for e in entities_of(
+        "no fever, and if she gets chills, call; her cousin had a cough; he had a seizure last year")}
+    assert verdicts == {"fever": "negated", "chills": "hypothetical", "cough": "other_person",
+                        "had a seizure": "historical"}
+
+
+def ranking(*pairs):
+    return [{"name": name, "confidence": confidence} for name, confidence in pairs]
+
+
+def test_a_report_read_as_a_question_is_promoted_to_first_place(entities_of):
+    text = "he has a fever, is that bad with neutropenia?"
+    data = {"text": text, "entities": entities_of(text), "intent": {"name": "ask_symptoms", "confidence": 0.7},
+            "intent_ranking": ranking(("ask_symptoms", 0.7), ("report_fever", 0.2))}
+    assert reconcile_intent(data) == "promoted to report_fever"
+    assert data["intent"] == {"name": "report_fever", "confidence": 1.0}
+    assert [r["name"] for r in data["intent_ranking"]] == ["report_fever", "ask_symptoms"]
+
+
+def test_a_negated_mention_read_as_urgent_falls_back_to_the_best_question(entities_of):
+    text = "she has no fever, what is an anc"
+    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_fever", "confidence": 0.5},
+            "intent_ranking": ranking(("report_fever", 0.5), ("ask_anc", 0.4), ("report_infection_sign", 0.1))}
+    assert reconcile_intent(data) == "demoted to ask_anc"
+    assert data["intent"]["name"] == "ask_anc"
+    assert all(r["name"] != "report_fever" for r in data["intent_ranking"])
+
+
+def test_an_urgent_reading_without_an_urgent_word_keeps_the_classifier(entities_of):
+    # "she's just off today" has no pattern; the classifier's urgent reading stands
+    data = {"text": "she's just off today", "entities": [], "intent": {"name": "report_infection_sign", "confidence": 0.6},
+            "intent_ranking": ranking(("report_infection_sign", 0.6), ("ask_symptoms", 0.3))}
+    assert reconcile_intent(data) is None
+    assert data["intent"]["name"] == "report_infection_sign"
+
+
+def test_a_911_sign_outranks_a_fever_reading(entities_of):
+    text = "she has a fever and now her lips are blue"
+    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_fever", "confidence": 0.9},
+            "intent_ranking": ranking(("report_fever", 0.9))}
+    assert reconcile_intent(data) == "promoted to report_emergency"
