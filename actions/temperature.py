@@ -68,36 +68,49 @@ class UnreadableTemperature:
 
 
 def _words_to_number(text: str) -> Optional[float]:
-    """'one hundred and one' -> 101, 'thirty eight point five' -> 38.5, else None."""
+    """'one hundred and one' -> 101, 'thirty eight point five' -> 38.5, 'one oh one point eight'
+    -> 101.8 (digits read one by one), 'thirty-seven and a half' -> 37.5, else None."""
     words = [w for w in re.split(r"[\s\-]+", text.lower()) if w]
+    half = "half" in words
+    if half:
+        words = words[:words.index("half")]
+        while words and words[-1] in ("and", "a"):
+            words.pop()
     integer_words, decimal_words = words, []
     if "point" in words:
         at = words.index("point")
         integer_words, decimal_words = words[:at], words[at + 1:]
-    total, current, seen = 0, 0, False
-    for word in integer_words:
-        if word in ("and",):
-            continue
-        if word == "a":
-            current = current or 1
-            continue
-        if word in _UNITS_WORDS:
-            current += _UNITS_WORDS[word]
-        elif word in _TENS_WORDS:
-            current += _TENS_WORDS[word]
-        elif word == "hundred":
-            current = (current or 1) * 100
-        else:
-            continue  # not a number word: context such as "temp is"
-        seen = True
-    if not seen:
-        return None
-    total += current
+    number_words = [w for w in integer_words if w in _UNITS_WORDS or w in _TENS_WORDS or w == "hundred"]
+    if len(number_words) >= 2 and all(w in _UNITS_WORDS and _UNITS_WORDS[w] < 10 for w in number_words):
+        # "one oh one", "three eight": the way a reading is said digit by digit
+        total = float("".join(str(_UNITS_WORDS[w]) for w in number_words))
+    else:
+        total, current, seen = 0, 0, False
+        for word in integer_words:
+            if word in ("and",):
+                continue
+            if word == "a":
+                current = current or 1
+                continue
+            if word in _UNITS_WORDS:
+                current += _UNITS_WORDS[word]
+            elif word in _TENS_WORDS:
+                current += _TENS_WORDS[word]
+            elif word == "hundred":
+                current = (current or 1) * 100
+            else:
+                continue  # not a number word: context such as "temp is"
+            seen = True
+        if not seen:
+            return None
+        total = float(total + current)
     if decimal_words:
         digits = [str(_UNITS_WORDS[w]) for w in decimal_words if w in _UNITS_WORDS and _UNITS_WORDS[w] < 10]
         if digits:
-            total = float(f"{total}.{''.join(digits)}")
-    return float(total)
+            total = float(f"{int(total)}.{''.join(digits)}")
+    if half:
+        total += 0.5
+    return total
 
 
 _NUMBER_WORD = re.compile(

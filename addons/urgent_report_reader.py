@@ -13,12 +13,13 @@ copies the verdict into the entity as `assertion`, then:
   hypothetical, historical, someone else's, a modifier or part of a general question ("she has
   no fever, what is an anc?"), the intent becomes the classifier's best non-urgent guess.
 
-A message with no urgent word keeps the classifier's reading ("she's just not herself" has no
-pattern but is a report). The action server applies the same verdicts (actions/urgent_mentions.py).
+A message with no urgent word keeps the classifier's urgent reading when it names the child and
+has no context phrase ("she's just off today" has no pattern but is a report), and loses it
+otherwise ("her temp has been normal all week"). The action server applies the same verdicts (actions/urgent_mentions.py).
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -31,7 +32,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-import spacy_pipeline.urgent_context  # noqa: F401  (registers the spaCy factory SpacyNLP loads)
+# importing it registers the spaCy factory that SpacyNLP needs to load the project's pipeline
+from spacy_pipeline.urgent_context import CONTEXT_CUES, NAMES_CHILD
 from actions.urgent_mentions import ASSERTION, URGENT_ENTITIES, counted
 
 URGENT_INTENTS = ("report_fever", "report_infection_sign", "report_emergency")
@@ -49,8 +51,11 @@ def urgent_intent_for(entities: List[Dict[Text, Any]]) -> Optional[Text]:
     return None
 
 
-def reconcile_intent(data: Dict[Text, Any]) -> Optional[Text]:
-    """Adjusts data's intent and ranking in place; returns what it did (for tests), or None."""
+def reconcile_intent(data: Dict[Text, Any], names_child: bool = True, context_cues: Sequence[Text] = ()) -> Optional[Text]:
+    """Adjusts data's intent and ranking in place; returns what it did (for tests), or None.
+
+    names_child: whether the message names the child (he, she, my son, the baby...);
+    context_cues: the kinds of context phrase in it ("negated", "hypothetical", ...)."""
     intent = (data.get(INTENT) or {}).get(INTENT_NAME_KEY)
     entities = data.get(ENTITIES) or []
     ranking = list(data.get(INTENT_RANKING_KEY) or [])
@@ -61,9 +66,15 @@ def reconcile_intent(data: Dict[Text, Any]) -> Optional[Text]:
         data[INTENT_RANKING_KEY] = [urgent] + [r for r in ranking if r.get(INTENT_NAME_KEY) != wanted]
         return f"promoted to {wanted}"
     mentions = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES]
-    if intent in URGENT_INTENTS and not wanted and mentions:
+    # A report without any urgent word must be about the child and plain ("she's just off
+    # today"); "I feel like it's my fault" or "her temp has been normal all week" read as a
+    # report is not one.
+    if intent in URGENT_INTENTS and not wanted and (mentions or not names_child or context_cues):
         others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in URGENT_INTENTS]
-        if others:
+        total = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in others)
+        if others and total > 0:
+            # urgent is ruled out: each remaining intent's probability given that it is not urgent
+            others = [{**r, PREDICTED_CONFIDENCE_KEY: (r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / total} for r in others]
             data[INTENT] = dict(others[0])
             data[INTENT_RANKING_KEY] = others
             return f"demoted to {others[0][INTENT_NAME_KEY]}"
@@ -93,7 +104,8 @@ class UrgentReportReader(GraphComponent):
                 if entity.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES and verdict:
                     entity[ASSERTION] = verdict
             if message.get(INTENT):
-                reconcile_intent(message.data)
+                reconcile_intent(message.data, names_child=doc._.get(NAMES_CHILD),
+                                 context_cues=doc._.get(CONTEXT_CUES))
         return messages
 
     def process_training_data(self, training_data: Any) -> Any:

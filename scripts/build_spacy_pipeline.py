@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import re
 import sys
 from pathlib import Path
@@ -58,7 +59,10 @@ def build(path: Path) -> None:
     ruler.from_disk(PATTERNS)
     # sentences for NegEx's scope; then whether each urgent mention is reported now
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("urgent_context", config={"terms": yaml.safe_load(CONTEXT_TERMS.read_text())})
+    terms = yaml.safe_load(CONTEXT_TERMS.read_text())
+    # spaCy's config file cannot hold token patterns (lists of dicts) as they are: one JSON text
+    terms["historical_patterns"] = json.dumps(terms.get("historical_patterns") or [])
+    nlp.add_pipe("urgent_context", config={"terms": terms})
     nlp.meta["name"] = "neutropenia_en"
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = ("blank English tokenizer + entity_ruler (spacy_pipeline/entity_patterns.jsonl) + sentencizer "

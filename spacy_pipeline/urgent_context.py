@@ -23,11 +23,12 @@ addons/urgent_report_reader.py imports it so that Rasa's SpacyNLP can load that 
 so must anything else that loads the pipeline with spacy.load).
 """
 # no `from __future__ import annotations`: spaCy reads the factory's type hints at run time
+import json
 from typing import Any, Dict, Iterable, List, Optional, Set
 
 from negspacy.negation import Negex
 from spacy.language import Language
-from spacy.matcher import PhraseMatcher
+from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 
 URGENT_LABELS = ["temperature", "fever_phrase", "infection_sign", "life_threatening_sign"]
@@ -35,13 +36,31 @@ REPORTED = "reported"
 # NegEx kinds, in the order they are checked (the first that applies names the mention)
 NEGEX_KINDS = ("negated", "historical", "other_person", "hypothetical", "not_a_temperature")
 ASSERTION = "assertion"
+# between an adjacent negation and the mention: "not really hot", "no more chills"
+FILLERS = {"really", "very", "so", "too", "any", "a", "more", "that", "even", "at"}
+
+NAMES_CHILD = "names_child"
+CONTEXT_CUES = "context_cues"
 
 if not Span.has_extension(ASSERTION):
     Span.set_extension(ASSERTION, default=None)
+# whether the message names the child anywhere (he, she, my son, the baby...)
+if not Doc.has_extension(NAMES_CHILD):
+    Doc.set_extension(NAMES_CHILD, default=False)
+# the kinds of context phrase anywhere in the message ("if", "no", "last year", "her cousin"),
+# for a message the classifier read as urgent although it has no urgent word
+if not Doc.has_extension(CONTEXT_CUES):
+    Doc.set_extension(CONTEXT_CUES, default=())
 
 
 def _phrases(values: Iterable[Any]) -> List[str]:
     return [str(v) for v in values or []]
+
+
+def _token_patterns(value: Any) -> List[List[Dict[str, Any]]]:
+    """Token patterns as spaCy's config file gives them back: a list, or JSON text."""
+    patterns = json.loads(value) if isinstance(value, str) else list(value or [])
+    return [json.loads(p) if isinstance(p, str) else p for p in patterns]
 
 
 @Language.factory("urgent_context", default_config={"terms": {}})
@@ -69,6 +88,10 @@ class UrgentContext:
             )
         self.modifier_words: Set[str] = {w.lower() for w in _phrases(terms.get("modifier_words"))}
         self.child_words: Set[str] = {w.lower() for w in _phrases(terms.get("child_words"))}
+        self.adjacent_negations: Set[str] = {w.lower() for w in _phrases(terms.get("adjacent_negations"))}
+        self.not_a_symptom_after: Set[str] = {w.lower() for w in _phrases(terms.get("not_a_symptom_after"))}
+        self.historical_patterns = Matcher(nlp.vocab)
+        self.historical_patterns.add("historical", _token_patterns(terms.get("historical_patterns")))
         self.question_starts = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.question_starts.add("question", list(nlp.tokenizer.pipe(_phrases(terms.get("question_starts")))))
         self.clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -77,28 +100,55 @@ class UrgentContext:
         self.child_phrases.add("child", list(nlp.tokenizer.pipe(sorted(self.child_words))))
 
     def __call__(self, doc: Doc) -> Doc:
+        doc._.set(NAMES_CHILD, bool(self.child_phrases(doc)))
+        cues = []
+        for kind, negex in self.negex.items():
+            preceding, following, _ = negex.process_negations(doc)
+            if preceding or following:
+                cues.append(kind)
+        doc._.set(CONTEXT_CUES, tuple(cues))
         urgent = [ent for ent in doc.ents if ent.label_ in URGENT_LABELS]
         if not urgent:
             return doc
         for negex in self.negex.values():
             negex(doc)
         clauses = self._clauses(doc)
+        questions = self._questions(clauses)
+        dated = {doc[start].sent.start for _, start, _ in self.historical_patterns(doc)}
         for ent in urgent:
-            ent._.set(ASSERTION, self._assertion(doc, ent, clauses))
+            ent._.set(ASSERTION, self._assertion(doc, ent, clauses, questions, dated))
         return doc
 
-    def _assertion(self, doc: Doc, ent: Span, clauses: List[Span]) -> str:
+    def _assertion(self, doc: Doc, ent: Span, clauses: List[Span], questions: List[bool], dated: Set[int]) -> str:
         for kind in NEGEX_KINDS:
             if ent._.get(f"urgent_{kind}"):
                 return kind
+        before = [t.lower_ for t in doc[max(0, ent.start - 2):ent.start]]
+        if before and (before[-1] in self.adjacent_negations
+                       or (len(before) == 2 and before[0] in self.adjacent_negations and before[1] in FILLERS)):
+            return "negated"
+        if ent.sent.start in dated:
+            return "historical"
         following = [t.lower_ for t in doc[ent.end:ent.end + 2]]
         if following and (following[0] in self.modifier_words
                           or (following[0] in ("-", "'s") and following[1:2] and following[1] in self.modifier_words)):
             return "modifier"
-        clause = next((c for c in clauses if c.start <= ent.start < c.end), None)
-        if clause is not None and self._is_question(clause) and not self._names_child(clause):
+        if before and before[-1] in self.not_a_symptom_after:
+            return "modifier"
+        index = next((i for i, c in enumerate(clauses) if c.start <= ent.start < c.end), None)
+        if index is not None and questions[index] and not self._names_child(clauses[index]):
             return "general_question"
         return REPORTED
+
+    def _questions(self, clauses: List[Span]) -> List[bool]:
+        """Whether each clause is a question. A clause cut from a question by "and" or a comma
+        ("does it come with fever and ulcers") stays one, unless it names the child."""
+        questions: List[bool] = []
+        for i, clause in enumerate(clauses):
+            inherited = (i > 0 and questions[i - 1] and clause.sent.start == clauses[i - 1].sent.start
+                         and not self._names_child(clause))
+            questions.append(self._is_question(clause) or inherited)
+        return questions
 
     def _clauses(self, doc: Doc) -> List[Span]:
         """Sentences, cut at commas and conjunctions (context_terms.yml clause_breaks)."""
@@ -121,7 +171,9 @@ class UrgentContext:
                    if clause.start <= start < clause.end)
 
     def _names_child(self, clause: Span) -> bool:
-        return any(clause.start <= start < clause.end for _, start, _ in self.child_phrases(clause.doc))
+        """He, she, my son... or the child's own port, line or cut ("is it normal for the port to have pus?")."""
+        return (any(clause.start <= start < clause.end for _, start, _ in self.child_phrases(clause.doc))
+                or any(ent.label_ == "body_site" and clause.start <= ent.start < clause.end for ent in clause.doc.ents))
 
 
 def assertion_of(ent: Span) -> Optional[str]:
