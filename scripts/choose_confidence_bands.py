@@ -6,9 +6,9 @@ often the guess is right, then picks:
 
   unsure_below (ConfidenceBandPolicy): the lowest t at which guesses at or above t are right at
       least 95 % of the time: above it the answer stands alone;
-  threshold (FallbackClassifier): the lowest t at which guesses between t and unsure_below are
-      still right at least half of the time: there the best guess is answered with the next
-      topics offered; below it nothing is plausible and the parent is asked to rephrase.
+  threshold (FallbackClassifier): going down from unsure_below in slices of 0.05, the lowest t
+      whose slices are all right at least half of the time: there the best guess is answered with
+      the next topics offered; below it nothing is plausible and the parent is asked to rephrase.
 
 No test set is used (the blind sets under tests/blind/ stay blind). The figures are printed;
 config.yml is changed by hand, with the figures in its comment.
@@ -65,14 +65,20 @@ async def guesses(model: Path, validation) -> List[Tuple[float, bool]]:
     return results
 
 
-def choose(results: List[Tuple[float, bool]]) -> Tuple[float, float]:
-    def precision(low: float, high: float = 1.01) -> Tuple[float, int]:
-        band = [right for confidence, right in results if low <= confidence < high]
-        return (sum(band) / len(band) if band else 1.0), len(band)
+def precision(results: List[Tuple[float, bool]], low: float, high: float = 1.01) -> Tuple[float, int]:
+    band = [right for confidence, right in results if low <= confidence < high]
+    return (sum(band) / len(band) if band else 1.0), len(band)
 
-    unsure_below = next(t for t in GRID + [0.99] if precision(t)[0] >= CONFIDENT_PRECISION)
-    threshold = next((t for t in GRID if t < unsure_below and precision(t, unsure_below)[0] >= UNSURE_PRECISION),
-                     unsure_below)
+
+def choose(results: List[Tuple[float, bool]]) -> Tuple[float, float]:
+    unsure_below = next(t for t in GRID + [0.99] if precision(results, t)[0] >= CONFIDENT_PRECISION)
+    # every 0.05-wide slice of the unsure band must be right at least half of the time
+    threshold = unsure_below
+    for t in reversed([t for t in GRID if t < unsure_below]):
+        right, count = precision(results, t, round(t + 0.05, 2))
+        if count and right < UNSURE_PRECISION:
+            break
+        threshold = t
     return threshold, unsure_below
 
 
@@ -90,6 +96,10 @@ def main() -> int:
                           fixed_model_name="validation", domain=str(ROOT / "domain"))
         results = asyncio.run(guesses(Path(model), validation))
     threshold, unsure_below = choose(results)
+    print("best guess right, by confidence:")
+    for t in GRID:
+        right, count = precision(results, t, round(t + 0.05, 2))
+        print(f"  [{t:.2f}, {t + 0.05:.2f}): {count:4} examples, {right:.0%} right")
     total = len(results)
     for low, high, name in ((unsure_below, 1.01, "confident"), (threshold, unsure_below, "unsure"), (0.0, threshold, "rephrase")):
         band = [right for confidence, right in results if low <= confidence < high]
