@@ -1,4 +1,12 @@
-"""Three confidence bands instead of one cut-off, in the spirit of Rasa's two-stage fallback.
+"""What follows a topic answer: the kind of neutropenia the question named, or other topics.
+
+A compound question names a topic and a kind ("treatment for cyclic neutropenia", "is a transplant
+the only cure for Kostmann"): the topic's answer is followed by the kind's answer (entity
+`neutropenia_type`, normalised by Rasa's EntitySynonymMapper), so the parent gets what the sources
+say about both and nothing is made up. An opener that names the kind ("my son has cyclic
+neutropenia") gets the acknowledgment, then the kind's answer.
+
+Three confidence bands instead of one cut-off, in the spirit of Rasa's two-stage fallback:
 
   confident  (top intent at or above `unsure_below`): the answer, as the rules say.
   unsure     (between the FallbackClassifier's threshold and `unsure_below`): the answer to the
@@ -32,6 +40,8 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY
 
 OFFER_RESPONSE = "utter_offer_alternatives"
+ACKNOWLEDGMENT_RESPONSE = "utter_acknowledge_situation"
+TYPE_ENTITY = "neutropenia_type"
 # An alternative is offered only when the classifier gives it at least this probability.
 ALTERNATIVE_FLOOR = 0.08
 MAX_ALTERNATIVES = 2
@@ -64,6 +74,16 @@ def alternatives(parse_data: Dict[Text, Any], answers: Dict[Text, Dict[Text, Tex
         if len(buttons) == MAX_ALTERNATIVES:
             break
     return buttons
+
+
+def named_kind_answer(parse_data: Dict[Text, Any], answers: Dict[Text, Dict[Text, Text]]) -> Optional[Text]:
+    """The answer about the kind of neutropenia the message names, if it has one."""
+    for entity in parse_data.get("entities") or []:
+        if entity.get("entity") == TYPE_ENTITY:
+            answer = answers.get(f"ask_{entity.get('value')}")
+            if answer:
+                return answer["response"]
+    return None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -99,8 +119,16 @@ class ConfidenceBandPolicy(Policy):
         intent = message.get("intent") or {}
         answers = topic_answers(domain.responses)
         answer = answers.get(intent.get(INTENT_NAME_KEY) or "")
+        first = (answer or {}).get("response") or (ACKNOWLEDGMENT_RESPONSE if actions[:1] == [ACKNOWLEDGMENT_RESPONSE] else None)
+        kind = named_kind_answer(message, answers)
+        if first and kind and kind != first:
+            if actions == [first]:
+                return kind
+            if actions == [first, kind]:
+                # no rule knows this turn: without this, RulePolicy's fallback would answer
+                return ACTION_LISTEN_NAME
         unsure = (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) < self.unsure_below
-        if answer and unsure and actions == [ACTION_LISTEN_NAME, answer["response"]] and alternatives(message, answers):
+        if answer and unsure and actions == [answer["response"]] and alternatives(message, answers):
             return OFFER_RESPONSE
         return None
 

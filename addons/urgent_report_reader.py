@@ -60,11 +60,13 @@ def reconcile_intent(data: Dict[Text, Any], names_child: bool = True, context_cu
     entities = data.get(ENTITIES) or []
     ranking = list(data.get(INTENT_RANKING_KEY) or [])
     wanted = urgent_intent_for(entities)
-    if wanted and (intent not in URGENT_INTENTS or (wanted == "report_emergency" and intent != wanted)):
+    # The verdicts replace the classifier's reading, except that a 911 reading is never lowered
+    # ("she's gone floppy and won't respond" may match only a sign pattern).
+    if wanted and intent != wanted and intent != "report_emergency":
         urgent = {INTENT_NAME_KEY: wanted, PREDICTED_CONFIDENCE_KEY: 1.0}
         data[INTENT] = urgent
         data[INTENT_RANKING_KEY] = [urgent] + [r for r in ranking if r.get(INTENT_NAME_KEY) != wanted]
-        return f"promoted to {wanted}"
+        return f"read as {wanted}"
     mentions = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES]
     # A report without any urgent word must be about the child and plain ("she's just off
     # today"); "I feel like it's my fault" or "her temp has been normal all week" read as a

@@ -220,11 +220,25 @@ def report(name: str, figures, misses) -> Tuple[str, List[str]]:
     return "\n".join(lines), failures
 
 
+def _gated_only(summary: str) -> str:
+    """The tables, and the misses of the gated figures only (the rest is in summary.md)."""
+    keep, lines = True, []
+    for line in summary.splitlines():
+        if line.startswith("### "):
+            keep = line[4:].split(":")[0] in GATE
+        elif line.startswith("## "):
+            keep = True
+        if keep:
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", type=Path)
     parser.add_argument("--url", help="a running Rasa server (default: start one)")
     parser.add_argument("--gate", action="store_true", help="exit 1 when a figure misses its gate")
+    parser.add_argument("--quiet", action="store_true", help="print the figures and the gate's misses only")
     args = parser.parse_args(argv)
 
     def evaluate(url: str) -> int:
@@ -240,7 +254,7 @@ def main(argv: Optional[List[str]] = None) -> int:
                 [{"text": o.text, "expect": o.expect, "responses": o.responses} for o in outcomes], indent=1))
         summary = "\n\n".join(sections)
         (RESULTS / "summary.md").write_text(summary + "\n")
-        print(summary)
+        print(_gated_only(summary) if args.quiet else summary)
         if failures:
             print("\nBlind gate FAILED:", *failures, sep="\n  ", file=sys.stderr)
             print("Fix the class of problem (training data, entity patterns, context terms); never add "

@@ -90,6 +90,8 @@ class UrgentContext:
         self.child_words: Set[str] = {w.lower() for w in _phrases(terms.get("child_words"))}
         self.adjacent_negations: Set[str] = {w.lower() for w in _phrases(terms.get("adjacent_negations"))}
         self.not_a_symptom_after: Set[str] = {w.lower() for w in _phrases(terms.get("not_a_symptom_after"))}
+        self.generic_determiners: Set[str] = {w.lower() for w in _phrases(terms.get("generic_determiners"))}
+        self.breathing_manner_words: Set[str] = {w.lower() for w in _phrases(terms.get("breathing_manner_words"))}
         self.historical_patterns = Matcher(nlp.vocab)
         self.historical_patterns.add("historical", _token_patterns(terms.get("historical_patterns")))
         self.question_starts = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -100,7 +102,7 @@ class UrgentContext:
         self.child_phrases.add("child", list(nlp.tokenizer.pipe(sorted(self.child_words))))
 
     def __call__(self, doc: Doc) -> Doc:
-        doc._.set(NAMES_CHILD, bool(self.child_phrases(doc)))
+        doc._.set(NAMES_CHILD, self._names_child(doc[:]))
         cues = []
         for kind, negex in self.negex.items():
             preceding, following, _ = negex.process_negations(doc)
@@ -129,6 +131,9 @@ class UrgentContext:
             return "negated"
         if ent.sent.start in dated:
             return "historical"
+        if (ent.label_ == "life_threatening_sign" and ent[0].lower_ in self.adjacent_negations | {"not", "isnt", "is"}
+                and ent.end < len(doc) and doc[ent.end].lower_ in self.breathing_manner_words):
+            return "negated"  # "not breathing fast": about how the child breathes
         following = [t.lower_ for t in doc[ent.end:ent.end + 2]]
         if following and (following[0] in self.modifier_words
                           or (following[0] in ("-", "'s") and following[1:2] and following[1] in self.modifier_words)):
@@ -171,9 +176,15 @@ class UrgentContext:
                    if clause.start <= start < clause.end)
 
     def _names_child(self, clause: Span) -> bool:
-        """He, she, my son... or the child's own port, line or cut ("is it normal for the port to have pus?")."""
-        return (any(clause.start <= start < clause.end for _, start, _ in self.child_phrases(clause.doc))
-                or any(ent.label_ == "body_site" and clause.start <= ent.start < clause.end for ent in clause.doc.ents))
+        """He, she, my son... or the child's own port, line or cut ("is it normal for the port to have pus?").
+        Not "a child" or "these kids": that is anyone's child."""
+        doc = clause.doc
+        for _, start, _ in self.child_phrases(doc):
+            if clause.start <= start < clause.end:
+                before = [t.lower_ for t in doc[max(0, start - 2):start]]
+                if not any(word in self.generic_determiners for word in before):
+                    return True
+        return any(ent.label_ == "body_site" and clause.start <= ent.start < clause.end for ent in doc.ents)
 
 
 def assertion_of(ent: Span) -> Optional[str]:

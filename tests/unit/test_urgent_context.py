@@ -72,7 +72,7 @@ def test_a_report_read_as_a_question_is_promoted_to_first_place(entities_of):
     text = "he has a fever, is that bad with neutropenia?"
     data = {"text": text, "entities": entities_of(text), "intent": {"name": "ask_symptoms", "confidence": 0.7},
             "intent_ranking": ranking(("ask_symptoms", 0.7), ("report_fever", 0.2))}
-    assert reconcile_intent(data) == "promoted to report_fever"
+    assert reconcile_intent(data) == "read as report_fever"
     assert data["intent"] == {"name": "report_fever", "confidence": 1.0}
     assert [r["name"] for r in data["intent_ranking"]] == ["report_fever", "ask_symptoms"]
 
@@ -98,4 +98,19 @@ def test_a_911_sign_outranks_a_fever_reading(entities_of):
     text = "she has a fever and now her lips are blue"
     data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_fever", "confidence": 0.9},
             "intent_ranking": ranking(("report_fever", 0.9))}
-    assert reconcile_intent(data) == "promoted to report_emergency"
+    assert reconcile_intent(data) == "read as report_emergency"
+
+
+def test_a_reading_below_the_threshold_read_as_a_sign_becomes_a_fever_report(entities_of):
+    # the triage would otherwise answer the intent with Call now instead of the recheck advice
+    text = "37.6 armpit, no cough no chills, do i need to do anything"
+    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_infection_sign", "confidence": 0.5},
+            "intent_ranking": ranking(("report_infection_sign", 0.5))}
+    assert reconcile_intent(data) == "read as report_fever"
+
+
+def test_a_911_reading_is_never_lowered(entities_of):
+    text = "she's so floppy"
+    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_emergency", "confidence": 0.7},
+            "intent_ranking": ranking(("report_emergency", 0.7))}
+    assert reconcile_intent(data) is None

@@ -1,0 +1,104 @@
+"""What parents write, end to end through the REST channel (issue 9): widget start payloads,
+multi-turn conversations, reports mixed with questions, negations, openers and questions the
+pages do not answer. Replies are recognised by the domain response they were rendered from,
+so rewording an answer changes nothing here. The figures on many more messages are the blind
+gate's (make test-blind)."""
+import pytest
+import requests
+
+from scripts.blind_evaluation import ALARMS, classify, response_patterns
+from tests.live.conftest import TEST_CARE_TEAM_PHONE
+
+PATTERNS = response_patterns()
+
+
+def replies(servers, sender, text):
+    response = requests.post(f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook",
+                             json={"sender": sender, "message": text}, timeout=30)
+    response.raise_for_status()
+    return response.json()
+
+
+def said(servers, sender, text):
+    """The names of the responses the parent got, in order."""
+    return classify([m["text"] for m in replies(servers, sender, text) if m.get("text")], PATTERNS)
+
+
+@pytest.mark.parametrize("payload", ["/get_started", "/greet", "/start", "/restart", '/greet{"name": "x"}'])
+def test_widget_start_payloads_get_the_greeting_and_never_an_alarm(servers, payload):
+    assert said(servers, f"widget-{payload[1:4]}-{len(payload)}", payload) == ["utter_greet"]
+
+
+def test_a_reading_below_the_threshold_then_a_higher_one(servers):
+    assert said(servers, "turns-reading", "her temp is 99.1") == ["utter_recheck_temperature"]
+    assert said(servers, "turns-reading", "now it's 100.9") == ["utter_call_now_reading"]
+
+
+def test_a_fever_then_a_sign_of_infection(servers):
+    assert said(servers, "turns-fever", "she has a fever") == ["utter_call_now_fever"]
+    assert said(servers, "turns-fever", "she's also really sleepy now") == ["utter_call_now_sign"]
+
+
+def test_the_types_then_one_of_them(servers):
+    assert said(servers, "turns-types", "what types are there") == ["utter_types"]
+    assert said(servers, "turns-types", "what about the cyclic kind") == ["utter_cyclic"]
+
+
+def test_an_opener_then_he_feels_hot(servers):
+    opener = replies(servers, "turns-opener", "my son was just diagnosed with neutropenia")
+    assert classify([m["text"] for m in opener if m.get("text")], PATTERNS)[0] == "utter_acknowledge_situation"
+    assert any(m.get("buttons") for m in opener)  # the topics
+    assert said(servers, "turns-opener", "he feels hot") == ["utter_call_now_fever"]
+
+
+@pytest.mark.parametrize("text", [
+    "he has a fever, is that bad with neutropenia?",
+    "my daughter's temp is 101.3, should i take her in?",
+    "is 100.4 a fever? that's what he's at",
+    "i think his ear is infected, he keeps tugging at it",
+])
+def test_a_report_mixed_with_a_question_gets_call_now(servers, text):
+    got = said(servers, f"mixed-{abs(hash(text))}", text)
+    assert got[0] in ALARMS, got
+
+
+@pytest.mark.parametrize("text", [
+    "she has no fever, i'm just reading up on what an anc is",
+    "if she gets a fever, what do I do?",
+    "he takes seizure medicine, can that lower his count?",
+    "she had a seizure two years ago, is that related?",
+    "can neutropenia cause fevers?",
+])
+def test_a_mention_that_is_not_a_report_now_gets_no_alarm(servers, text):
+    got = said(servers, f"noalarm-{abs(hash(text))}", text)
+    assert not set(got) & ALARMS, got
+
+
+def test_a_question_the_pages_do_not_answer_gets_the_honest_reply_with_the_number(servers):
+    messages = replies(servers, "not-covered", "what foods should kids with neutropenia avoid?")
+    assert classify([m["text"] for m in messages if m.get("text")], PATTERNS) == ["utter_not_covered"]
+    assert TEST_CARE_TEAM_PHONE in " ".join(m["text"] for m in messages if m.get("text"))
+
+
+def test_every_topic_button_gets_its_topic_answer(servers):
+    """The buttons of "please rephrase", of the opener's reply and of the unsure band send plain
+    questions (never /intent payloads): each must be understood as its topic."""
+    from rasa.shared.core.domain import Domain
+
+    from addons.confidence_bands import topic_answers
+
+    domain = Domain.load("domain")
+    questions = {a["question"]: a["response"] for a in topic_answers(domain.responses).values()}
+    for name in ("utter_please_rephrase", "utter_acknowledge_situation"):
+        for button in domain.responses[name][0]["buttons"]:
+            assert button["payload"] in questions, f"{name}: {button['payload']!r} is no answer's question"
+    for question, response in questions.items():
+        assert said(servers, f"button-{abs(hash(question))}", question)[0] == response, question
+
+
+@pytest.mark.parametrize("text, answers", [
+    ("treatment for cyclic neutropenia", ["utter_treatment", "utter_cyclic"]),
+    ("is a transplant the only cure for kostmann's", ["utter_bone_marrow_transplant", "utter_congenital"]),
+])
+def test_a_question_about_a_topic_and_a_kind_gets_both_answers(servers, text, answers):
+    assert said(servers, f"compound-{abs(hash(text))}", text)[:2] == answers
