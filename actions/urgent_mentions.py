@@ -24,8 +24,17 @@ def counts_for_triage(entity: Dict[str, Any]) -> bool:
         return False
     assertion = entity.get(ASSERTION) or REPORTED  # no verdict: count it (safety first)
     if label == "temperature":
-        return assertion in TEMPERATURE_COUNTS_WHEN
+        if assertion == REPORTED:
+            return True
+        # in a question or a "what if", only a number that reads as a body temperature counts
+        return assertion in TEMPERATURE_COUNTS_WHEN and _reads_as_temperature(str(entity.get("value", "")))
     return assertion == REPORTED
+
+
+def _reads_as_temperature(text: str) -> bool:
+    from actions.temperature import TemperatureReading, read_temperature
+
+    return isinstance(read_temperature(text), TemperatureReading)
 
 
 def counted(entities: Iterable[Dict[str, Any]]) -> List[Dict[str, Any]]:

@@ -51,11 +51,20 @@ def urgent_intent_for(entities: List[Dict[Text, Any]]) -> Optional[Text]:
     return None
 
 
-def reconcile_intent(data: Dict[Text, Any], names_child: bool = True, context_cues: Sequence[Text] = ()) -> Optional[Text]:
+def reconcile_intent(
+    data: Dict[Text, Any],
+    names_child: bool = True,
+    context_cues: Sequence[Text] = (),
+    not_a_report: Optional[Text] = None,
+    not_a_report_below: float = 0.0,
+) -> Optional[Text]:
     """Adjusts data's intent and ranking in place; returns what it did (for tests), or None.
 
     names_child: whether the message names the child (he, she, my son, the baby...);
-    context_cues: the kinds of context phrase in it ("negated", "hypothetical", ...)."""
+    context_cues: the kinds of context phrase in it ("negated", "hypothetical", ...);
+    not_a_report, not_a_report_below: the answer for a message that names urgent words without
+    reporting them, when no other intent is at least that likely ("what if he has a seizure at
+    school?", "does teething cause a fever?" -> when to call)."""
     intent = (data.get(INTENT) or {}).get(INTENT_NAME_KEY)
     entities = data.get(ENTITIES) or []
     ranking = list(data.get(INTENT_RANKING_KEY) or [])
@@ -75,16 +84,38 @@ def reconcile_intent(data: Dict[Text, Any], names_child: bool = True, context_cu
         others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in URGENT_INTENTS]
         total = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in others)
         if others and total > 0:
+            unlikely = (others[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) < not_a_report_below
             # urgent is ruled out: each remaining intent's probability given that it is not urgent
             others = [{**r, PREDICTED_CONFIDENCE_KEY: (r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / total} for r in others]
+            if not_a_report and unlikely:
+                # it talks about fever, signs or 911 without reporting them: when to call is the answer
+                # first in the ranking, so that the fallback classifier sees a clear first choice
+                confidence = max(not_a_report_below, others[0][PREDICTED_CONFIDENCE_KEY])
+                chosen = {INTENT_NAME_KEY: not_a_report, PREDICTED_CONFIDENCE_KEY: confidence}
+                others = [chosen] + [r for r in others if r.get(INTENT_NAME_KEY) != not_a_report]
             data[INTENT] = dict(others[0])
             data[INTENT_RANKING_KEY] = others
             return f"demoted to {others[0][INTENT_NAME_KEY]}"
+    confidence = (data.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
+    if not_a_report and mentions and not wanted and intent not in URGENT_INTENTS and confidence < not_a_report_below:
+        # the same for a message the classifier could not place: "does teething cause a fever?"
+        chosen = {INTENT_NAME_KEY: not_a_report, PREDICTED_CONFIDENCE_KEY: not_a_report_below}
+        data[INTENT] = chosen
+        data[INTENT_RANKING_KEY] = [chosen] + [r for r in ranking if r.get(INTENT_NAME_KEY) != not_a_report]
+        return f"read as {not_a_report}"
     return None
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
 class UrgentReportReader(GraphComponent):
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"not_a_report_intent": "ask_when_to_call", "not_a_report_below": 0.3}
+
+    def __init__(self, config: Dict[Text, Any]) -> None:
+        self.not_a_report = config["not_a_report_intent"]
+        self.not_a_report_below = float(config["not_a_report_below"])
+
     @classmethod
     def create(
         cls,
@@ -93,7 +124,7 @@ class UrgentReportReader(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "UrgentReportReader":
-        return cls()
+        return cls({**cls.get_default_config(), **config})
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
@@ -107,7 +138,8 @@ class UrgentReportReader(GraphComponent):
                     entity[ASSERTION] = verdict
             if message.get(INTENT):
                 reconcile_intent(message.data, names_child=doc._.get(NAMES_CHILD),
-                                 context_cues=doc._.get(CONTEXT_CUES))
+                                 context_cues=doc._.get(CONTEXT_CUES), not_a_report=self.not_a_report,
+                                 not_a_report_below=self.not_a_report_below)
         return messages
 
     def process_training_data(self, training_data: Any) -> Any:

@@ -4,7 +4,8 @@ The entity_ruler finds the words (a temperature, a fever phrase, an infection si
 this component decides, for each of them, its `assertion`:
 
   reported           the parent reports it now: it escalates
-  negated            "no fever", "doesn't have a fever", "the fever is gone"
+  negated            "no fever", "doesn't have a fever"
+  resolved           "the fever broke", "his diarrhea stopped" (never a 911 sign)
   hypothetical       "if she gets a fever", "what counts as a fever", "watch for chills"
   historical         "a seizure two years ago", "had pneumonia last winter"
   other_person       "her cousin had a fever", "I have a cough"
@@ -34,7 +35,12 @@ from spacy.tokens import Doc, Span
 URGENT_LABELS = ["temperature", "fever_phrase", "infection_sign", "life_threatening_sign"]
 REPORTED = "reported"
 # NegEx kinds, in the order they are checked (the first that applies names the mention)
-NEGEX_KINDS = ("negated", "historical", "other_person", "hypothetical", "not_a_temperature")
+NEGEX_KINDS = ("negated", "resolved", "historical", "other_person", "hypothetical", "not_a_temperature")
+# the labels each kind applies to (all urgent labels unless named here)
+KIND_LABELS = {
+    "not_a_temperature": ["temperature"],
+    "resolved": ["temperature", "fever_phrase", "infection_sign"],
+}
 ASSERTION = "assertion"
 # between an adjacent negation and the mention: "not really hot", "no more chills"
 FILLERS = {"really", "very", "so", "too", "any", "a", "more", "that", "even", "at"}
@@ -75,7 +81,7 @@ class UrgentContext:
         self.negex = {}
         for kind in NEGEX_KINDS:
             spec = terms.get(kind) or {}
-            labels = ["temperature"] if kind == "not_a_temperature" else URGENT_LABELS
+            labels = KIND_LABELS.get(kind, URGENT_LABELS)
             self.negex[kind] = Negex(
                 nlp, f"{name}_{kind}",
                 neg_termset={

@@ -59,13 +59,15 @@ def test_typed_commands_cannot_trigger_intents_or_set_slots(servers, text):
 
     sender = f"commands-{abs(hash(text))}"
     servers.say(sender, "she has a fever of 101.5")
-    reply = servers.say(sender, text)
-    assert "Source: UCSF" not in reply  # /ask_causes did not pick the causes answer
+    servers.say(sender, text)
     with sqlite3.connect(servers.tmp / "conversations.db") as db:
         events = [json.loads(row[0]) for row in db.execute(
             "select data from events where sender_id = ? order by id", (sender,))]
     users = [e for e in events if e["event"] == "user"]
-    assert users[-1]["text"] == text.lstrip("/")  # read as words, not as a command
+    # read as words (a widget's "/restart" as a greeting), never as a command
+    assert users[-1]["text"] == ("hello" if text == "/restart" else text.lstrip("/"))
+    # a command's {...} would have become entities of the message
+    assert not {e["entity"] for e in users[-1]["parse_data"]["entities"]} & {"triage_decision", "temperature_reading"}
     assert not any(e["event"] == "restart" for e in events)
     assert not any(e["event"] == "slot" and e["value"] in ("pwned", "recheck") for e in events)
     good_message_is_answered(servers, sender)

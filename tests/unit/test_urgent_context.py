@@ -114,3 +114,24 @@ def test_a_911_reading_is_never_lowered(entities_of):
     data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_emergency", "confidence": 0.7},
             "intent_ranking": ranking(("report_emergency", 0.7))}
     assert reconcile_intent(data) is None
+
+
+def test_an_urgent_reading_taken_back_with_no_likely_question_gets_when_to_call(entities_of):
+    text = "what if he has a seizure at school"
+    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_emergency", "confidence": 0.8},
+            "intent_ranking": ranking(("report_emergency", 0.8), ("ask_gcsf", 0.05), ("greet", 0.05))}
+    assert reconcile_intent(data, not_a_report="ask_when_to_call", not_a_report_below=0.3) == "demoted to ask_when_to_call"
+    assert data["intent"] == {"name": "ask_when_to_call", "confidence": 0.5}  # first: 0.05 of 0.1 is 0.5
+    assert data["intent_ranking"][0] == data["intent"]
+
+
+def test_a_number_that_is_no_temperature_in_a_question_does_not_count(entities_of):
+    assert urgent_intent_for(entities_of("i check her for fever like 10 times a day and she never has one")) is None
+
+
+def test_a_general_mention_the_classifier_cannot_place_gets_when_to_call(entities_of):
+    text = "does teething cause a fever? everyone says so"
+    data = {"text": text, "entities": entities_of(text), "intent": {"name": "ask_causes", "confidence": 0.2},
+            "intent_ranking": ranking(("ask_causes", 0.2), ("ask_when_to_call", 0.15))}
+    assert reconcile_intent(data, not_a_report="ask_when_to_call", not_a_report_below=0.3) == "read as ask_when_to_call"
+    assert [r["name"] for r in data["intent_ranking"]] == ["ask_when_to_call", "ask_causes"]
