@@ -74,6 +74,7 @@ def test_buttons_stack_vertically_and_a_tap_is_answered(channels, fake):
     channels.offer_options("telegram", chat_id, "What would you like to know?", buttons)
     keyboard = json.loads(sent_to(fake, chat_id)[0]["form"]["reply_markup"])["inline_keyboard"]
     assert [[b["text"] for b in row] for row in keyboard] == [[t] for t in topics]
-    assert post_update(channels, button_update(chat_id, "/report_fever")).status_code == 200
+    # a tap sends the button's payload: a plain question, never an /intent command
+    assert post_update(channels, button_update(chat_id, buttons[-1]["payload"])).status_code == 200
     answer = texts(sent_to(fake, chat_id, count=2)[1:])
     assert answer.startswith("Call now") and TEST_CARE_TEAM_PHONE in answer
