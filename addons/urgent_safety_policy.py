@@ -39,7 +39,6 @@ from actions.urgent_mentions import counted
 ESCALATION_ACTION = "action_escalate_fever"
 DECISION_SLOT = "triage_decision"
 URGENT_INTENTS = {"report_fever", "report_infection_sign", "report_emergency"}
-URGENT_ENTITIES = {"temperature", "fever_phrase", "infection_sign", "life_threatening_sign"}
 NLU_FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_RESPONSE_EMERGENCY = "utter_call_911_now"
 FALLBACK_RESPONSE_SIGN = "utter_call_now_sign"
