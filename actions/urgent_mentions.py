@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, Iterable, List
 
 URGENT_ENTITIES = ("temperature", "fever_phrase", "infection_sign", "life_threatening_sign")
+URGENT_INTENTS = frozenset({"report_fever", "report_infection_sign", "report_emergency"})
 ASSERTION = "assertion"
 REPORTED = "reported"
 # A readable temperature counts even in a question or a "what if": the reading decides, and the

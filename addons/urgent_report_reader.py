@@ -34,9 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 # importing it registers the spaCy factory that SpacyNLP needs to load the project's pipeline
 from spacy_pipeline.urgent_context import CONTEXT_CUES, NAMES_CHILD
-from actions.urgent_mentions import ASSERTION, URGENT_ENTITIES, counted
-
-URGENT_INTENTS = ("report_fever", "report_infection_sign", "report_emergency")
+from actions.urgent_mentions import ASSERTION, URGENT_ENTITIES, URGENT_INTENTS, counted
 
 
 def urgent_intent_for(entities: List[Dict[Text, Any]]) -> Optional[Text]:

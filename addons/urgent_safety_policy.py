@@ -34,11 +34,10 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from actions.urgent_mentions import counted
+from actions.urgent_mentions import URGENT_INTENTS, counted
 
 ESCALATION_ACTION = "action_escalate_fever"
 DECISION_SLOT = "triage_decision"
-URGENT_INTENTS = {"report_fever", "report_infection_sign", "report_emergency"}
 NLU_FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_RESPONSE_EMERGENCY = "utter_call_911_now"
 FALLBACK_RESPONSE_SIGN = "utter_call_now_sign"
