@@ -10,6 +10,8 @@ def examples(folder):
     found = {}
     for path in sorted((ROOT / folder).glob("*.yml")):
         for block in yaml.safe_load(path.read_text())["nlu"]:
+            if "intent" not in block:
+                continue  # a synonym block: no examples of an intent
             lines = [l[2:].strip() for l in block["examples"].splitlines() if l.strip().startswith("- ")]
             found.setdefault(block["intent"], []).extend(lines)
     return found
