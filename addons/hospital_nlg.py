@@ -37,7 +37,6 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         super().__init__((domain or Domain.empty()).responses)
         # Loaded once at server start: an invalid setting stops the server with its message.
         self.settings = settings or load_settings()
-        self.topic_answers = topic_answers(self.responses)
 
     async def generate(
         self,
@@ -52,7 +51,8 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         if message and utter_action == OFFER_RESPONSE:
             # the next likeliest topics after the best guess just answered (addons/confidence_bands.py)
             parse_data = tracker.latest_message.parse_data if tracker.latest_message else {}
-            message["buttons"] = alternatives(parse_data, self.topic_answers)
+            # from the responses as Rasa set them for the loaded model (not known at construction)
+            message["buttons"] = alternatives(parse_data, topic_answers(self.responses))
         if message and message.get("text") and is_first_bot_message(tracker):
             message["text"] = f"{message['text']}\n\n{DISCLAIMER}"
         return message

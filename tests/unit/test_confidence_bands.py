@@ -96,3 +96,17 @@ def test_the_kind_is_not_repeated_when_it_was_the_question():
 def test_an_opener_that_names_the_kind_gets_its_answer_after_the_acknowledgment():
     data = with_kind(parse("share_situation", 0.9), "congenital")
     assert policy().next_action(tracker_after(data, "utter_acknowledge_situation"), DOMAIN) == ANSWERS["ask_congenital"]["response"]
+
+
+def test_the_nlg_fills_the_offer_buttons_with_the_responses_rasa_sets_after_loading():
+    import asyncio
+
+    from actions.hospital_settings import load_settings
+    from addons.hospital_nlg import HospitalNaturalLanguageGenerator
+
+    # Rasa's Agent builds the NLG first and sets its responses once the model is loaded
+    nlg = HospitalNaturalLanguageGenerator(domain=None, settings=load_settings())
+    nlg.responses = DOMAIN.responses
+    data = parse("ask_treatment", 0.42, ("ask_gcsf", 0.3), ("ask_cyclic", 0.2))
+    message = asyncio.run(nlg.generate(OFFER_RESPONSE, tracker_after(data, "utter_treatment"), "rest"))
+    assert [b["title"] for b in message["buttons"]] == [ANSWERS["ask_gcsf"]["topic"], ANSWERS["ask_cyclic"]["topic"]]
