@@ -80,6 +80,8 @@ test-nlu: $(MODEL)
 # sets (tests/blind/, written by helpers that never saw the training data): call-now and 911 recall
 # 100 %, false alarms <= 2 %, the right answer for >= 93 % of covered questions, "rephrase" <= 3 %.
 BLIND_SETS := $(wildcard tests/blind/en*.yml)
+# the newest batch, measured by `make evaluate` but not gated until its misses are fixed by class
+MEASURED_SETS := $(wildcard tests/blind/measured/*.yml)
 test-blind: $(MODEL)
 	@$(PY) scripts/blind_evaluation.py --gate --quiet $(BLIND_SETS)
 
@@ -131,7 +133,7 @@ evaluate: $(MODEL)
 	@$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/evaluate/cross_validation --quiet
 	@$(RASA) test nlu --model $(MODEL) --domain domain --nlu tests/nlu_holdout --out results/evaluate/holdout --quiet
 	@$(PY) scripts/evaluation_summary.py results/evaluate
-	@$(PY) scripts/blind_evaluation.py $(BLIND_SETS)
+	@$(PY) scripts/blind_evaluation.py $(BLIND_SETS) $(MEASURED_SETS)
 
 clean:
 	rm -rf build models results .rasa

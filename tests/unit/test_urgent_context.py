@@ -27,6 +27,10 @@ REPORTS_NOW = [
     ("she had a fever last week and now she's coughing", "report_infection_sign"),
     # a reading at or above the threshold counts even as a "what if": the reply covers both
     ("what if his temp is 38.5?", "report_fever"),
+    # who else is named in an aside does not make the child's signs someone else's
+    ("my sister (she's 5, mom is at work) won't wake up and her lips look purple", "report_emergency"),
+    ("my husband took her temp and got 101 f", "report_fever"),
+    ("a sore throat that hurts so much he stopped drinking", "report_infection_sign"),
 ]
 
 NOT_NOW = [
