@@ -25,7 +25,7 @@ Urgent messages never get the offer: their replies are not topic answers, and Ur
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -102,9 +102,16 @@ class ConfidenceBandPolicy(Policy):
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self.unsure_below = float(config["unsure_below"])
+        # the topic answers of the domain last seen: the domain does not change while a model runs
+        self._answers: Tuple[Optional[int], Dict[Text, Dict[Text, Text]]] = (None, {})
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
         return self._resource  # fixed rules; nothing to learn
+
+    def _topic_answers(self, domain: Domain) -> Dict[Text, Dict[Text, Text]]:
+        if self._answers[0] != id(domain):
+            self._answers = (id(domain), topic_answers(domain.responses))
+        return self._answers[1]
 
     def next_action(self, tracker: DialogueStateTracker, domain: Domain) -> Optional[Text]:
         actions: List[Text] = []
@@ -117,7 +124,7 @@ class ConfidenceBandPolicy(Policy):
             return ACTION_LISTEN_NAME
         message = tracker.latest_message.parse_data if tracker.latest_message else {}
         intent = message.get("intent") or {}
-        answers = topic_answers(domain.responses)
+        answers = self._topic_answers(domain)
         answer = answers.get(intent.get(INTENT_NAME_KEY) or "")
         first = (answer or {}).get("response") or (ACKNOWLEDGMENT_RESPONSE if actions[:1] == [ACKNOWLEDGMENT_RESPONSE] else None)
         kind = named_kind_answer(message, answers)

@@ -160,8 +160,6 @@ def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[st
             return o.first == answers.get(o.expect.split(":", 1)[1])
         if o.expect == "not_covered":
             return o.first == answers.get("ask_not_covered")
-        if o.expect == "not_covered_referral":
-            return o.first in (answers.get("ask_not_covered"), answers.get("ask_personal_medical_advice"))
         if o.expect == "opener":
             return o.first == answers.get("share_situation")
         if o.expect in CHITCHAT:
@@ -180,11 +178,14 @@ def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[st
         "chitchat_right": [o for o in outcomes if o.expect in CHITCHAT],
     }
     figures, misses = {}, {}
+    referrals = (answers.get("ask_not_covered"), answers.get("ask_personal_medical_advice"))
+
+    def referred(o: Outcome) -> bool:
+        return o.first in referrals
+
     for name, group in groups.items():
-        if name == "not_covered_referred":
-            wrong = [o for o in group if not right(Outcome(o.text, "not_covered_referral", o.responses))]
-        else:
-            wrong = [o for o in group if not right(o)]
+        judged = referred if name == "not_covered_referred" else right
+        wrong = [o for o in group if not judged(o)]
         figures[name] = {"value": 1 - len(wrong) / len(group) if group else 1.0, "n": len(group)}
         misses[name] = wrong
     no_alarm = [o for o in outcomes if o.expect not in ("call_now", "call_911")]
