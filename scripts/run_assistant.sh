@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts the action server, the Rasa server (REST and socketio channels) and the web chat page
-# (scripts/serve_webchat.py, http://localhost:8080/), prints how to chat, and stops them on Ctrl-C.
-# Called by `make run` once the venv, the spaCy pipeline, the model and webchat/ are ready.
+# (scripts/serve_webchat.py, http://localhost:8080/) under scripts/supervise.py, which restarts any
+# of them that stops (the others keep serving), prints how to chat, and stops them all on Ctrl-C or
+# SIGTERM. Called by `make run` once the venv, the spaCy pipeline, the model and webchat/ are ready.
+# Logs and process ids: run/logs/ (LOG_DIR), e.g. run/logs/rasa.log and run/logs/rasa.pid.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,7 +14,7 @@ MODEL="${MODEL:-models/neutropenia-assistant.tar.gz}"
 # endpoints.yml (one server, SQLite) or endpoints.production.yml (PostgreSQL and Redis, driven by
 # environment variables: README "Production")
 RASA_ENDPOINTS="${RASA_ENDPOINTS:-endpoints.yml}"
-LOG_DIR="run/logs"
+LOG_DIR="${LOG_DIR:-run/logs}"
 mkdir -p "$LOG_DIR" run/data
 # The action server must never be reachable from outside this machine.
 export SANIC_HOST=127.0.0.1
@@ -35,16 +37,6 @@ fi
 # Fail early, with the setting's own message, rather than at a parent's first fever report.
 .venv/bin/python -c "from actions.hospital_settings import load_settings; load_settings()"
 
-pids=()
-stop() {
-  trap - INT TERM EXIT
-  echo
-  echo "stopping the assistant"
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-}
-trap stop INT TERM EXIT
-
 for port in "$ACTIONS_PORT" "$RASA_PORT" "$WEBCHAT_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     echo "port $port is already in use (another 'make run'?): stop that process or set RASA_PORT / ACTIONS_PORT / WEBCHAT_PORT." >&2
@@ -52,37 +44,27 @@ for port in "$ACTIONS_PORT" "$RASA_PORT" "$WEBCHAT_PORT"; do
   fi
 done
 
-.venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" >"$LOG_DIR/actions.log" 2>&1 &
-pids+=($!)
+# endpoints.yml names the action server at localhost:5055; another ACTIONS_PORT gets a copy that
+# names this run's action server instead (per port, so two runs never share one).
+if [ "$ACTIONS_PORT" != 5055 ] && grep -q 'localhost:5055/webhook' "$RASA_ENDPOINTS"; then
+  ports_endpoints="run/$(basename "$RASA_ENDPOINTS" .yml).actions-$ACTIONS_PORT.yml"
+  sed "s#localhost:5055/webhook#localhost:$ACTIONS_PORT/webhook#" "$RASA_ENDPOINTS" >"$ports_endpoints"
+  RASA_ENDPOINTS="$ports_endpoints"
+fi
+
 # credentials.yml's channels whose variables are set (README "Messaging channels"); prints which
 .venv/bin/python scripts/render_credentials.py --out run/credentials.yml
+# The page's own origin, on whichever port it is served (rasa_server_options.py defaults to :8080).
+export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:$WEBCHAT_PORT http://127.0.0.1:$WEBCHAT_PORT}"
 # API off unless RASA_ENABLE_API with a token or JWT secret; CORS for ALLOWED_ORIGINS only.
 RASA_OPTIONS="$(.venv/bin/python scripts/rasa_server_options.py)" || exit 1
 mapfile -t RASA_OPTIONS <<<"$RASA_OPTIONS"
-.venv/bin/rasa run --model "$MODEL" --endpoints "$RASA_ENDPOINTS" --credentials run/credentials.yml \
-  --interface 127.0.0.1 --port "$RASA_PORT" "${RASA_OPTIONS[@]}" >"$LOG_DIR/rasa.log" 2>&1 &
-pids+=($!)
-# The hospital page with the chat widget; the page reaches this Rasa server at WEBCHAT_RASA_URL.
-WEBCHAT_RASA_URL="${WEBCHAT_RASA_URL:-http://localhost:$RASA_PORT}" WEBCHAT_PORT="$WEBCHAT_PORT" \
-  .venv/bin/python scripts/serve_webchat.py >"$LOG_DIR/webchat.log" 2>&1 &
-pids+=($!)
+# logging.yml (when present) keeps message text and phone numbers out of both servers' logs.
+LOGGING_OPTIONS=()
+if [ -f logging.yml ]; then LOGGING_OPTIONS=(--logging-config-file logging.yml); fi
 
 echo "starting the action server (:$ACTIONS_PORT), the Rasa server (:$RASA_PORT) and the web chat page (:$WEBCHAT_PORT); logs in $LOG_DIR/"
-for _ in $(seq 1 180); do
-  for pid in "${pids[@]}"; do
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "a server stopped while starting; see the logs in $LOG_DIR/:" >&2
-      tail -n 20 "$LOG_DIR/actions.log" "$LOG_DIR/rasa.log" "$LOG_DIR/webchat.log" >&2
-      exit 1
-    fi
-  done
-  if curl -fsS "http://127.0.0.1:$RASA_PORT/" >/dev/null 2>&1 && curl -fsS "http://127.0.0.1:$ACTIONS_PORT/health" >/dev/null 2>&1; then
-    break
-  fi
-  sleep 1
-done
-
-cat <<MSG
+READY_MESSAGE="$(cat <<MSG
 
 The assistant is answering. Chat with it:
 
@@ -94,8 +76,17 @@ The assistant is answering. Chat with it:
   or, in another terminal, a console chat with the same model and actions:
     .venv/bin/rasa shell --model $MODEL --endpoints $RASA_ENDPOINTS --port 5006
 
-Press Ctrl-C to stop.
+A server that stops is restarted (the others keep answering). Press Ctrl-C to stop.
 MSG
-wait -n "${pids[@]}"
-echo "a server stopped; see $LOG_DIR/" >&2
-exit 1
+)"
+
+# Each part: its name (for its log and pid file), the URL that answers once it is up, its command.
+exec .venv/bin/python scripts/supervise.py --log-dir "$LOG_DIR" --ready-message "$READY_MESSAGE" \
+  --- actions "http://127.0.0.1:$ACTIONS_PORT/health" \
+    .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" "${LOGGING_OPTIONS[@]}" \
+  --- rasa "http://127.0.0.1:$RASA_PORT/" \
+    .venv/bin/rasa run --model "$MODEL" --endpoints "$RASA_ENDPOINTS" --credentials run/credentials.yml \
+      --interface 127.0.0.1 --port "$RASA_PORT" "${RASA_OPTIONS[@]}" "${LOGGING_OPTIONS[@]}" \
+  --- webchat "http://127.0.0.1:$WEBCHAT_PORT/" \
+    env WEBCHAT_RASA_URL="${WEBCHAT_RASA_URL:-http://localhost:$RASA_PORT}" WEBCHAT_PORT="$WEBCHAT_PORT" \
+      .venv/bin/python scripts/serve_webchat.py

@@ -1,0 +1,265 @@
+"""Keeps the assistant's servers running under `make run`: a part that stops is started again.
+
+    supervise.py [--log-dir DIR] [--ready-message TEXT] \\
+        --- NAME READY_URL COMMAND [ARG ...] [--- NAME READY_URL COMMAND [ARG ...] ...]
+
+scripts/run_assistant.sh checks the settings and then hands over to this loop, one part (`---`)
+per server: the action server, the Rasa server and the web chat page. It
+
+* starts every part in its own process group, with its output in DIR/NAME.log and its process id
+  in DIR/NAME.pid, and prints TEXT once every READY_URL answers. A part that stops before then
+  stops everything (a setting is wrong: its log's last lines are printed);
+* afterwards restarts a part that stops, after 1 s, doubling to 30 s while it keeps stopping
+  (back to 1 s once it has stayed up 2 minutes), and prints which part stopped, its exit code or
+  signal, and when it answers again. The other parts keep serving meanwhile: with the action
+  server down the Rasa server still answers, and a fever report still gets "Call now" from the
+  safety policy (addons/urgent_safety_policy.py);
+* on SIGINT (Ctrl-C), SIGTERM or SIGHUP stops every part (SIGTERM to its process group, SIGKILL
+  after 10 s, at once on a second Ctrl-C), then exits by the same signal. A part also gets
+  SIGTERM from the kernel if this loop itself is killed (PR_SET_PDEATHSIG), so none is orphaned.
+
+Why a loop of our own and not supervisord or circus: both are well kept, but they would be one
+more dependency in the hashed lock of a project that runs three processes on one machine, and
+neither knows when a part *answers* (the ready message, "answering again") without a plugin.
+Production runs the servers under Docker Compose or Kubernetes instead (deploy/), which restart
+them there. Nothing is printed here from what the servers log: no message text, no phone number.
+"""
+from __future__ import annotations
+
+import argparse
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import List, Optional, Sequence
+
+FIRST_BACKOFF_SECONDS = 1.0
+MAX_BACKOFF_SECONDS = 30.0
+# A part that ran this long before stopping was not crash-looping: its next restart is quick again.
+# Longer than the Rasa server's start (20-60 s on a busy machine).
+STABLE_AFTER_SECONDS = 120.0
+STOP_GRACE_SECONDS = 10.0
+STILL_STARTING_NOTE_AFTER_SECONDS = 180.0
+TICK_SECONDS = 0.2
+PROBE_EVERY_SECONDS = 1.0
+PART_SEPARATOR = "---"
+PR_SET_PDEATHSIG = 1
+
+
+def say(line: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} supervisor: {line}", file=sys.stderr, flush=True)
+
+
+def how_it_ended(returncode: int) -> str:
+    if returncode < 0:
+        try:
+            return f"killed by {signal.Signals(-returncode).name}"
+        except ValueError:
+            return f"killed by signal {-returncode}"
+    return f"exited with code {returncode}"
+
+
+def answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as response:
+            return 200 <= response.status < 300
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM when the supervisor dies, however it dies (Linux)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass  # not Linux: the signal handlers below still stop every part
+
+
+class Part:
+    def __init__(self, name: str, ready_url: str, command: Sequence[str], log_dir: Path):
+        self.name = name
+        self.ready_url = ready_url
+        self.command = list(command)
+        self.log = log_dir / f"{name}.log"
+        self.pid_file = log_dir / f"{name}.pid"
+        self.process: Optional[subprocess.Popen] = None
+        self.started_at = 0.0
+        self.answering = False
+        self.last_probe = 0.0
+        self.backoff = FIRST_BACKOFF_SECONDS
+        self.restart_at: Optional[float] = None
+        self.starts = 0
+
+    def start(self) -> None:
+        # the first start empties the log; a restart appends, keeping what the crash left there
+        with open(self.log, "a" if self.starts else "w") as log:
+            if self.starts:
+                log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} restarted by scripts/supervise.py ---\n")
+                log.flush()
+            self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True,
+                                            preexec_fn=_die_with_parent)
+        self.pid_file.write_text(f"{self.process.pid}\n")
+        self.starts += 1
+        self.started_at = time.monotonic()
+        self.answering = False
+        self.restart_at = None
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def probe(self, now: float) -> bool:
+        """Whether it answers now (checked at most once a second)."""
+        if not self.answering and now - self.last_probe >= PROBE_EVERY_SECONDS:
+            self.last_probe = now
+            self.answering = answers(self.ready_url)
+        return self.answering
+
+    def signal_group(self, sig: int) -> None:
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, sig)
+            except (ProcessLookupError, PermissionError):
+                pass
+
+    def tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+
+class Supervisor:
+    def __init__(self, parts: List[Part], ready_message: str):
+        self.parts = parts
+        self.ready_message = ready_message
+        self.stop_signal: Optional[int] = None
+        self.stopping = False
+
+    def on_signal(self, signum, _frame) -> None:
+        if self.stopping:
+            say("stopping now")
+            for part in self.parts:
+                part.signal_group(signal.SIGKILL)
+        self.stop_signal = self.stop_signal or signum
+
+    def run(self) -> int:
+        for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, self.on_signal)
+        try:
+            for part in self.parts:
+                part.start()
+            if self.wait_until_all_answer():
+                print(self.ready_message, flush=True)
+                self.keep_running()
+                return 0
+            return 1
+        finally:
+            self.stop_all()
+
+    def wait_until_all_answer(self) -> bool:
+        began = time.monotonic()
+        noted = False
+        while self.stop_signal is None:
+            now = time.monotonic()
+            for part in self.parts:
+                if not part.running():
+                    say(f"{part.name} {how_it_ended(part.process.returncode)} while starting; "
+                        f"the last lines of {part.log}:")
+                    print(part.tail(), file=sys.stderr, flush=True)
+                    return False
+            if all(part.probe(now) for part in self.parts):
+                return True
+            if not noted and now - began > STILL_STARTING_NOTE_AFTER_SECONDS:
+                noted = True
+                waiting = ", ".join(p.name for p in self.parts if not p.answering)
+                say(f"still waiting for {waiting} to answer; see {self.parts[0].log.parent}/")
+            time.sleep(TICK_SECONDS)
+        return False
+
+    def keep_running(self) -> None:
+        while self.stop_signal is None:
+            now = time.monotonic()
+            for part in self.parts:
+                if part.restart_at is not None:
+                    if now >= part.restart_at:
+                        part.start()
+                elif not part.running():
+                    self.schedule_restart(part, now)
+                elif not part.answering and part.probe(now):
+                    say(f"{part.name} is answering again")
+            time.sleep(TICK_SECONDS)
+
+    def schedule_restart(self, part: Part, now: float) -> None:
+        ran_for = now - part.started_at
+        if ran_for >= STABLE_AFTER_SECONDS:
+            part.backoff = FIRST_BACKOFF_SECONDS
+        # whatever the part left behind in its process group goes with it
+        part.signal_group(signal.SIGKILL)
+        part.restart_at = now + part.backoff
+        say(f"{part.name} {how_it_ended(part.process.returncode)} after {ran_for:.0f} s; "
+            f"restarting it in {part.backoff:.0f} s (log: {part.log})")
+        part.backoff = min(part.backoff * 2, MAX_BACKOFF_SECONDS)
+
+    def stop_all(self) -> None:
+        self.stopping = True
+        running = [part for part in self.parts if part.running()]
+        if running:
+            say("stopping " + ", ".join(part.name for part in running))
+        for part in running:
+            part.signal_group(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_SECONDS
+        for part in running:
+            try:
+                part.process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                say(f"{part.name} did not stop in {STOP_GRACE_SECONDS:.0f} s; killing it")
+        for part in running:
+            part.signal_group(signal.SIGKILL)
+            part.process.wait()
+        for part in self.parts:
+            part.pid_file.unlink(missing_ok=True)
+
+
+def parse(argv: Sequence[str]):
+    if PART_SEPARATOR not in argv:
+        raise SystemExit(f"usage: supervise.py [--log-dir DIR] [--ready-message TEXT] "
+                         f"{PART_SEPARATOR} NAME READY_URL COMMAND ... [{PART_SEPARATOR} ...]")
+    first = argv.index(PART_SEPARATOR)
+    parser = argparse.ArgumentParser(description="Starts servers and restarts any that stops.")
+    parser.add_argument("--log-dir", default="run/logs", type=Path)
+    parser.add_argument("--ready-message", default="every part is answering")
+    options = parser.parse_args(argv[:first])
+    specs: List[List[str]] = []
+    for arg in argv[first:]:
+        if arg == PART_SEPARATOR:
+            specs.append([])
+        else:
+            specs[-1].append(arg)
+    parts = []
+    for spec in specs:
+        if len(spec) < 3:
+            raise SystemExit(f"each part needs a name, a URL that answers once it is up, and a command: {spec}")
+        parts.append(Part(spec[0], spec[1], spec[2:], options.log_dir))
+    return options, parts
+
+
+def main(argv: Sequence[str]) -> None:
+    options, parts = parse(argv)
+    options.log_dir.mkdir(parents=True, exist_ok=True)
+    supervisor = Supervisor(parts, options.ready_message)
+    status = supervisor.run()
+    if supervisor.stop_signal is not None:
+        # exit by the signal, so that make (or a shell) sees the run was interrupted, not failed
+        signal.signal(supervisor.stop_signal, signal.SIG_DFL)
+        os.kill(os.getpid(), supervisor.stop_signal)
+    sys.exit(status)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
