@@ -33,6 +33,7 @@ FACEBOOK_PAGE_ACCESS_TOKEN = "facebook-test-page-token"
 TELEGRAM_BOT_TOKEN = "123456789:TEST-token_for-the-fake"
 TELEGRAM_BOT_USERNAME = "hospital_test_bot"
 TELEGRAM_WEBHOOK_URL = "https://assistant.example.org/webhooks/telegram/webhook"
+TELEGRAM_SECRET_TOKEN = "telegram-test_secret-0123456789"
 SLACK_BOT_TOKEN = "xoxb-test-token"
 SLACK_SIGNING_SECRET = "slack-test-signing-secret"
 API_TOKEN = "test-api-token"
@@ -180,8 +181,8 @@ def channel_env(fake_url):
         "TWILIO_WEBHOOK_URL": TWILIO_WEBHOOK_URL,
         "FACEBOOK_VERIFY_TOKEN": FACEBOOK_VERIFY_TOKEN, "FACEBOOK_APP_SECRET": FACEBOOK_APP_SECRET,
         "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK_PAGE_ACCESS_TOKEN,
-        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN, "TELEGRAM_BOT_USERNAME": TELEGRAM_BOT_USERNAME,
-        "TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN, "TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET_TOKEN,
         "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
         # the outbound clients talk to the fake (production leaves these unset): in place of
         # https://api.twilio.com, https://graph.facebook.com, https://api.telegram.org, https://slack.com/api

@@ -44,4 +44,5 @@ def test_the_failed_webhook_registration_is_logged(offline):
     while "could not set the webhook" not in log.read_text() and time.time() < deadline:
         time.sleep(1)
     assert "Telegram: could not set the webhook" in log.read_text()
+    assert "setWebhook is tried again in 5 s" in log.read_text()  # in the background, no route needed
     assert offline.rasa.poll() is None  # still running
