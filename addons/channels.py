@@ -249,17 +249,27 @@ class TwilioOutput(twilio.TwilioOutput):
         await super().send_custom_json(recipient_id, json_message, **kwargs)
 
 
-class TwilioInput(GuardedInput, NumberedOptionsInput, twilio.TwilioInput):
+class TwilioWebhook(twilio.TwilioInput):
+    """Rasa's Twilio input with the webhook route declared again: every request must carry a valid
+    X-Twilio-Signature, the text reaches the assistant as sent, and Twilio always gets 204."""
+
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioInput":
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioWebhook":
         if not credentials:
             cls.raise_missing_credentials_exception()
+        if not credentials.get("webhook_url"):
+            # without it no signature can be checked, and anyone could make the assistant text
+            # "Call now" to any number
+            raise RasaException(
+                "Twilio: webhook_url (TWILIO_WEBHOOK_URL) is required: the webhook URL exactly as "
+                "registered with Twilio, e.g. https://YOUR-HOST/webhooks/twilio/webhook"
+            )
         return cls(
             credentials.get("account_sid"),
             credentials.get("auth_token"),
             credentials.get("twilio_number"),
             whatsapp_number=credentials.get("whatsapp_number") or None,
-            webhook_url=credentials.get("webhook_url") or None,
+            webhook_url=credentials["webhook_url"],
         )
 
     def __init__(
@@ -267,38 +277,54 @@ class TwilioInput(GuardedInput, NumberedOptionsInput, twilio.TwilioInput):
         account_sid: Optional[Text],
         auth_token: Optional[Text],
         twilio_number: Optional[Text],
-        debug_mode: bool = True,
         whatsapp_number: Optional[Text] = None,
         webhook_url: Optional[Text] = None,
     ) -> None:
-        super().__init__(account_sid, auth_token, twilio_number, debug_mode)
+        super().__init__(account_sid, auth_token, twilio_number, debug_mode=False)
         self.whatsapp_number = whatsapp_number
         self.webhook_url = webhook_url
-        if not webhook_url:
-            logger.warning("Twilio: TWILIO_WEBHOOK_URL is not set, so X-Twilio-Signature is not checked")
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        twilio_webhook = super().blueprint(on_new_message)
-        if self.webhook_url:
-            validator = RequestValidator(self.auth_token)
+        twilio_webhook = Blueprint("twilio_webhook", __name__)
+        validator = RequestValidator(self.auth_token)
 
-            @twilio_webhook.middleware("request")
-            async def check_signature(request: Request) -> Optional[HTTPResponse]:
-                if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
-                    return None
-                signature = request.headers.get("X-Twilio-Signature", "")
-                if validator.validate(self.webhook_url, request.form, signature):
-                    return None
+        @twilio_webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @twilio_webhook.route("/webhook", methods=["POST"])
+        async def webhook(request: Request) -> HTTPResponse:
+            signature = request.headers.get("X-Twilio-Signature", "")
+            if not self.webhook_url or not validator.validate(self.webhook_url, request.form, signature):
                 logger.warning(
                     "Twilio: refused a request without a valid X-Twilio-Signature; TWILIO_WEBHOOK_URL must "
                     "be exactly the URL registered with Twilio"
                 )
                 return response.text("invalid signature", status=403)
+            sender = request.form.get("From")
+            if not sender:
+                logger.warning("Twilio: a request without From was ignored")
+                return response.text("", status=204)
+            # The Body as sent: Rasa's connector turns every "¡" into "@" (for carriers that mangle
+            # "@"), which breaks Spanish ("¡Tiene fiebre!"). A media or location message has an
+            # empty Body: the input guard answers it with its prompt.
+            text = request.form.get("Body")
+            message = UserMessage(text, self.get_output_channel(), sender, input_channel=self.name(),
+                                  metadata=self.get_metadata(request))
+            try:
+                await on_new_message(message)
+            except Exception as error:  # noqa: BLE001 - Twilio gets no 500 (it would retry, or report an error)
+                logger.error("Twilio: handling a message failed (%s)", type(error).__name__)
+            return response.text("", status=204)
 
         return twilio_webhook
 
     def get_output_channel(self) -> TwilioOutput:
         return TwilioOutput(self.account_sid, self.auth_token, self.twilio_number, self.whatsapp_number)
+
+
+class TwilioInput(GuardedInput, NumberedOptionsInput, TwilioWebhook):
+    pass
 
 
 # --- Facebook Messenger ------------------------------------------------------------------------
