@@ -5,21 +5,35 @@
 * Typed `/intent{...}` or `/restart` text is Rasa's internal command syntax: from a user it
   would pick an intent or set slots directly. The leading slash is dropped, so the words are
   read by the NLU like any other message ("restart" is then just a word).
+* A sender id must be printable text (no NUL or other control characters) of at most 128
+  characters. Any other is dropped before Rasa sees it, with a log line that does not include
+  it (it may be a phone number): it would become a conversation id, a database key and a log
+  field.
+* At most MAX_MESSAGES_IN_FLIGHT_PER_SENDER messages of one sender, on one channel, are handled
+  or waiting for the conversation's lock at once in this process; the next gets BUSY_REPLY at
+  once. Without the cap, a flood on one sender id queues behind the conversation's lock, and
+  that parent's real messages wait until the flood's lock tickets expire, unanswered.
 * The REST channel refuses a request that is not a JSON object with a `sender` and a
-  `message` string (400, with a message saying what is wrong), never answers a 500, and does
-  not take `input_channel` or `metadata` from the client.
+  `message` string, or whose `sender` is not a usable id (400, with a message saying what is
+  wrong), never answers a 500, and does not take `input_channel` or `metadata` from the client.
+* The REST channel keeps its conversations under `rest:<sender>`. Senders are chosen by the
+  client, and every channel shares one tracker store: without the namespace, a REST client
+  sending "+15551234567" or "whatsapp:+1...", a Telegram chat id or a Messenger PSID would read
+  and write that parent's conversation (and learn from the once-per-conversation notice whether
+  that number ever wrote). The client still gets its own id back as `recipient_id`.
 
-Both replies name the care-team number (from the hospital settings): a long or empty message
-can come from a parent in trouble.
+Every reply names the care-team number (from the hospital settings): a long, empty or hurried
+message can come from a parent in trouble.
 """
 from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Awaitable, Callable, Optional, Text
+from collections import Counter
+from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
 from rasa.core.channels import rest
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
@@ -33,6 +47,11 @@ MAX_MESSAGE_CHARACTERS = 2000
 START_PAYLOADS = {"get_started", "getstarted", "get started", "start", "greet", "restart", "hello", "hi"}
 START_MESSAGE = "hello"
 MAX_SENDER_CHARACTERS = 128
+# The REST channel's conversations are stored under this prefix (see the module docstring).
+REST_CONVERSATION_PREFIX = "rest:"
+# A parent who sends a few short messages in a row ("hi", "my son", "has a fever") stays well
+# under it; a flood does not.
+MAX_MESSAGES_IN_FLIGHT_PER_SENDER = 5
 TOO_LONG_REPLY = (
     "Your message is too long for me to read. Please shorten your question to under 2,000 "
     "characters. If your child has a fever or any sign of infection, call the care team now at {phone}."
@@ -41,6 +60,13 @@ BLANK_REPLY = (
     "Please type your question about neutropenia. If your child has a fever or any sign of "
     "infection, call the care team now at {phone}."
 )
+BUSY_REPLY = (
+    "I'm still answering your earlier messages, so I did not read this one: please send it again "
+    "in a moment. If your child has a fever or any sign of infection, call the care team now at {phone}."
+)
+
+# (channel name, sender id) -> messages being handled or waiting for the conversation's lock
+_messages_in_flight: Dict[Tuple[Text, Text], int] = Counter()
 
 
 @functools.lru_cache(maxsize=1)
@@ -64,27 +90,94 @@ def guard_text(text: Optional[Text]) -> tuple:
     return "parse", text.lstrip("/").strip() or text
 
 
+def sender_id_problem(sender_id: Any) -> Optional[Text]:
+    """What is wrong with `sender_id` as a conversation id, or None when nothing is."""
+    if not isinstance(sender_id, str) or not sender_id.strip():
+        return "must be a non-empty string"
+    if len(sender_id) > MAX_SENDER_CHARACTERS:
+        return f"must be at most {MAX_SENDER_CHARACTERS} characters"
+    if not sender_id.isprintable():
+        return "must contain printable characters only (no NUL, line breaks or other control characters)"
+    return None
+
+
 class GuardedInput:
     """Mixin for an input channel: checks each user message before Rasa sees it."""
 
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+    def guard(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+        """`on_new_message` behind the checks of the module docstring. blueprint() applies it; a
+        channel that builds its own blueprint applies it to the handler it passes on."""
+        channel = self.name()  # type: ignore[attr-defined]
+
         async def guarded(message: UserMessage) -> Any:
+            problem = sender_id_problem(message.sender_id)
+            if problem:
+                # never the id itself: it may be a phone number
+                logger.warning("%s: dropped a message whose sender id %s", channel, problem)
+                return None
             verdict, text = guard_text(message.text)
             if verdict == "reply":
                 logger.info("message not parsed: %s", "blank" if message.text is None or not str(message.text).strip() else "too long")
                 await message.output_channel.send_text_message(message.sender_id, text)
                 return None
             message.text = text
-            return await on_new_message(message)
+            key = (channel, message.sender_id)
+            if _messages_in_flight[key] >= MAX_MESSAGES_IN_FLIGHT_PER_SENDER:
+                logger.warning("%s: a sender already has %d messages waiting; the next got the busy reply",
+                               channel, MAX_MESSAGES_IN_FLIGHT_PER_SENDER)
+                await message.output_channel.send_text_message(message.sender_id, BUSY_REPLY.format(phone=_care_team_phone()))
+                return None
+            _messages_in_flight[key] += 1
+            try:
+                return await on_new_message(message)
+            finally:
+                _messages_in_flight[key] -= 1
+                if not _messages_in_flight[key]:
+                    del _messages_in_flight[key]
 
-        return super().blueprint(guarded)  # type: ignore[misc]
+        return guarded
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        return super().blueprint(self.guard(on_new_message))  # type: ignore[misc]
+
+
+class RepliesToClientId(CollectingOutputChannel):
+    """The REST response's collector, seen from a conversation kept under `rest:<sender>`:
+    replies reach the client with the sender id it sent, not the stored one."""
+
+    def __init__(self, collector: CollectingOutputChannel, client_sender_id: Text) -> None:
+        super().__init__()
+        self.collector = collector
+        self.client_sender_id = client_sender_id
+        self.messages = collector.messages
+
+    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+        await self.collector._persist_message(dict(message, recipient_id=self.client_sender_id))
+
+
+def rest_conversation_id(client_sender_id: Text) -> Text:
+    """The tracker store's id of a REST client's conversation (what tools and tests look up)."""
+    return REST_CONVERSATION_PREFIX + client_sender_id
 
 
 class RestInput(GuardedInput, rest.RestInput):
     """Rasa's REST channel (`rest`), with the input guard and strict request checks."""
 
+    @staticmethod
+    def in_rest_namespace(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+        """`on_new_message` on the conversation `rest:<sender>`, replying to `<sender>`."""
+
+        async def in_namespace(message: UserMessage) -> Any:
+            client_sender_id = message.sender_id
+            message.sender_id = rest_conversation_id(client_sender_id)
+            message.output_channel = RepliesToClientId(message.output_channel, client_sender_id)
+            return await on_new_message(message)
+
+        return in_namespace
+
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        # the input guard (GuardedInput) runs first, on the id the client sent
+        blueprint = super().blueprint(self.in_rest_namespace(on_new_message))
 
         @blueprint.middleware("request")
         async def check_request(request: Request) -> Optional[response.HTTPResponse]:
@@ -96,9 +189,9 @@ class RestInput(GuardedInput, rest.RestInput):
                 return response.json({"error": "the body must be a JSON object in UTF-8"}, status=400)
             if not isinstance(body, dict):
                 return response.json({"error": 'the body must be a JSON object: {"sender": "...", "message": "..."}'}, status=400)
-            sender = body.get("sender")
-            if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARACTERS:
-                return response.json({"error": f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARACTERS} characters"}, status=400)
+            problem = sender_id_problem(body.get("sender"))
+            if problem:
+                return response.json({"error": f"'sender' {problem}"}, status=400)
             if body.get("message") is not None and not isinstance(body.get("message"), str):
                 return response.json({"error": "'message' must be a string"}, status=400)
             return None

@@ -44,10 +44,12 @@ def test_fever_report_still_gets_call_now_with_the_action_server_stopped(servers
 def test_conversation_is_kept_in_the_sql_tracker_store(servers):
     import sqlite3
 
+    from addons.input_guard import rest_conversation_id
+
     servers.say("parent-stored", "what is neutropenia")
     with sqlite3.connect(servers.tmp / "conversations.db") as db:
         types = [row[0] for row in db.execute(
-            "select type_name from events where sender_id = 'parent-stored' order by id")]
+            "select type_name from events where sender_id = ? order by id", (rest_conversation_id("parent-stored"),))]
     assert "user" in types and "bot" in types
 
 

@@ -16,6 +16,7 @@ from typing import List, Optional
 import pytest
 import requests
 
+from addons.input_guard import REST_CONVERSATION_PREFIX, rest_conversation_id
 from scripts.local_services import LocalServices, free_port
 from tests.live.conftest import ROOT, Servers, wait_until_up
 
@@ -119,14 +120,16 @@ class Stack:
             return cursor.fetchall() if cursor.description else []
 
     def events(self, sender_prefix: str):
-        """(sender_id, type_name, event dict) of every stored event of these senders, in order."""
+        """(sender, type_name, event dict) of every stored event of these REST senders, in order
+        (the REST channel stores its conversations under rest_conversation_id(sender))."""
+        stored_prefix = rest_conversation_id(sender_prefix)
         rows = self.query("SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE %s ORDER BY id",
-                          sender_prefix.replace("_", r"\_") + "%")
-        return [(sender, kind, json.loads(data)) for sender, kind, data in rows]
+                          stored_prefix.replace("_", r"\_") + "%")
+        return [(sender[len(REST_CONVERSATION_PREFIX):], kind, json.loads(data)) for sender, kind, data in rows]
 
     def user_message_recorded(self, sender: str, message: str) -> bool:
         return self.query("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user' "
-                          "AND (data::json ->> 'text') = %s", sender, message)[0][0] > 0
+                          "AND (data::json ->> 'text') = %s", rest_conversation_id(sender), message)[0][0] > 0
 
     # --- what Redis sees ---
 
@@ -183,7 +186,7 @@ RESULTS = ROOT / "results" / "replica"
 
 def pytest_terminal_summary(terminalreporter):
     """Prints the figures this run wrote to results/replica/ (README "Production")."""
-    for name in ("replicas.json", "faults.json"):
+    for name in ("replicas.json", "faults.json", "contention.json"):
         path = RESULTS / name
         if path.exists() and path.stat().st_mtime >= _SESSION_STARTED:
             figures = json.loads(path.read_text())

@@ -1,7 +1,14 @@
-"""The input guard: long, blank and command-syntax messages."""
-import pytest
+"""The input guard: long, blank and command-syntax messages, sender ids, the cap per sender, and
+the REST channel's own conversation namespace."""
+import asyncio
+import logging
 
-from addons.input_guard import MAX_MESSAGE_CHARACTERS, guard_text
+import pytest
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from addons import input_guard
+from addons.input_guard import (MAX_MESSAGE_CHARACTERS, MAX_MESSAGES_IN_FLIGHT_PER_SENDER, MAX_SENDER_CHARACTERS,
+                                GuardedInput, RestInput, guard_text, rest_conversation_id, sender_id_problem)
 
 
 def test_ordinary_message_is_parsed_unchanged():
@@ -24,3 +31,116 @@ def test_long_message_is_not_parsed():
     verdict, reply = guard_text("a" * (MAX_MESSAGE_CHARACTERS + 1))
     assert verdict == "reply" and "shorten" in reply and "(555) 010-0140" in reply
     assert guard_text("a" * MAX_MESSAGE_CHARACTERS)[0] == "parse"
+
+
+# --- sender ids --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("sender", ["+15551234567", "whatsapp:+15551234567", "1234567890123456", "U012AB3CD",
+                                    "ab" * 64, "élève 1", "a-b_c.d@e"])
+def test_usable_sender_ids(sender):
+    assert sender_id_problem(sender) is None
+
+
+@pytest.mark.parametrize("sender,problem", [
+    (None, "non-empty"), (42, "non-empty"), ("", "non-empty"), ("   ", "non-empty"),
+    ("a" * (MAX_SENDER_CHARACTERS + 1), "at most 128"),
+    ("abc\x00def", "printable"), ("abc\ndef", "printable"), ("\x1b[31mred", "printable"), ("a\u200bb", "printable"),
+])
+def test_unusable_sender_ids_say_what_is_wrong(sender, problem):
+    assert problem in sender_id_problem(sender)
+
+
+# --- the guard around a channel's handler ------------------------------------------------------
+
+class FakeChannel(GuardedInput):
+    def __init__(self, channel_name="twilio"):
+        self.channel_name = channel_name
+
+    def name(self):
+        return self.channel_name
+
+
+def user_message(text, sender="+15551234567"):
+    return UserMessage(text, CollectingOutputChannel(), sender)
+
+
+def test_a_message_from_an_unusable_sender_id_is_dropped_and_the_log_does_not_name_it(caplog):
+    handled = []
+
+    async def on_new_message(message):
+        handled.append(message)
+
+    bad_id = "+15551234567\x00"
+    message = UserMessage("she has a fever", CollectingOutputChannel(), None)
+    message.sender_id = bad_id
+    with caplog.at_level(logging.WARNING, logger="addons.input_guard"):
+        asyncio.run(FakeChannel().guard(on_new_message)(message))
+    assert not handled and not message.output_channel.messages
+    assert "dropped a message whose sender id must contain printable characters" in caplog.text
+    assert "5551234567" not in caplog.text
+
+
+def test_messages_beyond_the_cap_per_sender_get_the_busy_reply_at_once_with_the_number():
+    async def scenario():
+        release = asyncio.Event()
+        handled = []
+
+        async def on_new_message(message):  # Rasa waiting for the conversation's lock
+            handled.append(message.text)
+            await release.wait()
+
+        guarded = FakeChannel("twilio").guard(on_new_message)
+        waiting = [asyncio.create_task(guarded(user_message(f"message {i}")))
+                   for i in range(MAX_MESSAGES_IN_FLIGHT_PER_SENDER)]
+        await asyncio.sleep(0)
+        over_cap = user_message("she has a fever")
+        await asyncio.wait_for(guarded(over_cap), timeout=1)
+        # another sender, and the same id on another channel, are not held back
+        other_sender = asyncio.create_task(guarded(user_message("hello", sender="+15550000000")))
+        same_id_elsewhere = asyncio.create_task(FakeChannel("rest").guard(on_new_message)(user_message("hi")))
+        await asyncio.sleep(0)
+        release.set()
+        await asyncio.gather(*waiting, other_sender, same_id_elsewhere)
+        after = user_message("what is neutropenia")
+        await guarded(after)
+        return handled, over_cap, after
+
+    handled, over_cap, after = asyncio.run(scenario())
+    [reply] = over_cap.output_channel.messages
+    assert "still answering your earlier messages" in reply["text"] and "(555) 010-0140" in reply["text"]
+    assert reply["recipient_id"] == "+15551234567"
+    assert "she has a fever" not in handled
+    assert len(handled) == MAX_MESSAGES_IN_FLIGHT_PER_SENDER + 3  # the cap held one message only
+    assert "what is neutropenia" in handled and not after.output_channel.messages  # freed after the flood
+    assert not input_guard._messages_in_flight
+
+
+def test_a_failing_message_frees_its_place():
+    async def failing(message):
+        raise RuntimeError("tracker store down")
+
+    guarded = FakeChannel().guard(failing)
+    for _ in range(MAX_MESSAGES_IN_FLIGHT_PER_SENDER + 1):
+        with pytest.raises(RuntimeError):
+            asyncio.run(guarded(user_message("hello")))
+    assert not input_guard._messages_in_flight
+
+
+# --- the REST channel's own conversations ------------------------------------------------------
+
+def test_rest_replies_carry_the_clients_id_while_the_conversation_is_stored_under_rest():
+    collector = CollectingOutputChannel()
+    stored_under = []
+
+    async def on_new_message(message):
+        stored_under.append(message.sender_id)
+        await message.output_channel.send_response(message.sender_id, {"text": "Call now.\n\nSecond part"})
+
+    async def receive():
+        guarded = RestInput().guard(on_new_message)  # what RestInput.blueprint builds, minus the route
+        await RestInput.in_rest_namespace(guarded)(UserMessage("fever", collector, "+15551234567"))
+
+    asyncio.run(receive())
+    assert stored_under == ["rest:+15551234567"] == [rest_conversation_id("+15551234567")]
+    assert [m["recipient_id"] for m in collector.messages] == ["+15551234567", "+15551234567"]
+    assert [m["text"] for m in collector.messages] == ["Call now.", "Second part"]
