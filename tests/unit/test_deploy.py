@@ -449,7 +449,7 @@ def check_nginx_site(conf: str):
     assert re.search(r"root /srv/webchat/public;", conf)
     assert "include /srv/webchat/security-headers.conf;" in conf
     locations = re.findall(r"location\s+(=?\s*\S+)\s*\{", conf)
-    assert set(locations) == {"= /healthz", "/", "/socket.io/", "/webhooks/"}
+    assert set(locations) == {"= /healthz", "/", "/socket.io/", "/webhooks/rest/", "/webhooks/"}
     assert set(re.findall(r"proxy_pass (\S+);", conf)) == {"http://rasa"}
     socket_io = re.search(r"location /socket.io/ \{(.*?)\n    \}", conf, re.S).group(1)
     assert "proxy_set_header Upgrade $http_upgrade;" in socket_io
