@@ -365,7 +365,8 @@ class MessengerBot(facebook.MessengerBot):
                 self.messenger_client.send_action, facebook.SenderAction(sender_action).to_dict(), recipient_id
             )
         except Exception as error:  # noqa: BLE001
-            logger.warning("Facebook: sender action %s failed: %r", sender_action, error)
+            # the type only: a requests error names the URL, and with it the page access token
+            logger.warning("Facebook: sender action %s failed (%s)", sender_action, type(error).__name__)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
@@ -402,6 +403,9 @@ class MessengerBot(facebook.MessengerBot):
 
 
 class Messenger(facebook.Messenger):
+    """Rasa's Messenger event handler; nothing of an event is logged (Rasa's logs an event it
+    cannot handle whole, message text included)."""
+
     def __init__(self, page_access_token: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         super().__init__(page_access_token, on_new_message)
         self.client = messenger_client(page_access_token)
@@ -409,32 +413,59 @@ class Messenger(facebook.Messenger):
     async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
         """Every event of the delivery: Facebook may batch several messages in one request."""
         for entry in payload.get("entry") or []:
-            for message in entry.get("messaging") or []:
+            for message in (entry.get("messaging") or []) if isinstance(entry, dict) else []:
+                if not isinstance(message, dict):
+                    continue
                 self.last_message = message
                 if message.get("message"):
                     await self.message(message, metadata)
                 elif message.get("postback"):
                     await self.postback(message, metadata)
 
-    async def _handle_user_message(self, text: Text, sender_id: Text, metadata: Optional[Dict[Text, Any]]) -> None:
+    async def message(self, message: Dict[Text, Any], metadata: Optional[Dict[Text, Any]]) -> None:
+        """A quick reply's payload or the typed text. A photo, voice note or file has no text: the
+        input guard answers it with its prompt and the care-team number (Rasa's connector sent
+        the attachment's URL to the NLU as if typed)."""
+        body = message.get("message") or {}
+        if body.get("is_echo"):  # the page's own message, sent back when echoes are subscribed
+            return
+        quick_reply = (body.get("quick_reply") or {}).get("payload")
+        if quick_reply:
+            text = quick_reply
+        elif "text" in body:
+            text = body["text"]
+        elif body.get("attachments"):
+            text = None
+        else:
+            logger.info("Facebook: a message event without text or attachments needs no reply")
+            return
+        await self._handle_user_message(text, self.get_user_id(), metadata)
+
+    async def postback(self, message: Dict[Text, Any], metadata: Optional[Dict[Text, Any]]) -> None:
+        await self._handle_user_message(message["postback"].get("payload"), self.get_user_id(), metadata)
+
+    async def _handle_user_message(
+        self, text: Optional[Text], sender_id: Text, metadata: Optional[Dict[Text, Any]]
+    ) -> None:
         out_channel = MessengerBot(self.client)
         await out_channel.send_action(sender_id, sender_action="mark_seen")
         user_msg = UserMessage(text, out_channel, sender_id, input_channel=self.name(), metadata=metadata)
         await out_channel.send_action(sender_id, sender_action="typing_on")
         try:
             await self.on_new_message(user_msg)
-        except Exception:  # noqa: BLE001 - as Rasa's: log, and answer Facebook
-            logger.exception("Exception when trying to handle webhook for facebook message.")
+        except Exception as error:  # noqa: BLE001 - as Rasa's: log, and answer Facebook
+            # the type only: a traceback would carry the text, a requests error the page token
+            logger.error("Facebook: handling a message failed (%s)", type(error).__name__)
         finally:
             await out_channel.send_action(sender_id, sender_action="typing_off")
 
 
-class FacebookInput(GuardedInput, NumberedOptionsInput, facebook.FacebookInput):
-    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        async def handle(message: UserMessage) -> Any:
-            message.text = self.rewrite_user_text(message.text, message.sender_id)
-            return await on_new_message(message)
+class MessengerWebhook(facebook.FacebookInput):
+    """Rasa's Facebook input with the webhook route declared again: Rasa builds its Graph client
+    inside the route (so no timeout or base URL could be set), accepts a wrong signature with 200,
+    and handles only the first event of a delivery."""
 
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         fb_webhook = Blueprint("fb_webhook", __name__)
 
         @fb_webhook.route("/", methods=["GET"])
@@ -454,14 +485,25 @@ class FacebookInput(GuardedInput, NumberedOptionsInput, facebook.FacebookInput):
             if not any(valid_hub_signature(self.fb_secret, request.body, s) for s in signatures if s):
                 logger.warning("Facebook: wrong X-Hub-Signature; the app secret must match the Facebook app's")
                 return response.text("not validated", status=403)
-            messenger = Messenger(self.fb_access_token, handle)
-            await messenger.handle(request.json or {}, self.get_metadata(request))
+            try:
+                payload = request.json
+            except Exception:  # noqa: BLE001 - Sanic: not JSON
+                payload = None
+            if not isinstance(payload, dict):
+                return response.text("the body must be a JSON object", status=400)
+            messenger = Messenger(self.fb_access_token, on_new_message)
+            await messenger.handle(payload, self.get_metadata(request))
             return response.text("success")
 
         return fb_webhook
 
     def get_output_channel(self) -> OutputChannel:
         return MessengerBot(messenger_client(self.fb_access_token))
+
+
+class FacebookInput(GuardedInput, NumberedOptionsInput, MessengerWebhook):
+    """Typed "/commands", blank and over-long messages are checked by the input guard, as on every
+    channel (GuardedInput wraps the handler MessengerWebhook's route calls)."""
 
 
 # --- Telegram ----------------------------------------------------------------------------------

@@ -1,11 +1,13 @@
-"""Facebook Messenger: a signed webhook event in, Send API calls out."""
+"""Facebook Messenger: a signed webhook event in, Send API calls out; the input guard as on every
+channel, and nothing of an event in the log."""
 import json
 import time
 
+import pytest
 import requests
 
 from tests.channels.conftest import (
-    FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN, FACEBOOK_VERIFY_TOKEN, TOPIC_BUTTONS, facebook_signature)
+    API_TOKEN, FACEBOOK_APP_SECRET, FACEBOOK_PAGE_ACCESS_TOKEN, FACEBOOK_VERIFY_TOKEN, TOPIC_BUTTONS, facebook_signature)
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 PAGE_ID = "106000000000001"
@@ -95,3 +97,56 @@ def test_webhook_verification(channels):
     wrong = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess",
                                       "hub.challenge": "1158201444"}, timeout=10)
     assert wrong.status_code == 403 and "1158201444" not in wrong.text
+
+
+def user_events_and_restarts(channels, psid):
+    tracker = requests.get(f"{channels.url}/conversations/{psid}/tracker", params={"token": API_TOKEN}, timeout=30)
+    tracker.raise_for_status()
+    events = tracker.json()["events"]
+    return [e for e in events if e["event"] == "user"], [e for e in events if e["event"] == "restart"]
+
+
+def test_blank_long_and_attachment_messages_get_the_guard_s_replies(channels, fake):
+    psid = "2400000000000007"
+    photo = messaging_event(psid, "")
+    photo["message"] = {"mid": "m_photo", "attachments": [
+        {"type": "image", "payload": {"url": "https://scontent.example.org/photo-of-a-rash.jpg"}}]}
+    for count, event in enumerate((messaging_event(psid, "   "), messaging_event(psid, "fever " * 400), photo), 1):
+        assert post_events(channels, event).status_code == 200
+        fake.wait_for(is_message_to(psid), count=count)  # one at a time, so the replies come in order
+    replies = [c["json"]["message"]["text"] for c in fake.sent(is_message_to(psid))]
+    assert len(replies) == 3 and all(TEST_CARE_TEAM_PHONE in r for r in replies)
+    assert replies[0].startswith("Please type your question") and replies[2].startswith("Please type your question")
+    assert "too long" in replies[1] and "shorten" in replies[1]
+    users, _ = user_events_and_restarts(channels, psid)
+    assert users == []  # none of them reached the NLU (Rasa's connector sent the photo's URL as text)
+
+
+@pytest.mark.parametrize("psid, typed", [("2400000000000009", "/restart"),
+                                         ("2400000000000010", '/report_emergency{"temperature_reading": "pwned"}')])
+def test_typed_commands_are_read_as_words(channels, fake, psid, typed):
+    assert post_events(channels, messaging_event(psid, typed)).status_code == 200
+    fake.wait_for(is_message_to(psid))
+    users, restarts = user_events_and_restarts(channels, psid)
+    # never Rasa's command syntax: a typed "/restart" is a greeting, "/intent{...}" plain words
+    assert users[-1]["text"] == ("hello" if typed == "/restart" else typed.lstrip("/"))
+    assert not any(e["entity"] == "temperature_reading" and e["value"] == "pwned"
+                   for e in users[-1]["parse_data"]["entities"])
+    assert restarts == []
+
+
+def test_no_event_body_or_message_text_is_logged(channels, fake):
+    psid = "2400000000000008"
+    unhandled = messaging_event(psid, "")
+    unhandled["message"] = {"mid": "m_unhandled", "unknown_field": "marker-unhandled-7f3a my daughter Alice Smith"}
+    echo = messaging_event(psid, "marker-echo-7f3a she has a fever")
+    echo["message"]["is_echo"] = True
+    reaction = {"sender": {"id": psid}, "recipient": {"id": PAGE_ID}, "timestamp": int(time.time() * 1000),
+                "reaction": {"mid": "m_1", "action": "react", "emoji": "marker-reaction-7f3a"}}
+    assert post_events(channels, unhandled, echo, reaction).status_code == 200
+    assert post_events(channels, messaging_event(psid, "marker-text-7f3a what causes neutropenia?")).status_code == 200
+    reply = texts(fake.wait_for(is_message_to(psid)))
+    # the question's answer only: nothing for the echo (a fever), the reaction or the unknown message
+    assert "Source:" in reply and "Call now" not in reply and "Please type" not in reply
+    log = (channels.tmp / "rasa.log").read_text()
+    assert "marker-" not in log and "Alice Smith" not in log
