@@ -27,6 +27,13 @@ cd /app
 # Fail at start, with the setting's own message, rather than at a parent's first fever report.
 python -c "from actions.hospital_settings import load_settings; load_settings()"
 
+# The origins of the hospital's pages that may open the chat socket (webchat/origins.py): set,
+# never empty or "*", and with the web chat page's own origin. The same check `make run` makes;
+# its options are not used: nginx serves the page and these routes on one origin, and the socket
+# checks the Origin itself (webchat/socketio_channel.py).
+: "${WEBCHAT_RASA_URL:?is not set: the public origin of the web chat page, e.g. https://chat.your-hospital.org}"
+python scripts/rasa_server_options.py --production --page "$WEBCHAT_RASA_URL" >/dev/null
+
 python scripts/render_credentials.py --template credentials.yml --out run/credentials.yml
 exec rasa run \
   --model models/neutropenia-assistant.tar.gz \

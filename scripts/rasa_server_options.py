@@ -3,18 +3,33 @@
 * The HTTP API (--enable-api: read and change any conversation, replace the model) is off unless
   RASA_ENABLE_API=true, and then only with RASA_AUTH_TOKEN or RASA_JWT_SECRET (32+ characters).
   There is no default secret.
-* CORS allows the site origins in ALLOWED_ORIGINS (space-separated; default the local web chat
-  page http://localhost:8080), never "*".
+* CORS allows the site origins in ALLOWED_ORIGINS (space-separated), never "*" and never empty
+  (webchat/origins.py: the rule the chat socket applies too). Unset, it is the local web chat
+  page http://localhost:8080 (development); with --production it must be set.
 
-Used by scripts/run_assistant.sh; exits 1 with a message saying what to set when a setting is unsafe.
+    python scripts/rasa_server_options.py [--production] [--page ORIGIN]
+
+--production: a server on endpoints.production.yml (scripts/run_assistant.sh with that file,
+deploy/rasa-serve.sh always): ALLOWED_ORIGINS must be set.
+--page: the origin the web chat page is served on (deploy/rasa-serve.sh: WEBCHAT_RASA_URL, where
+nginx serves the page and the socket together); ALLOWED_ORIGINS must list it, because browsers
+send an Origin header on the page's own socket too.
+
+Used by scripts/run_assistant.sh and deploy/rasa-serve.sh; exits 1 with a message saying what to
+set when a setting is missing or unsafe.
 """
 from __future__ import annotations
 
+import argparse
 import os
 import sys
-from typing import List, Mapping
+from pathlib import Path
+from typing import List, Mapping, Optional
 
-DEFAULT_ORIGINS = "http://localhost:8080 http://127.0.0.1:8080"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from webchat.origins import OriginsError, allowed_origins  # noqa: E402
+
 MIN_SECRET_LENGTH = 32
 
 
@@ -22,12 +37,16 @@ class UnsafeSetting(ValueError):
     pass
 
 
-def server_options(environ: Mapping[str, str]) -> List[str]:
-    origins = environ.get("ALLOWED_ORIGINS", DEFAULT_ORIGINS).split()
-    if not origins or any(o == "*" or not o.startswith(("http://", "https://")) for o in origins):
+def server_options(environ: Mapping[str, str], production: bool = False, page: Optional[str] = None) -> List[str]:
+    try:
+        origins = allowed_origins(environ, required=production)
+    except OriginsError as error:
+        raise UnsafeSetting(str(error)) from None
+    page = (page or "").strip().rstrip("/")
+    if page and page not in origins:
         raise UnsafeSetting(
-            f"ALLOWED_ORIGINS is {environ.get('ALLOWED_ORIGINS')!r}: list the site origins that embed the chat, "
-            "e.g. 'https://www.example-hospital.org' (never '*')."
+            f"ALLOWED_ORIGINS does not list {page}, the origin of the web chat page itself (WEBCHAT_RASA_URL): "
+            "add it, or the page's chat could not connect."
         )
     options = ["--cors", *origins]
     if environ.get("RASA_ENABLE_API", "false").strip().lower() in ("1", "true", "yes", "on"):
@@ -48,9 +67,14 @@ def server_options(environ: Mapping[str, str]) -> List[str]:
     return options
 
 
-def main() -> int:
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--production", action="store_true",
+                        help="a production server: ALLOWED_ORIGINS must be set")
+    parser.add_argument("--page", metavar="ORIGIN", help="the web chat page's origin: ALLOWED_ORIGINS must list it")
+    args = parser.parse_args(argv)
     try:
-        print("\n".join(server_options(os.environ)))
+        print("\n".join(server_options(os.environ, production=args.production, page=args.page)))
     except UnsafeSetting as error:
         print(error, file=sys.stderr)
         return 1
