@@ -133,3 +133,34 @@ def test_a_channel_without_its_authenticating_variable_stays_off_and_the_render_
     assert f"  {channel} stays off: {variable} not set" in summary
     assert render_file(ROOT / "credentials.yml", tmp_path / "credentials.yml", CHANNEL_VARIABLES)[0] == \
         "channels on: rest, socketio, twilio, telegram"
+
+
+def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, capsys, monkeypatch):
+    from addons import channels
+
+    async def no_action(self, recipient_id, sender_action):
+        return None
+
+    monkeypatch.setattr(channels.MessengerBot, "send_action", no_action)  # no Graph API here
+    received = []
+
+    async def fail(message):
+        received.append(message.text)
+        raise ValueError(f"could not handle {message.text!r}")
+
+    def event(**fields):
+        return {"sender": {"id": "2400000000000099"}, "recipient": {"id": "1"}, "timestamp": 1, **fields}
+
+    payload = {"object": "page", "entry": [{"id": "1", "time": 1, "messaging": [
+        event(message={"mid": "m1", "unknown_field": "marker-unhandled Alice Smith"}),
+        event(message={"mid": "m2", "text": "marker-echo she has a fever", "is_echo": True}),
+        event(reaction={"mid": "m3", "action": "react", "emoji": "marker-reaction"}),
+        event(message={"mid": "m4", "text": "marker-text she has a fever"}),
+    ]}]}
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(channels.Messenger("page-token", fail).handle(payload, None))
+    assert received == ["marker-text she has a fever"]  # the echo and the rest are not messages from a parent
+    assert "handling a message failed (ValueError)" in caplog.text
+    printed = capsys.readouterr()
+    for output in (caplog.text, printed.out, printed.err):
+        assert "marker-" not in output and "Alice Smith" not in output
