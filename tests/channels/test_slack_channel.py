@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 
 import requests
 
-from tests.channels.conftest import SLACK_BOT_TOKEN, TOPIC_BUTTONS, slack_headers
+from tests.channels.conftest import API_TOKEN, SLACK_BOT_TOKEN, TOPIC_BUTTONS, slack_headers
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 TEAM, BOT_USER = "T0HOSPITAL", "U0BOTUSER"
@@ -78,3 +78,19 @@ def test_six_topic_buttons_are_shown_and_a_click_is_answered(channels, fake):
     assert response.status_code == 200
     answer = texts(posted_to(fake, channel, count=2)[1:])
     assert "chemotherapy" in answer.lower() and "Source:" in answer
+
+
+def test_blank_long_and_typed_command_messages_go_through_the_input_guard(channels, fake):
+    channel = "D0PARENT05"
+    for count, text in enumerate((" \n ", "fever " * 400, "/restart"), 1):
+        assert post_event(channels, message_event("U0PARENT05", channel, text)).status_code == 200
+        posted_to(fake, channel, count=count)  # one at a time, so the replies come in order
+    replies = [c["json"]["text"] for c in fake.sent(lambda c: (c["json"] or {}).get("channel") == channel)]
+    assert replies[0].startswith("Please type your question") and TEST_CARE_TEAM_PHONE in replies[0]
+    assert "too long" in replies[1] and TEST_CARE_TEAM_PHONE in replies[1]
+    # a typed "/restart" is read as a greeting, never as Rasa's restart command
+    assert "neutropenia" in "\n".join(replies[2:]).lower()
+    tracker = requests.get(f"{channels.url}/conversations/U0PARENT05/tracker", params={"token": API_TOKEN}, timeout=30)
+    events = tracker.json()["events"]
+    assert [e["text"] for e in events if e["event"] == "user"] == ["hello"]
+    assert not any(e["event"] == "restart" for e in events)
