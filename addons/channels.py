@@ -2,33 +2,65 @@
 
 credentials.yml names these classes by module path (`addons.channels.TwilioInput`, ...); each
 keeps its Rasa name, so the routes stay Rasa's: /webhooks/twilio/webhook, /webhooks/facebook/webhook,
-/webhooks/telegram/webhook, /webhooks/slack/webhook. What the subclasses change, and why:
+/webhooks/telegram/webhook, /webhooks/slack/webhook. Every channel is authenticated and guarded:
+
+* Every request is authenticated by its provider's own means, or refused (403; Slack: 400):
+  Twilio's X-Twilio-Signature, Facebook's X-Hub-Signature(-256), Telegram's secret token, Slack's
+  signing secret. A channel without its authenticating setting stays off (credentials.yml
+  requires it; Twilio and Telegram also refuse to start without it).
+* Every user message goes through the input guard (addons/input_guard.py: blank and over-long
+  messages answered with the care-team number, typed "/commands" read as words). Where Rasa's
+  route had to be declared again (Twilio, Facebook, Telegram), it is declared in a base class
+  (TwilioWebhook, MessengerWebhook, TelegramWebhook), and the channel class puts GuardedInput and
+  NumberedOptionsInput on top, so their blueprint() wraps the handler the route calls.
+* A provider never gets a 500 for a message it sent: a failure is logged and answered as
+  handled (a 500 makes Twilio report an error, Facebook and Telegram deliver it again).
+* No log line of these classes holds message text, an event body, a phone number or a provider
+  URL with a token: errors are logged by their type only.
+
+What the subclasses change, and why:
 
 * Outbound API base URL. Each connector's client talks to its provider's fixed host; an
   optional environment variable points it elsewhere (the tests' local fake; production leaves
   them unset): TWILIO_API_BASE_URL, FACEBOOK_GRAPH_BASE_URL, TELEGRAM_API_BASE_URL,
   SLACK_API_BASE_URL. Outbound calls also get a timeout, and Twilio's and Facebook's blocking
   HTTP clients run off the event loop, so a slow provider cannot stall the other channels.
-* Twilio (SMS and WhatsApp). A reply goes out as one message, split on a sentence boundary
-  only past Twilio's 1,600-character limit (Rasa sends every paragraph as its own SMS, and
-  SMS arrive in any order). It is sent from the configured number of the recipient's kind
-  (`whatsapp:+1...` or a phone number). Buttons become numbered options ("1. Causes"), and a
-  reply of just the number is read as that option. With `webhook_url` set, requests without a
-  valid X-Twilio-Signature are refused (Rasa's connector checks nothing).
+* Twilio (SMS and WhatsApp). The signature check is required: webhook_url (TWILIO_WEBHOOK_URL,
+  the URL exactly as registered with Twilio) must be set, and a request without a valid
+  X-Twilio-Signature gets 403 (Rasa's connector checks nothing: anyone could make the assistant
+  text "Call now" to any number). The Body reaches the assistant as sent (Rasa's turns every
+  "¡" into "@"); a media or location message has none and gets the guard's prompt. Twilio always
+  gets 204. A reply goes out as one message, split on a sentence boundary only past Twilio's
+  1,600-character limit (Rasa sends every paragraph as its own SMS, and SMS arrive in any order).
+  It is sent from the configured number of the recipient's kind (`whatsapp:+1...` or a phone
+  number). Buttons become numbered options ("1. Causes"), and a reply of just the number is read
+  as that option.
 * Facebook Messenger. Rasa builds its Graph client inside the webhook route, so the route is
   declared again here with the same behaviour, plus: the signature is compared in constant
   time and X-Hub-Signature-256 is accepted too; a request with a wrong signature gets 403;
   every event of a batched delivery is handled (Rasa's handles only the first); a failing
-  "typing" indicator no longer stops the reply. Buttons beyond the button template's limits
-  (3 buttons, 640 characters) become quick replies, or numbered options (Rasa drops them).
-* Telegram. Rasa's connector calls setWebhook on the Telegram API from get_output_channel(),
-  i.e. while the server starts (asyncio.run, no timeout): with no internet the server does not
-  start ("Failed to set channel webhook"), and the client it leaves behind is bound to a closed
-  event loop. Here setWebhook runs once after the server has started, in the server's loop,
-  in the background, with a timeout; a failure is logged and the server keeps serving (GET
-  /webhooks/telegram/set_webhook retries it). More than two buttons stack vertically instead
-  of squeezing into one row; Telegram's first message, /start, is read as a greeting.
-* Slack. Rasa drops all buttons past 5; Slack shows up to 25 in one block.
+  "typing" indicator no longer stops the reply. A photo, voice note or file gets the guard's
+  prompt (Rasa's sent its URL to the NLU as text); the page's own echoed messages are ignored;
+  an event it cannot handle is not logged (Rasa's logs it whole). Buttons beyond the button
+  template's limits (3 buttons, 640 characters) become quick replies, or numbered options (Rasa
+  drops them).
+* Telegram. Rasa's connector authenticates nothing (its `verify` compares the bot's own
+  username, fetched with getMe at every update): anyone could post updates as any chat and make
+  the bot message that chat. Here setWebhook registers secret_token (TELEGRAM_SECRET_TOKEN, 16
+  to 256 characters of A-Z a-z 0-9 _ -, checked at start), Telegram sends it in the
+  X-Telegram-Bot-Api-Secret-Token header, and an update without it gets 403 (constant-time
+  comparison). Every kind of update is answered 200 (Rasa's raises on any update without a
+  message, e.g. my_chat_member when a parent blocks the bot, and Telegram delivers it again and
+  again); messages, edited messages and button taps are answered, a photo or voice note without
+  caption gets the guard's prompt, service messages and other kinds get nothing. Rasa calls
+  setWebhook from get_output_channel(), i.e. while the server starts (asyncio.run, no timeout):
+  with no internet the server does not start. Here it runs after the server has started, in the
+  background, with a timeout, and is tried again (5 s, doubling to 5 minutes) until Telegram has
+  it; the server serves meanwhile. Rasa's public GET /webhooks/telegram/set_webhook is gone:
+  anyone could re-register the webhook through it. More than two buttons stack vertically
+  instead of squeezing into one row; Telegram's first message, /start, is read as a greeting.
+* Slack. Rasa's route as it is (it checks the signing secret and the request's age), under the
+  input guard. Rasa drops all buttons past 5; Slack shows up to 25 in one block.
 
 Numbered options are remembered in memory, per channel and sender, for that sender's next
 message only (one Rasa process; a restart forgets them, and the number is then read as text).
