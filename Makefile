@@ -102,6 +102,7 @@ test-replica: $(MODEL)
 
 # The web chat (webchat/): its one dependency, socket.io-client, installed from the lock; the
 # browser build is copied into webchat/public/vendor/ and served locally (nothing fetched at run time).
+# The devDependency rasa-webchat stays in node_modules/ for tests/browser/test_rasa_webchat.py.
 webchat/node_modules/.installed: webchat/package-lock.json
 	@cd webchat && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

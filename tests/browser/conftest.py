@@ -1,6 +1,9 @@
-"""The web chat in headless Chromium: the real servers (tests/live's Servers), the page's static
-server (scripts/serve_webchat.py), all on free loopback ports, and Debian's chromium driven by
-Playwright for Python (its own browser download is not used)."""
+"""The web chat in headless Chromium: the real servers (tests/live's Servers, with the `rasa run`
+options `make run` uses), the page's static server (scripts/serve_webchat.py), all on free
+loopback ports, and Debian's chromium driven by Playwright for Python (its own browser download
+is not used). The servers start once for all the browser tests; besides the project's page, they
+accept a second site origin (another port), where a hospital's existing site would embed
+rasa-webchat (test_rasa_webchat.py)."""
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -8,6 +11,7 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import sync_playwright
 
+from scripts.rasa_server_options import server_options
 from tests.live.conftest import ROOT, VENV_BIN, Servers, free_port, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,14 +35,17 @@ def artifacts():
     return ARTIFACTS
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def site(tmp_path_factory):
-    """The action server, the Rasa server (socketio channel) and the page, on free ports."""
+    """The action server, the Rasa server (socketio channel) and the page, on free ports; and the
+    port of the hospital's other site (served by the test that needs it)."""
     assert WEBCHAT_JS.exists(), "webchat/public/vendor/socket.io.min.js is missing: run 'make webchat'"
     tmp = tmp_path_factory.mktemp("webchat")
-    port = free_port()
-    # the page's origin is the one site origin the chat socket accepts
-    servers = Servers(tmp, extra_env={"ALLOWED_ORIGINS": f"http://127.0.0.1:{port}"})
+    port, hospital_site_port = free_port(), free_port()
+    # the page's origin and the hospital site's are the site origins the chat socket accepts,
+    # with Rasa's CORS for them as `make run` sets it
+    origins = {"ALLOWED_ORIGINS": f"http://127.0.0.1:{port} http://127.0.0.1:{hospital_site_port}"}
+    servers = Servers(tmp, rasa_args=server_options(origins), extra_env=origins)
     webchat = None
     try:
         servers.start_actions()
@@ -49,7 +56,9 @@ def site(tmp_path_factory):
         webchat = subprocess.Popen([str(VENV_BIN / "python"), str(ROOT / "scripts" / "serve_webchat.py")],
                                    cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
         wait_until_up(f"http://127.0.0.1:{port}/", webchat, log, timeout=30)
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", servers=servers, tmp=tmp)
+        yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", servers=servers, tmp=tmp,
+                              rasa_url=f"http://127.0.0.1:{servers.rasa_port}",
+                              hospital_site_port=hospital_site_port)
     finally:
         if webchat and webchat.poll() is None:
             webchat.terminate()
