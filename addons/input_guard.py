@@ -27,6 +27,7 @@ message can come from a parent in trouble.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from collections import Counter
@@ -59,6 +60,10 @@ TOO_LONG_REPLY = (
 BLANK_REPLY = (
     "Please type your question about neutropenia. If your child has a fever or any sign of "
     "infection, call the care team now at {phone}."
+)
+NOT_IN_TIME_REPLY = (
+    "Sorry, I could not answer in time. If your child has a fever or any sign of infection, call "
+    "the care team now at {phone}."
 )
 BUSY_REPLY = (
     "I'm still answering your earlier messages, so I did not read this one: please send it again "
@@ -171,7 +176,14 @@ class RestInput(GuardedInput, rest.RestInput):
             client_sender_id = message.sender_id
             message.sender_id = rest_conversation_id(client_sender_id)
             message.output_channel = RepliesToClientId(message.output_channel, client_sender_id)
-            return await on_new_message(message)
+            try:
+                return await on_new_message(message)
+            except asyncio.CancelledError:
+                # Sanic's response timeout cancels the handler, and Rasa's REST channel then
+                # answers 200 with what it had collected, often nothing: never silence.
+                phone = _care_team_phone()
+                await message.output_channel.send_text_message(client_sender_id, NOT_IN_TIME_REPLY.format(phone=phone))
+                raise
 
         return in_namespace
 

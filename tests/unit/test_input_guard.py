@@ -137,10 +137,32 @@ def test_rest_replies_carry_the_clients_id_while_the_conversation_is_stored_unde
         await message.output_channel.send_response(message.sender_id, {"text": "Call now.\n\nSecond part"})
 
     async def receive():
-        guarded = RestInput().guard(on_new_message)  # what RestInput.blueprint builds, minus the route
-        await RestInput.in_rest_namespace(guarded)(UserMessage("fever", collector, "+15551234567"))
+        # what RestInput.blueprint passes to Rasa's route
+        handler = RestInput().guard(RestInput.in_rest_namespace(on_new_message))
+        await handler(UserMessage("fever", collector, "+15551234567"))
 
     asyncio.run(receive())
     assert stored_under == ["rest:+15551234567"] == [rest_conversation_id("+15551234567")]
     assert [m["recipient_id"] for m in collector.messages] == ["+15551234567", "+15551234567"]
     assert [m["text"] for m in collector.messages] == ["Call now.", "Second part"]
+
+
+def test_a_rest_request_cut_off_by_the_response_timeout_still_names_the_care_team_number():
+    collector = CollectingOutputChannel()
+
+    async def on_new_message(message):  # waits for a hung action server
+        await asyncio.sleep(60)
+
+    async def receive():
+        handler = RestInput().guard(RestInput.in_rest_namespace(on_new_message))
+        task = asyncio.ensure_future(handler(UserMessage("fever", collector, "parent-7")))
+        await asyncio.sleep(0.05)
+        task.cancel()  # what Sanic does at its response timeout
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(receive())
+    [reply] = collector.messages
+    assert reply["recipient_id"] == "parent-7"
+    assert "could not answer in time" in reply["text"] and "(555) 010-0140" in reply["text"]
+    assert not input_guard._messages_in_flight
