@@ -11,4 +11,5 @@ cd /app
 : "${HOSPITAL_AFTER_HOURS_PHONE:?is not set: the after-hours phone number (deploy/README.md)}"
 python -c "from actions.hospital_settings import load_settings; load_settings()"
 
-exec rasa run actions --actions actions --port 5055
+# logging.yml: no message text and no phone number in any log line (actions/log_privacy.py)
+exec rasa run actions --actions actions --port 5055 --logging-config-file logging.yml

@@ -40,4 +40,5 @@ exec rasa run \
   --endpoints endpoints.production.yml \
   --credentials run/credentials.yml \
   --interface 0.0.0.0 \
-  --port 5005
+  --port 5005 \
+  --logging-config-file logging.yml  # no message text or phone number in any log line

@@ -17,6 +17,8 @@ from scripts.render_credentials import all_variables, load_template, render_file
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 MODEL = ROOT / "models" / "neutropenia-assistant.tar.gz"
+# as in production: no message text or phone number in the servers' logs (actions/log_privacy.py)
+LOGGING_CONFIG = ROOT / "logging.yml"
 # A number that differs from hospital_settings.yml: proves replies take it from the settings.
 TEST_CARE_TEAM_PHONE = "(555) 010-0123"
 
@@ -66,7 +68,8 @@ class Servers:
     def start_actions(self):
         log = self.tmp / "actions.log"
         self.actions = subprocess.Popen(
-            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port)],
+            [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port),
+             "--logging-config-file", str(LOGGING_CONFIG)],
             cwd=ROOT, env=self.env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log)
 
@@ -79,7 +82,7 @@ class Servers:
         return subprocess.Popen(
             [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
              "--credentials", str(self.credentials), "--interface", "127.0.0.1", "--port", str(port),
-             *self.rasa_args],
+             "--logging-config-file", str(LOGGING_CONFIG), *self.rasa_args],
             cwd=ROOT, env=self.env, stdout=open(log, "a"), stderr=subprocess.STDOUT)
 
     def start_rasa(self):
