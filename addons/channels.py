@@ -84,6 +84,7 @@ from fbmessenger import MessengerClient
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
+from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
@@ -259,7 +260,13 @@ class TwilioOutput(twilio.TwilioOutput):
         try:
             return await asyncio.to_thread(self.messages.create, **message_data)
         except Exception as error:  # noqa: BLE001 - a failed send is logged, the next one is still tried
-            logger.error("Twilio: sending a message failed: %r", getattr(error, "msg", error))
+            # Twilio's code and HTTP status only: its message names the number ("The 'To' number
+            # +1555... is not a valid phone number"), and a connection error the request's URL
+            logger.error(
+                "Twilio: sending a message failed (%s%s)",
+                type(error).__name__,
+                f", Twilio error {error.code}, HTTP {error.status}" if isinstance(error, TwilioRestException) else "",
+            )
             return None
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:

@@ -164,3 +164,21 @@ def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, ca
     printed = capsys.readouterr()
     for output in (caplog.text, printed.out, printed.err):
         assert "marker-" not in output and "Alice Smith" not in output
+
+
+def test_a_failed_sms_is_logged_without_the_number_or_the_text(caplog, monkeypatch):
+    from twilio.base.exceptions import TwilioRestException
+
+    from addons.channels import TwilioOutput
+
+    output = TwilioOutput("AC" + "0" * 32, AUTH_TOKEN, "+15550100001")
+
+    def refuse(**message):
+        raise TwilioRestException(400, "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages.json",
+                                  msg=f"The 'To' number {message['to']} is not a valid phone number.", code=21211)
+
+    monkeypatch.setattr(output.messages, "create", refuse)
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(output.send_text_message("+15550111999", "Call now: she has a fever"))
+    assert "sending a message failed (TwilioRestException, Twilio error 21211, HTTP 400)" in caplog.text
+    assert "15550111999" not in caplog.text and "fever" not in caplog.text
