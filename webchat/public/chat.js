@@ -7,7 +7,11 @@
  * - Phone numbers in the assistant's replies become tel: links (digits only in the href); the
  *   numbers come from the replies, which take them from the hospital settings.
  * - The session id is kept in localStorage and sent in session_request, so a reload continues the
- *   same conversation; Rasa does not replay history, so the shown transcript is stored too.
+ *   same conversation; Rasa does not replay history, so the shown transcript is stored too. All
+ *   of it is forgotten after IDLE_EXPIRY_MS without a message (the page says so) and by "New
+ *   conversation".
+ * - Each message waits for its own answer: one that has none after NO_REPLY_AFTER_MS gets the
+ *   "no answer yet, call now" notice, whatever happened to the messages before it.
  * - Configuration (window.WEBCHAT_CONFIG) comes from /config.js, written by scripts/serve_webchat.py.
  */
 (function () {
@@ -15,8 +19,12 @@
 
   var config = window.WEBCHAT_CONFIG || {};
   var RASA_URL = config.rasaUrl || "http://localhost:5005";
-  var SESSION_KEY = "neutropenia-chat:session-id";
-  var TRANSCRIPT_KEY = "neutropenia-chat:transcript";
+  var STORAGE_PREFIX = "neutropenia-chat:";
+  var SESSION_KEY = STORAGE_PREFIX + "session-id";
+  var TRANSCRIPT_KEY = STORAGE_PREFIX + "transcript";
+  var LAST_ACTIVE_KEY = STORAGE_PREFIX + "last-active";
+  // on a shared computer, the next person should not find a parent's conversation (index.html says so)
+  var IDLE_EXPIRY_MS = 24 * 60 * 60 * 1000;
   var MAX_STORED_MESSAGES = 200;
   var MAX_MESSAGE_LENGTH = 500;
   var NO_REPLY_AFTER_MS = 20000;
@@ -48,8 +56,25 @@
   function save(key, value) {
     try { window.localStorage.setItem(key, value); } catch (e) { /* private mode: no persistence */ }
   }
-  function forget(key) {
-    try { window.localStorage.removeItem(key); } catch (e) { /* nothing stored */ }
+  // everything this widget keeps in the browser, whatever the key
+  function forgetAll() {
+    try {
+      var keys = [];
+      for (var i = 0; i < window.localStorage.length; i++) {
+        var key = window.localStorage.key(i);
+        if (key && key.indexOf(STORAGE_PREFIX) === 0) keys.push(key);
+      }
+      keys.forEach(function (key) { window.localStorage.removeItem(key); });
+    } catch (e) { /* nothing stored */ }
+  }
+  var lastActive = Number(load(LAST_ACTIVE_KEY)) || 0;
+  function idleTooLong() {
+    return Date.now() - lastActive > IDLE_EXPIRY_MS;
+  }
+  // A kept conversation whose last message is older than IDLE_EXPIRY_MS (or undated) is forgotten.
+  if ((load(SESSION_KEY) || load(TRANSCRIPT_KEY)) && idleTooLong()) {
+    forgetAll();
+    lastActive = 0;
   }
   function loadTranscript() {
     try {
@@ -66,6 +91,8 @@
     transcript.push(entry);
     if (transcript.length > MAX_STORED_MESSAGES) transcript = transcript.slice(-MAX_STORED_MESSAGES);
     save(TRANSCRIPT_KEY, JSON.stringify(transcript));
+    lastActive = Date.now();
+    save(LAST_ACTIVE_KEY, String(lastActive));
   }
 
   // ---------------------------------------------------------------- phone numbers -> tel: links
@@ -249,24 +276,58 @@
   var sessionId = load(SESSION_KEY);
   var sessionConfirmed = false;
   var queue = [];
-  var replyTimer = null;
 
-  function waitForReply() {
-    typing.hidden = false;
-    window.clearTimeout(replyTimer);
-    replyTimer = window.setTimeout(function () {
-      typing.hidden = true;
-      setStatus("No answer yet. If your child has a fever or any sign of infection, don't wait: call the care team now.", true);
+  // The messages sent and not yet done with, oldest first. The server acknowledges a message
+  // (Socket.IO ack) once it has sent every reply to it, and Rasa answers one message of a
+  // conversation at a time, in order: so the replies that arrive belong to the oldest message
+  // still waiting. A message with no reply after NO_REPLY_AFTER_MS, or done with none, gets the
+  // notice, even when the messages before it were answered.
+  var waiting = [];
+  var noAnswerShown = false;
+
+  function showNoAnswer() {
+    noAnswerShown = true;
+    updateTyping();
+    setStatus("No answer yet. If your child has a fever or any sign of infection, don't wait: call the care team now.", true);
+  }
+  function updateTyping() {
+    typing.hidden = !waiting.some(function (message) { return !message.replies && !message.late; });
+  }
+  function expectReply() {
+    var message = { replies: 0, late: false };
+    message.timer = window.setTimeout(function () {
+      message.late = true;
+      if (!message.replies) showNoAnswer();
     }, NO_REPLY_AFTER_MS);
+    waiting.push(message);
+    updateTyping();
+    return message;
   }
-  function replied() {
-    window.clearTimeout(replyTimer);
-    typing.hidden = true;
-    if (socket.connected) setStatus("");
+  function done(message) {
+    window.clearTimeout(message.timer);
+    var index = waiting.indexOf(message);
+    if (index === -1) return;  // "New conversation" has forgotten it
+    waiting.splice(index, 1);
+    if (!message.replies) showNoAnswer(); else updateTyping();
+  }
+  function replyArrived() {
+    if (waiting.length) waiting[0].replies += 1;
+    updateTyping();
+    var unanswered = waiting.some(function (message) { return message.late && !message.replies; });
+    if (!unanswered && socket.connected) {
+      noAnswerShown = false;
+      setStatus("");
+    }
+  }
+  function stopWaiting() {
+    waiting.forEach(function (message) { window.clearTimeout(message.timer); });
+    waiting = [];
+    noAnswerShown = false;
+    updateTyping();
   }
 
-  function emitMessage(text) {
-    socket.emit("user_uttered", { message: text, session_id: sessionId });
+  function emitMessage(item) {
+    socket.emit("user_uttered", { message: item.text, session_id: sessionId }, function () { done(item.message); });
   }
 
   function send(text) {
@@ -275,9 +336,11 @@
       input.focus();
       return;
     }
+    // a page left open past the idle time starts a new conversation, as a reload would
+    if (transcript.length && idleTooLong()) newConversation();
     add({ from: "user", text: text });
-    if (sessionConfirmed) emitMessage(text); else queue.push(text);
-    waitForReply();
+    var item = { text: text, message: expectReply() };
+    if (sessionConfirmed) emitMessage(item); else queue.push(item);
   }
 
   var socket = window.io(RASA_URL, {
@@ -299,7 +362,7 @@
       save(SESSION_KEY, sessionId);
     }
     sessionConfirmed = true;
-    if (typing.hidden) setStatus("");
+    if (!noAnswerShown) setStatus("");
     while (queue.length) emitMessage(queue.shift());
   });
   socket.on("bot_uttered", function (message) {
@@ -311,7 +374,7 @@
       text = String(message.attachment.payload.src);
     }
     if (!text && !buttons.length) return;
-    replied();
+    replyArrived();
     add({ from: "bot", text: text, buttons: buttons.map(function (b) {
       return { title: String(b.title || b.payload || ""), payload: String(b.payload || b.title || "") };
     }) });
@@ -346,16 +409,21 @@
     });
   }
 
-  newButton.addEventListener("click", function () {
-    forget(SESSION_KEY);
-    forget(TRANSCRIPT_KEY);
+  // Forgets everything (messages, session id, all this widget stored) and asks for a new session.
+  function newConversation() {
+    forgetAll();
     transcript = [];
+    lastActive = 0;
     sessionId = null;
     queue = [];
+    stopWaiting();
+    setStatus("");
     log.textContent = "";
-    replied();
     welcome();
     socket.disconnect().connect();
+  }
+  newButton.addEventListener("click", function () {
+    newConversation();
     input.focus();
   });
 
