@@ -345,8 +345,9 @@
 
   var socket = window.io(RASA_URL, {
     path: "/socket.io",
-    // Rasa's socketio server sets no CORS headers for HTTP long-polling (python-socketio with
-    // cors_allowed_origins=[]); WebSocket needs none, so the page can live on another port.
+    // WebSocket only: one connection stays on one Rasa replica behind the load balancer's round
+    // robin (deploy/), where each long-polling request could reach another replica, which does
+    // not know the socket.
     transports: ["websocket"],
     reconnectionDelayMax: 10000
   });
