@@ -5,6 +5,7 @@ which breaks rasa-webchat's long-polling start), none and a refusal for an origi
 and a message whose session id the server could not have confirmed creates no conversation."""
 import sqlite3
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -100,6 +101,9 @@ def test_a_packet_over_the_bound_closes_the_socket(site_servers):
     with ThreadPoolExecutor(1) as pool:
         # a client always has a poll waiting: the server closes the socket through it
         waiting_poll = pool.submit(requests.get, polling, headers=headers, timeout=30)
+        # engineio closes the socket through the waiting poll and waits for it: a poll that came
+        # after the close would find no socket, and the refusal would wait for Sanic's timeout
+        time.sleep(1)
         too_big = requests.post(polling, data='42["user_uttered",{"message":"' + "a" * 40_000 + '"}]',
                                 headers=headers, timeout=30)
         assert too_big.status_code == 400
