@@ -14,6 +14,9 @@ MODEL="${MODEL:-models/neutropenia-assistant.tar.gz}"
 # endpoints.yml (one server, SQLite) or endpoints.production.yml (PostgreSQL and Redis, driven by
 # environment variables: README "Production")
 RASA_ENDPOINTS="${RASA_ENDPOINTS:-endpoints.yml}"
+# production: any endpoints file but the development one; then ALLOWED_ORIGINS must be set
+PRODUCTION_OPTIONS=()
+if [ "$RASA_ENDPOINTS" != endpoints.yml ]; then PRODUCTION_OPTIONS=(--production); fi
 LOG_DIR="${LOG_DIR:-run/logs}"
 mkdir -p "$LOG_DIR" run/data
 # The action server must never be reachable from outside this machine.
@@ -54,14 +57,16 @@ fi
 
 # credentials.yml's channels whose variables are set (README "Messaging channels"); prints which
 .venv/bin/python scripts/render_credentials.py --out run/credentials.yml
-# The page's own origin, on whichever port it is served (rasa_server_options.py defaults to :8080).
-export ALLOWED_ORIGINS="${ALLOWED_ORIGINS:-http://localhost:$WEBCHAT_PORT http://127.0.0.1:$WEBCHAT_PORT}"
+# In development, unset ALLOWED_ORIGINS is the local page's own origin, on whichever port it is
+# served; in production it must be set. "-", not ":-": an empty value reaches the check and is refused.
+if ((${#PRODUCTION_OPTIONS[@]} == 0)); then
+  export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:$WEBCHAT_PORT http://127.0.0.1:$WEBCHAT_PORT}"
+fi
 # API off unless RASA_ENABLE_API with a token or JWT secret; CORS for ALLOWED_ORIGINS only.
-RASA_OPTIONS="$(.venv/bin/python scripts/rasa_server_options.py)" || exit 1
+RASA_OPTIONS="$(.venv/bin/python scripts/rasa_server_options.py "${PRODUCTION_OPTIONS[@]}")" || exit 1
 mapfile -t RASA_OPTIONS <<<"$RASA_OPTIONS"
-# logging.yml (when present) keeps message text and phone numbers out of both servers' logs.
-LOGGING_OPTIONS=()
-if [ -f logging.yml ]; then LOGGING_OPTIONS=(--logging-config-file logging.yml); fi
+# logging.yml keeps message text and phone numbers out of both servers' logs (actions/log_privacy.py).
+LOGGING_OPTIONS=(--logging-config-file logging.yml)
 
 echo "starting the action server (:$ACTIONS_PORT), the Rasa server (:$RASA_PORT) and the web chat page (:$WEBCHAT_PORT); logs in $LOG_DIR/"
 READY_MESSAGE="$(cat <<MSG

@@ -98,3 +98,22 @@ def test_the_server_code_imports_no_tool_for_its_origins():
                 assert not (node.module or "").startswith(("scripts", "tests")), (path.name, node.module)
             if isinstance(node, ast.Import):
                 assert not any(a.name.startswith(("scripts", "tests")) for a in node.names), path.name
+
+
+def run_assistant_in_production(origins_env, log_dir):
+    """scripts/run_assistant.sh (what `make run` calls) on endpoints.production.yml: the origins
+    check runs before any server starts, so no database or port is needed for this."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(ROOT), "RASA_ENDPOINTS": "endpoints.production.yml",
+           "ACTION_SERVER_URL": "http://127.0.0.1:9/webhook", "POSTGRES_HOST": "127.0.0.1", "POSTGRES_PORT": "9",
+           "POSTGRES_DB": "rasa", "POSTGRES_USER": "rasa", "POSTGRES_PASSWORD": "x", "REDIS_HOST": "127.0.0.1",
+           "REDIS_PORT": "9", "REDIS_PASSWORD": "x", "RASA_PORT": "1", "ACTIONS_PORT": "1", "WEBCHAT_PORT": "1",
+           "LOG_DIR": str(log_dir), **origins_env}
+    return subprocess.run(["bash", "scripts/run_assistant.sh"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_make_run_in_production_refuses_to_start_without_the_origins_or_with_an_empty_value(tmp_path):
+    for origins_env, expected in (({}, "ALLOWED_ORIGINS is not set"), ({"ALLOWED_ORIGINS": ""}, "ALLOWED_ORIGINS is empty")):
+        result = run_assistant_in_production(origins_env, tmp_path)
+        assert result.returncode == 1, result.stderr
+        assert expected in result.stderr
+        assert "The assistant is answering" not in result.stdout + result.stderr
