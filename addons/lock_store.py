@@ -154,6 +154,11 @@ class FailSafeRedisLockStore(RedisLockStore):
         options.update(kwargs)
         host = (endpoint_config.url if endpoint_config else None) or options.pop("host", "localhost")
         options.pop("type", None)
+        if not options.get("password"):
+            # Redis holds which conversation is being answered; an open Redis lets anyone on the
+            # network hold a conversation's lock and stall its replies.
+            raise ValueError("The Redis lock store has no password: set REDIS_PASSWORD to the password of "
+                             "Redis (its requirepass); a Redis without a password is not supported.")
         super().__init__(host=host, **options)
         self._issue_ticket = self.red.register_script(ISSUE_TICKET_LUA)
         self._try_acquire = self.red.register_script(TRY_ACQUIRE_LUA)
@@ -235,8 +240,9 @@ class FailSafeRedisLockStore(RedisLockStore):
                 if state == 1:
                     return ticket
                 if state == -1:
-                    raise LockError(f"Could not acquire lock for conversation_id '{conversation_id}': "
-                                    f"its ticket expired after {lock_lifetime} s of waiting.")
+                    # no conversation id: sender ids can be phone numbers, and this reaches the log
+                    raise LockError(f"Could not acquire a conversation lock: its ticket expired after "
+                                    f"{lock_lifetime} s of waiting.")
                 await asyncio.sleep(wait_time_in_seconds)
         except (redis.exceptions.RedisError, OSError) as error:
             # the Redis ticket, if issued, expires on its own; this message waits in memory instead

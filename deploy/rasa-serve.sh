@@ -8,8 +8,8 @@ set -eu
 cd /app
 
 # endpoints.production.yml's variables. Rasa itself stops only on an unset one; an empty
-# POSTGRES_HOST would leave conversations in memory, so empty counts as missing here
-# (REDIS_PASSWORD alone may be empty: a Redis without a password).
+# POSTGRES_HOST would leave conversations in memory, so empty counts as missing here (an empty
+# REDIS_PASSWORD too: the lock store refuses a Redis without a password).
 : "${ACTION_SERVER_URL:?is not set: the action server webhook, e.g. http://actions:5055/webhook}"
 : "${POSTGRES_HOST:?is not set (deploy/README.md)}"
 : "${POSTGRES_PORT:?is not set (deploy/README.md)}"
@@ -18,7 +18,7 @@ cd /app
 : "${POSTGRES_PASSWORD:?is not set (deploy/README.md)}"
 : "${REDIS_HOST:?is not set (deploy/README.md)}"
 : "${REDIS_PORT:?is not set (deploy/README.md)}"
-: "${REDIS_PASSWORD?is not set (set it empty for a Redis without a password)}"
+: "${REDIS_PASSWORD:?is not set: the Redis password (requirepass); a Redis without one is refused}"
 
 # A deployment must name the hospital's real numbers: without these variables hospital_settings.yml's
 # placeholders (555-01xx, reserved for fiction) would be what a parent is told to call.

@@ -15,6 +15,7 @@ started it is closed, also when the caller fails.
         ...                                     # start Rasa servers on ports 5005 and 5006
         nginx = services.nginx([5005, 5006])    # round robin over them: nginx.url
         postgres.stop(); postgres.start()       # faults: stop, start again (same data)
+        postgres.pause(); postgres.resume()     # a hung PostgreSQL (SIGSTOP / SIGCONT, every process)
         redis.pause(); redis.resume()           # a hung Redis (SIGSTOP / SIGCONT)
     # everything is stopped and deleted here
 
@@ -265,15 +266,47 @@ class Postgres(Service):
             return None
 
     def stop(self) -> None:
-        """Stops the server (pg_ctl's "fast" mode: a clean shutdown)."""
+        """Stops the server (pg_ctl's "fast" mode: a clean shutdown); resumes it first if paused."""
         pid = self._postmaster_pid()
         if pid is None:
             return
+        self.resume()
         stopped = self._run(str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30",
                             check=False)
         if stopped.returncode != 0:
             try:  # SIGQUIT: PostgreSQL's immediate shutdown
                 os.kill(pid, signal.SIGQUIT)
+            except ProcessLookupError:
+                pass
+
+    def _processes(self) -> List[int]:
+        """The postmaster and every process it started (backends, checkpointer, ...)."""
+        postmaster = self._postmaster_pid()
+        if postmaster is None:
+            return []
+        children = []
+        for stat in glob.glob("/proc/[0-9]*/stat"):
+            try:
+                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue  # the process ended meanwhile
+            if int(fields[1]) == postmaster:  # the parent's pid
+                children.append(int(Path(stat).parent.name))
+        return [postmaster, *children]
+
+    def pause(self) -> None:
+        """A hung server: SIGSTOP to the postmaster and all its processes. Connections stay open
+        (the kernel still accepts and acknowledges data) but nothing answers until resume()."""
+        for pid in self._processes():
+            try:
+                os.kill(pid, signal.SIGSTOP)
+            except ProcessLookupError:
+                pass
+
+    def resume(self) -> None:
+        for pid in self._processes():
+            try:
+                os.kill(pid, signal.SIGCONT)
             except ProcessLookupError:
                 pass
 

@@ -158,6 +158,19 @@ class Stack:
                 assert time.monotonic() < deadline, f"replica {index} does not use Redis"
                 time.sleep(0.5)
 
+    def replicas_store_again(self, timeout: float = 30) -> None:
+        """Waits until each replica stores its conversations in PostgreSQL again (after a hang it
+        does not wait for PostgreSQL for 5 s): a probe message to it is recorded."""
+        for index in (0, 1):
+            deadline = time.monotonic() + timeout
+            while True:
+                sender = f"postgres-probe-{index}-{time.time_ns()}"
+                assert self.say(sender, "hello there", index).status == 200
+                if self.user_message_recorded(sender, "hello there"):
+                    break
+                assert time.monotonic() < deadline, f"replica {index} does not store conversations again"
+                time.sleep(0.5)
+
     def close(self) -> None:
         """Stops the replicas and the action server (LocalServices stops the rest)."""
         for process in self.replicas:
@@ -186,7 +199,7 @@ RESULTS = ROOT / "results" / "replica"
 
 def pytest_terminal_summary(terminalreporter):
     """Prints the figures this run wrote to results/replica/ (README "Production")."""
-    for name in ("replicas.json", "faults.json", "contention.json"):
+    for name in ("replicas.json", "faults.json", "contention.json", "memory.json"):
         path = RESULTS / name
         if path.exists() and path.stat().st_mtime >= _SESSION_STARTED:
             figures = json.loads(path.read_text())

@@ -85,6 +85,35 @@ def test_postgresql_down(stack, ongoing):
              stack.postgres.stop, stack.postgres.start)
 
 
+def test_postgresql_hung(stack, ongoing):
+    """SIGSTOP on every PostgreSQL process: connections are accepted and acknowledged by the kernel,
+    nothing answers. Each replica waits at most 2 s for it (addons/__init__.py), then answers from
+    memory without waiting for it for 5 s."""
+
+    def repair():
+        stack.postgres.resume()
+        stack.replicas_store_again()
+
+    def reply_to_the_parent_of_the_brief():
+        reply = stack.say(f"fault-postgresql-hung-39-{time.time_ns()}", "my daughter has a fever of 39", timeout=60)
+        assert reply.status == 200 and reply.text.startswith("Call now") and TEST_CARE_TEAM_PHONE in reply.text, \
+            reply.text
+        assert reply.seconds < LIMIT_SECONDS, f"answered after {reply.seconds:.1f} s"
+        return round(reply.seconds, 2)
+
+    stack.postgres.pause()
+    try:
+        first = reply_to_the_parent_of_the_brief()  # the first message waits for the hung database
+        times = urgent_replies_in_time(stack, "postgresql-hung")
+        times["my daughter has a fever of 39 (first after the hang)"] = first
+        time.sleep(6)  # past the 5 s without waiting: the next message waits for it once more
+        times["my daughter has a fever of 39 (6 s later)"] = reply_to_the_parent_of_the_brief()
+    finally:
+        repair()
+    record("PostgreSQL hung (SIGSTOP)", times)
+    carries_on_after_repair(stack, ongoing)
+
+
 def test_postgresql_restarted_between_messages(stack, ongoing):
     """A restart (failover, upgrade) while no message is handled: the replicas' pooled connections
     are dead; the next message of each conversation must still be stored."""

@@ -130,8 +130,9 @@ def test_a_ticket_that_expires_while_waiting_raises_as_in_rasa(redis_server):
         async with store.lock(conversation, lock_lifetime=0.3):
             pass
 
-    with pytest.raises(rasa.core.lock_store.LockError, match="expired"):
+    with pytest.raises(rasa.core.lock_store.LockError, match="expired") as error:
         asyncio.run(waiting_message())
+    assert conversation not in str(error.value)  # sender ids can be phone numbers
 
 
 def test_redis_down_gives_in_process_locks_and_redis_is_tried_again(redis_server, monkeypatch, caplog):
@@ -199,3 +200,8 @@ def test_a_failed_release_does_not_fail_the_message(redis_server):
     assert asyncio.run(message()) == "answered"
     assert store._redis_down_since is not None
 
+
+def test_a_redis_without_a_password_is_refused(redis_server):
+    config = EndpointConfig(url="127.0.0.1", port=redis_server.port, password="", db=0)
+    with pytest.raises(ValueError, match="REDIS_PASSWORD"):
+        FailSafeRedisLockStore(config)
