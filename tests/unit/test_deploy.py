@@ -438,6 +438,11 @@ def test_compose_nginx_serves_the_site_and_balances_over_both_replicas(compose):
     servers = re.findall(r"^\s*server (\S+):(\d+)", upstream, re.M)
     assert servers == [("rasa-1", str(RASA_PORT)), ("rasa-2", str(RASA_PORT))]
     assert all(host in compose["services"] for host, _ in servers)
+    # the chat socket sticks to one replica per client (long-polling widgets), over the same replicas
+    socket_upstream = re.search(r"upstream rasa_socket \{(.*?)\}", conf, re.S).group(1)
+    assert re.search(r"^\s*hash \$binary_remote_addr consistent;", socket_upstream, re.M)
+    assert re.findall(r"^\s*server (\S+):(\d+)", socket_upstream, re.M) == servers
+    assert "proxy_pass http://rasa_socket;" in re.search(r"location /socket.io/ \{(.*?)\n    \}", conf, re.S).group(1)
     assert nginx["ports"][0].endswith(":8080")
     check_nginx_site(conf)
 
@@ -449,7 +454,7 @@ def check_nginx_site(conf: str):
     assert "include /srv/webchat/security-headers.conf;" in conf
     locations = re.findall(r"location\s+(=?\s*\S+)\s*\{", conf)
     assert set(locations) == {"= /healthz", "/", "/socket.io/", "/webhooks/rest/", "/webhooks/"}
-    assert set(re.findall(r"proxy_pass (\S+);", conf)) == {"http://rasa"}
+    assert set(re.findall(r"proxy_pass (\S+);", conf)) <= {"http://rasa", "http://rasa_socket"}
     socket_io = re.search(r"location /socket.io/ \{(.*?)\n    \}", conf, re.S).group(1)
     assert "proxy_set_header Upgrade $http_upgrade;" in socket_io
     assert "proxy_set_header Connection $connection_upgrade;" in socket_io
