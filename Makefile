@@ -95,7 +95,9 @@ test-channels: $(MODEL)
 
 # Production mode on loopback (README "Production"): PostgreSQL, Redis and nginx (installed with apt
 # when missing), two Rasa replicas and the action server; 50 concurrent conversations, a replica
-# killed and both restarted; PostgreSQL, Redis and the action server failing. Figures in results/replica/.
+# killed and both restarted; one sender's messages on both replicas at once, 1,000 times; PostgreSQL
+# (down, hung), Redis and the action server failing; 10,000 messages while the database fails
+# (memory flat); retention on PostgreSQL. About 5 minutes; figures in results/replica/.
 test-replica: $(MODEL)
 	@rm -f results/replica/faults.json
 	@$(PY) -m pytest -q tests/replica
