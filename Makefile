@@ -85,7 +85,8 @@ MEASURED_SETS := $(wildcard tests/blind/measured/*.yml)
 test-blind: $(MODEL)
 	@$(PY) scripts/blind_evaluation.py --gate --quiet $(BLIND_SETS)
 
-test-live: $(MODEL)
+# tests/live/test_make_run.py runs `make run` itself, which serves the web chat page
+test-live: $(MODEL) $(WEBCHAT_JS)
 	@$(PY) -m pytest -q tests/live
 
 # Twilio (SMS, WhatsApp), Facebook Messenger, Telegram and Slack: each provider's webhook posted to
