@@ -14,9 +14,10 @@ MODEL="${MODEL:-models/neutropenia-assistant.tar.gz}"
 # endpoints.yml (one server, SQLite) or endpoints.production.yml (PostgreSQL and Redis, driven by
 # environment variables: README "Production")
 RASA_ENDPOINTS="${RASA_ENDPOINTS:-endpoints.yml}"
-# production: any endpoints file but the development one; then ALLOWED_ORIGINS must be set
+# production: any endpoints file but a development endpoints.yml (this one, or a copy of it named
+# so, as tests/live/test_make_run.py uses); then ALLOWED_ORIGINS must be set
 PRODUCTION_OPTIONS=()
-if [ "$RASA_ENDPOINTS" != endpoints.yml ]; then PRODUCTION_OPTIONS=(--production); fi
+if [ "$(basename "$RASA_ENDPOINTS")" != endpoints.yml ]; then PRODUCTION_OPTIONS=(--production); fi
 LOG_DIR="${LOG_DIR:-run/logs}"
 mkdir -p "$LOG_DIR" run/data
 # The action server must never be reachable from outside this machine.
