@@ -20,28 +20,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.hospital_settings import HospitalSettings, load_settings
 from actions.temperature import TemperatureReading, UnreadableTemperature, read_temperature
 from actions.urgent_mentions import counted
+from actions.urgent_vocabulary import (
+    ASK_AGAIN, CALL_911, CALL_NOW_FEVER, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_READING, CALL_NOW_SIGN, DECISION_SLOT,
+    ESCALATION_ACTION, FEVER_PHRASE, INFECTION_SIGN, LIFE_THREATENING_SIGN, READING_SLOT, RECHECK, REPORT_EMERGENCY,
+    REPORT_FEVER, REPORT_INFECTION_SIGN, TEMPERATURE,
+)
 
 logger = logging.getLogger(__name__)
 
-# Values of the `triage_decision` slot (domain/urgent.yml); each has a rule and a response.
-CALL_911 = "call_911"
-CALL_NOW_READING = "call_now_reading"  # a reading at or above the hospital's threshold
-CALL_NOW_LOW_TEMPERATURE = "call_now_low_temperature"  # below 36 °C is a sign of infection
-CALL_NOW_SIGN = "call_now_sign"  # a sign of infection, with or without fever
-CALL_NOW_FEVER = "call_now_fever"  # a fever reported without a number we could read
-RECHECK = "recheck"  # a reading below the threshold and no other sign
-ASK_AGAIN = "ask_again"  # a number that cannot be a body temperature, nothing else urgent
-
-DECISIONS = (CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER, RECHECK, ASK_AGAIN)
-CALL_NOW_DECISIONS = {CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER}
-
+# clinical-rules.md: "temperature below 36 °C" is a sign of infection
 LOW_TEMPERATURE_C = 36.0
 # "fever of 55": the entity_ruler labels the whole span a temperature, but the parent said fever
-FEVER_WORD = re.compile(r"\b(fever|feaver|fevr|febrile)", re.IGNORECASE)  # clinical-rules.md: "temperature below 36 °C" is a sign of infection
-
-INTENT_FEVER = "report_fever"
-INTENT_INFECTION_SIGN = "report_infection_sign"
-INTENT_EMERGENCY = "report_emergency"
+FEVER_WORD = re.compile(r"\b(fever|feaver|fevr|febrile)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -68,11 +58,11 @@ def triage(
     seizure two years ago" do not (actions/urgent_mentions.py).
     """
     entities = counted(entities)
-    if intent == INTENT_EMERGENCY or _texts(entities, "life_threatening_sign"):
+    if intent == REPORT_EMERGENCY or _texts(entities, LIFE_THREATENING_SIGN):
         return Triage(CALL_911)
 
     readings, unreadable = [], None
-    for text in _texts(entities, "temperature"):
+    for text in _texts(entities, TEMPERATURE):
         result = read_temperature(text)
         if isinstance(result, TemperatureReading):
             readings.append(result)
@@ -85,14 +75,14 @@ def triage(
         return Triage(CALL_NOW_READING, reading=highest)
     if lowest and lowest.celsius < LOW_TEMPERATURE_C:
         return Triage(CALL_NOW_LOW_TEMPERATURE, reading=lowest)
-    if intent == INTENT_INFECTION_SIGN or _texts(entities, "infection_sign"):
+    if intent == REPORT_INFECTION_SIGN or _texts(entities, INFECTION_SIGN):
         return Triage(CALL_NOW_SIGN, reading=highest)
     if highest:
         return Triage(RECHECK, reading=highest)
-    fever_in_words = bool(_texts(entities, "fever_phrase")) or (unreadable and FEVER_WORD.search(unreadable.text))
+    fever_in_words = bool(_texts(entities, FEVER_PHRASE)) or (unreadable and FEVER_WORD.search(unreadable.text))
     if unreadable and not fever_in_words:
         return Triage(ASK_AGAIN, unreadable=unreadable)
-    if intent == INTENT_FEVER and not entities and not any(c.isalpha() for c in text):
+    if intent == REPORT_FEVER and not entities and not any(c.isalpha() for c in text):
         # A bare "1" or "7" (an SMS menu choice, a typo) read as a fever report: ask for the reading.
         return Triage(ASK_AGAIN, unreadable=UnreadableTemperature(text, "no temperature in it"))
     # A fever in words ("she's burning up"), or a report whose number we could not read:
@@ -101,7 +91,7 @@ def triage(
 
 
 class ActionEscalateFever(Action):
-    """Triage of a fever, infection-sign or emergency report; sets `triage_decision`."""
+    """Triage of a fever, infection-sign or emergency report; sets `triage_decision` (DECISION_SLOT)."""
 
     def __init__(self, settings: Optional[HospitalSettings] = None) -> None:
         # Read at start-up, so a bad setting stops the action server with a clear message
@@ -109,7 +99,7 @@ class ActionEscalateFever(Action):
         self.settings = settings or load_settings()
 
     def name(self) -> Text:
-        return "action_escalate_fever"
+        return ESCALATION_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
@@ -120,6 +110,6 @@ class ActionEscalateFever(Action):
         # Logged without the message text: conversations are health information.
         logger.info("triage decision %s for intent %s", result.decision, intent)
         return [
-            SlotSet("triage_decision", result.decision),
-            SlotSet("temperature_reading", result.reading_text),
+            SlotSet(DECISION_SLOT, result.decision),
+            SlotSet(READING_SLOT, result.reading_text),
         ]

@@ -3,19 +3,18 @@
 The project's spaCy pipeline (spacy_pipeline/urgent_context.py) gives each urgent entity an
 `assertion`: "reported" when the parent reports it now, or why it is not (negated,
 hypothetical, historical, other_person, modifier, general_question, not_a_temperature).
-Rasa keeps that key in the message's entities, so both servers read the same verdict.
+Rasa keeps that key in the message's entities, so both servers read the same verdict. The labels
+and verdicts are named in actions/urgent_vocabulary.py.
 """
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
 
-URGENT_ENTITIES = ("temperature", "fever_phrase", "infection_sign", "life_threatening_sign")
-URGENT_INTENTS = frozenset({"report_fever", "report_infection_sign", "report_emergency"})
-ASSERTION = "assertion"
-REPORTED = "reported"
+from actions.urgent_vocabulary import ASSERTION, GENERAL_QUESTION, HYPOTHETICAL, REPORTED, TEMPERATURE, URGENT_ENTITIES
+
 # A readable temperature counts even in a question or a "what if": the reading decides, and the
 # Call-now reply for a reading is worded to be right for a parent who asked hypothetically.
-TEMPERATURE_COUNTS_WHEN = (REPORTED, "hypothetical", "general_question")
+TEMPERATURE_COUNTS_WHEN = (REPORTED, HYPOTHETICAL, GENERAL_QUESTION)
 
 
 def counts_for_triage(entity: Dict[str, Any]) -> bool:
@@ -24,7 +23,7 @@ def counts_for_triage(entity: Dict[str, Any]) -> bool:
     if label not in URGENT_ENTITIES:
         return False
     assertion = entity.get(ASSERTION) or REPORTED  # no verdict: count it (safety first)
-    if label == "temperature":
+    if label == TEMPERATURE:
         if assertion == REPORTED:
             return True
         # in a question or a "what if", only a number that reads as a body temperature counts

@@ -15,7 +15,8 @@ copies the verdict into the entity as `assertion`, then:
 
 A message with no urgent word keeps the classifier's urgent reading when it names the child and
 has no context phrase ("she's just off today" has no pattern but is a report), and loses it
-otherwise ("her temp has been normal all week"). The action server applies the same verdicts (actions/urgent_mentions.py).
+otherwise ("her temp has been normal all week"). The action server applies the same verdicts (actions/urgent_mentions.py);
+the names are actions/urgent_vocabulary.py's.
 """
 from __future__ import annotations
 
@@ -34,18 +35,22 @@ from rasa.shared.nlu.training_data.message import Message
 
 # importing it registers the spaCy factory that SpacyNLP needs to load the project's pipeline
 from spacy_pipeline.urgent_context import CONTEXT_CUES, NAMES_CHILD
-from actions.urgent_mentions import ASSERTION, URGENT_ENTITIES, URGENT_INTENTS, counted
+from actions.urgent_mentions import counted
+from actions.urgent_vocabulary import (
+    ASK_WHEN_TO_CALL, ASSERTION, FEVER_PHRASE, INFECTION_SIGN, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, REPORT_FEVER,
+    REPORT_INFECTION_SIGN, TEMPERATURE, URGENT_ENTITIES, URGENT_INTENTS,
+)
 
 
 def urgent_intent_for(entities: List[Dict[Text, Any]]) -> Optional[Text]:
     """The urgent intent that what the parent reports now calls for, or None."""
     kinds = {e[ENTITY_ATTRIBUTE_TYPE] for e in counted(entities)}
-    if "life_threatening_sign" in kinds:
-        return "report_emergency"
-    if kinds & {"temperature", "fever_phrase"}:
-        return "report_fever"
-    if "infection_sign" in kinds:
-        return "report_infection_sign"
+    if LIFE_THREATENING_SIGN in kinds:
+        return REPORT_EMERGENCY
+    if kinds & {TEMPERATURE, FEVER_PHRASE}:
+        return REPORT_FEVER
+    if INFECTION_SIGN in kinds:
+        return REPORT_INFECTION_SIGN
     return None
 
 
@@ -69,7 +74,7 @@ def reconcile_intent(
     wanted = urgent_intent_for(entities)
     # The verdicts replace the classifier's reading, except that a 911 reading is never lowered
     # ("she's gone floppy and won't respond" may match only a sign pattern).
-    if wanted and intent != wanted and intent != "report_emergency":
+    if wanted and intent != wanted and intent != REPORT_EMERGENCY:
         urgent = {INTENT_NAME_KEY: wanted, PREDICTED_CONFIDENCE_KEY: 1.0}
         data[INTENT] = urgent
         data[INTENT_RANKING_KEY] = [urgent] + [r for r in ranking if r.get(INTENT_NAME_KEY) != wanted]
@@ -108,7 +113,7 @@ def reconcile_intent(
 class UrgentReportReader(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"not_a_report_intent": "ask_when_to_call", "not_a_report_below": 0.3}
+        return {"not_a_report_intent": ASK_WHEN_TO_CALL, "not_a_report_below": 0.3}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.not_a_report = config["not_a_report_intent"]

@@ -12,7 +12,7 @@ watches for that and for two other silent or unsafe outcomes:
    run the escalation action rather than ask a parent with a feverish child to rephrase.
    Likewise when the classifier picked an informational intent for a message that *reports*
    a temperature, a fever, a sign of infection or a life-threatening sign now (the entity's
-   `assertion`, actions/urgent_mentions.py): "he's feverish and his cheeks are red" is
+   `assertion`, actions/urgent_mentions.py; every name in actions/urgent_vocabulary.py): "he's feverish and his cheeks are red" is
    escalated even if read as a question about a type.
 3. After a fallback reply, listen.
 
@@ -32,17 +32,18 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from actions.urgent_mentions import URGENT_INTENTS, counted
+from actions.urgent_mentions import counted
+from actions.urgent_vocabulary import (
+    CALL_911_RESPONSE, CALL_NOW_FEVER_RESPONSE, CALL_NOW_SIGN_RESPONSE, CARE_INTENTS, DECISION_SLOT, ESCALATION_ACTION,
+    INFECTION_SIGN, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, REPORT_INFECTION_SIGN, TEMPERATURE, URGENT_INTENTS,
+)
 
-ESCALATION_ACTION = "action_escalate_fever"
-DECISION_SLOT = "triage_decision"
-NLU_FALLBACK_INTENT = "nlu_fallback"
-FALLBACK_RESPONSE_EMERGENCY = "utter_call_911_now"
-FALLBACK_RESPONSE_SIGN = "utter_call_now_sign"
-FALLBACK_RESPONSE_FEVER = "utter_call_now_fever"
-FALLBACK_RESPONSES = {FALLBACK_RESPONSE_EMERGENCY, FALLBACK_RESPONSE_SIGN, FALLBACK_RESPONSE_FEVER}
+NLU_FALLBACK_INTENT = DEFAULT_NLU_FALLBACK_INTENT_NAME  # "nlu_fallback"
+# the replies this policy sends itself when the escalation action failed
+FALLBACK_RESPONSES = {CALL_911_RESPONSE, CALL_NOW_SIGN_RESPONSE, CALL_NOW_FEVER_RESPONSE}
 # RulePolicy has priority 6; a prediction of this policy must win a tie at confidence 1.0.
 DEFAULT_PRIORITY = 7
 
@@ -59,15 +60,15 @@ def events_since_last_user_message(tracker: DialogueStateTracker) -> List[Any]:
 def fallback_response_for(message: Dict[Text, Any]) -> Text:
     intent = (message.get("intent") or {}).get(INTENT_NAME_KEY)
     entities = {e.get("entity") for e in counted(message.get("entities") or [])}
-    if intent == "report_emergency" or "life_threatening_sign" in entities:
-        return FALLBACK_RESPONSE_EMERGENCY
-    if intent == "report_infection_sign" or ("infection_sign" in entities and "temperature" not in entities):
-        return FALLBACK_RESPONSE_SIGN
-    return FALLBACK_RESPONSE_FEVER
+    if intent == REPORT_EMERGENCY or LIFE_THREATENING_SIGN in entities:
+        return CALL_911_RESPONSE
+    if intent == REPORT_INFECTION_SIGN or (INFECTION_SIGN in entities and TEMPERATURE not in entities):
+        return CALL_NOW_SIGN_RESPONSE
+    return CALL_NOW_FEVER_RESPONSE
 
 
 # Intents whose answer is itself safe for a parent who is reporting something urgent.
-URGENT_OR_CARE_INTENTS = URGENT_INTENTS | {"ask_when_to_call", "ask_personal_medical_advice", "ask_contact_care_team"}
+URGENT_OR_CARE_INTENTS = URGENT_INTENTS | CARE_INTENTS
 
 
 def is_urgent_but_unsure(message: Dict[Text, Any]) -> bool:

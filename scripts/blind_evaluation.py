@@ -41,11 +41,15 @@ import requests
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from actions.urgent_vocabulary import (  # noqa: E402
+    ALARM_RESPONSES, ASK_PERSONAL_MEDICAL_ADVICE, CALL_911_RESPONSE, RECHECK_RESPONSE,
+)
+
 RESULTS = ROOT / "results" / "blind"
 
-ALARMS = {"utter_call_911_now"} | {
-    "utter_call_now_reading", "utter_call_now_fever", "utter_call_now_sign", "utter_call_now_low_temperature",
-}
 REPHRASE = "utter_please_rephrase"
 GATE = {
     "call_now_recall": (1.00, "min"),
@@ -106,7 +110,7 @@ class Outcome:
 
     @property
     def alarm(self) -> bool:
-        return any(r in ALARMS for r in self.responses)
+        return any(r in ALARM_RESPONSES for r in self.responses)
 
     @property
     def first(self) -> Optional[str]:
@@ -151,11 +155,11 @@ def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[st
 
     def right(o: Outcome) -> bool:
         if o.expect == "call_911":
-            return "utter_call_911_now" in o.responses
+            return CALL_911_RESPONSE in o.responses
         if o.expect == "call_now":
             return o.alarm
         if o.expect == "recheck":
-            return o.first == "utter_recheck_temperature"
+            return o.first == RECHECK_RESPONSE
         if o.expect.startswith("answer:"):
             return o.first == answers.get(o.expect.split(":", 1)[1])
         if o.expect == "not_covered":
@@ -178,7 +182,7 @@ def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[st
         "chitchat_right": [o for o in outcomes if o.expect in CHITCHAT],
     }
     figures, misses = {}, {}
-    referrals = (answers.get("ask_not_covered"), answers.get("ask_personal_medical_advice"))
+    referrals = (answers.get("ask_not_covered"), answers.get(ASK_PERSONAL_MEDICAL_ADVICE))
 
     def referred(o: Outcome) -> bool:
         return o.first in referrals

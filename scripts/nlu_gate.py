@@ -15,24 +15,25 @@ from __future__ import annotations
 
 import json
 import sys
-
-sys.path.insert(0, str(__import__('pathlib').Path(__file__).resolve().parent.parent))
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from actions.urgent_vocabulary import ASSERTION, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, URGENT_INTENTS  # noqa: E402
+
 MIN_F1 = 0.90
-URGENT = {"report_fever", "report_infection_sign", "report_emergency"}
 
 
 def escalation_missed(gold: str, predicted: str, text: str, entities: list) -> bool:
     from addons.urgent_safety_policy import is_urgent_but_unsure
 
-    if gold not in URGENT:
+    if gold not in URGENT_INTENTS:
         return False
     message = {"intent": {"name": predicted}, "entities": entities, "text": text}
-    escalated = predicted in URGENT or is_urgent_but_unsure(message)
-    if gold == "report_emergency":  # a 911 sign must get the 911 reply
-        life_threatening = any(e["entity"] == "life_threatening_sign" for e in entities)
-        return not (predicted == "report_emergency" or (escalated and life_threatening))
+    escalated = predicted in URGENT_INTENTS or is_urgent_but_unsure(message)
+    if gold == REPORT_EMERGENCY:  # a 911 sign must get the 911 reply
+        life_threatening = any(e["entity"] == LIFE_THREATENING_SIGN for e in entities)
+        return not (predicted == REPORT_EMERGENCY or (escalated and life_threatening))
     return not escalated
 
 
@@ -47,7 +48,7 @@ def entity_reader():
     root = Path(__file__).resolve().parent.parent
     model = re.search(r"^\s*model:\s*(\S+)", (root / "config.yml").read_text(), re.MULTILINE).group(1)
     nlp = spacy.load(root / model)
-    return lambda text: [{"entity": e.label_, "value": e.text, "assertion": e._.assertion} for e in nlp(text).ents]
+    return lambda text: [{"entity": e.label_, "value": e.text, ASSERTION: e._.get(ASSERTION)} for e in nlp(text).ents]
 
 
 def main(results_dir: Path) -> int:
@@ -70,14 +71,14 @@ def main(results_dir: Path) -> int:
         if flag:
             failures.append(f"intent {intent}: F1 {f1:.3f} is below {MIN_F1}")
 
-    entities_of = entity_reader() if any(e["intent"] in URGENT for e in errors) else None
+    entities_of = entity_reader() if any(e["intent"] in URGENT_INTENTS for e in errors) else None
     for error in errors:
         gold = error["intent"]
         predicted = (error.get("intent_prediction") or {}).get("name")
-        if gold in URGENT and escalation_missed(gold, predicted, error["text"], entities_of(error["text"])):
+        if gold in URGENT_INTENTS and escalation_missed(gold, predicted, error["text"], entities_of(error["text"])):
             failures.append(f"urgent message missed its escalation: {error['text']!r} ({gold} read as {predicted})")
 
-    urgent_total = sum(report.get(i, {}).get("support", 0) for i in URGENT)
+    urgent_total = sum(report.get(i, {}).get("support", 0) for i in URGENT_INTENTS)
     print(f"urgent held-out messages: {urgent_total}; weighted F1 {report['weighted avg']['f1-score']:.3f}")
     if failures:
         print("\nNLU gate FAILED:", *failures, sep="\n  ", file=sys.stderr)

@@ -1,11 +1,12 @@
 """Reading temperatures: from a parent's words, through the entity_ruler, to °C and a decision."""
 import pytest
 
-from actions.escalation import (
-    ASK_AGAIN, CALL_911, CALL_NOW_FEVER, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_READING, CALL_NOW_SIGN, RECHECK, triage,
-)
+from actions.escalation import triage
 from actions.hospital_settings import HospitalSettings
 from actions.temperature import TemperatureReading, UnreadableTemperature, read_temperature
+from actions.urgent_vocabulary import (
+    ASK_AGAIN, CALL_911, CALL_NOW_FEVER, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_READING, CALL_NOW_SIGN, RECHECK,
+)
 
 SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)
 

@@ -1,0 +1,82 @@
+"""The urgent vocabulary: every name the fever, infection-sign and 911 path is built from.
+
+One place for the intent names, entity labels, assertion values, slot, action, decision values
+and response names that the action server (actions/escalation.py), the Rasa server's NLU reader
+and safety policy (addons/urgent_report_reader.py, addons/urgent_safety_policy.py), the content
+gates (scripts/nlu_gate.py, scripts/blind_evaluation.py) and the tests all read. YAML cannot
+import Python: tests/unit/test_urgent_vocabulary.py checks that domain/, data/ and the spaCy
+pipeline's patterns use exactly these names, so a rename in one place fails there, not in a
+parent's conversation.
+
+Plain constants only, no import: both server images copy actions/ (deploy/Dockerfile.*), and the
+Rasa server imports this module without rasa_sdk's action server.
+"""
+from __future__ import annotations
+
+# --- intents (domain/urgent.yml, data/nlu/urgent.yml, data/rules/urgent.yml) -----------------
+REPORT_FEVER = "report_fever"
+REPORT_INFECTION_SIGN = "report_infection_sign"
+REPORT_EMERGENCY = "report_emergency"
+URGENT_INTENTS = frozenset({REPORT_FEVER, REPORT_INFECTION_SIGN, REPORT_EMERGENCY})
+
+# Informational intents whose answer is itself safe for a parent reporting something urgent:
+# when to call, personal advice (both give the care team's number) and how to reach the team.
+ASK_WHEN_TO_CALL = "ask_when_to_call"
+ASK_PERSONAL_MEDICAL_ADVICE = "ask_personal_medical_advice"
+ASK_CONTACT_CARE_TEAM = "ask_contact_care_team"
+CARE_INTENTS = frozenset({ASK_WHEN_TO_CALL, ASK_PERSONAL_MEDICAL_ADVICE, ASK_CONTACT_CARE_TEAM})
+
+# --- entity labels (domain/urgent.yml, spacy_pipeline/entity_patterns.jsonl) -----------------
+TEMPERATURE = "temperature"
+FEVER_PHRASE = "fever_phrase"
+INFECTION_SIGN = "infection_sign"
+LIFE_THREATENING_SIGN = "life_threatening_sign"
+# the labels whose mentions are triaged (spacy_pipeline/urgent_context.py's URGENT_LABELS)
+URGENT_ENTITIES = (TEMPERATURE, FEVER_PHRASE, INFECTION_SIGN, LIFE_THREATENING_SIGN)
+
+# --- each urgent entity's verdict (spacy_pipeline/urgent_context.py sets it) ------------------
+ASSERTION = "assertion"  # the key in a message's entity
+REPORTED = "reported"  # the parent reports it now: it escalates
+HYPOTHETICAL = "hypothetical"
+GENERAL_QUESTION = "general_question"
+# why a mention is not reported now; the first six are NegEx kinds, checked in this order
+NOT_REPORTED = ("negated", "resolved", "historical", "other_person", HYPOTHETICAL, "not_a_temperature",
+                "modifier", GENERAL_QUESTION)
+ASSERTIONS = (REPORTED, *NOT_REPORTED)
+
+# --- the escalation action and what it sets (domain/urgent.yml) ------------------------------
+ESCALATION_ACTION = "action_escalate_fever"
+DECISION_SLOT = "triage_decision"
+READING_SLOT = "temperature_reading"
+
+# values of DECISION_SLOT, most urgent first; each has a rule in data/rules/urgent.yml
+CALL_911 = "call_911"
+CALL_NOW_READING = "call_now_reading"  # a reading at or above the hospital's threshold
+CALL_NOW_LOW_TEMPERATURE = "call_now_low_temperature"  # below 36 °C is a sign of infection
+CALL_NOW_SIGN = "call_now_sign"  # a sign of infection, with or without fever
+CALL_NOW_FEVER = "call_now_fever"  # a fever reported without a number we could read
+RECHECK = "recheck"  # a reading below the threshold and no other sign
+ASK_AGAIN = "ask_again"  # a number that cannot be a body temperature, nothing else urgent
+DECISIONS = (CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER, RECHECK, ASK_AGAIN)
+CALL_NOW_DECISIONS = frozenset({CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER})
+
+# --- the replies (domain/urgent.yml responses) -----------------------------------------------
+CALL_911_RESPONSE = "utter_call_911_now"
+CALL_NOW_READING_RESPONSE = "utter_call_now_reading"
+CALL_NOW_LOW_TEMPERATURE_RESPONSE = "utter_call_now_low_temperature"
+CALL_NOW_SIGN_RESPONSE = "utter_call_now_sign"
+CALL_NOW_FEVER_RESPONSE = "utter_call_now_fever"
+RECHECK_RESPONSE = "utter_recheck_temperature"
+ASK_AGAIN_RESPONSE = "utter_ask_temperature_again"
+# the reply the rules in data/rules/urgent.yml give for each decision
+RESPONSE_FOR_DECISION = {
+    CALL_911: CALL_911_RESPONSE,
+    CALL_NOW_READING: CALL_NOW_READING_RESPONSE,
+    CALL_NOW_LOW_TEMPERATURE: CALL_NOW_LOW_TEMPERATURE_RESPONSE,
+    CALL_NOW_SIGN: CALL_NOW_SIGN_RESPONSE,
+    CALL_NOW_FEVER: CALL_NOW_FEVER_RESPONSE,
+    RECHECK: RECHECK_RESPONSE,
+    ASK_AGAIN: ASK_AGAIN_RESPONSE,
+}
+# the replies that raise the alarm: "Call 911 now" or "Call now"
+ALARM_RESPONSES = frozenset(RESPONSE_FOR_DECISION[d] for d in CALL_NOW_DECISIONS)
