@@ -28,6 +28,26 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
 	@echo "make test   set up if needed, then run every check"
+	@echo ""
+	@echo "the steps they depend on, also run alone (docs/testing.md says what each check covers):"
+	@echo "  setup          the venv from requirements.lock and the spaCy pipeline"
+	@echo "  build          the spaCy pipeline only (build/spacy/)"
+	@echo "  train          train the model when data, domain, config or patterns changed"
+	@echo "  webchat        the web chat's socket.io-client from webchat/package-lock.json"
+	@echo "  test-unit      pytest tests/unit: no servers"
+	@echo "  validate       content checks, the intent catalogue, the spaCy build, rasa data validate (about 10 s)"
+	@echo "  test-stories   rasa test on tests/test_stories/"
+	@echo "  test-nlu       the held-out set: every intent's F1 >= 0.90, urgent messages escalated"
+	@echo "  test-blind     the blind sets end to end through the REST channel, gated"
+	@echo "  test-live      the real servers over REST, also with the action server stopped"
+	@echo "  test-browser   the web chat page in headless Chromium"
+	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked"
+	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
+	@echo "other commands:"
+	@echo "  evaluate       NLU cross-validation, held-out report, blind sets with every miss (results/)"
+	@echo "  bench          load benchmark against a stock rasa init assistant (about 20 min; docs/benchmark.md)"
+	@echo "  clean          delete build/, models/, results/ and .rasa/"
+	@echo "  help           this list"
 
 $(VENV)/.installed: requirements.lock
 	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 is required (Rasa 3.6 supports no other): 'pyenv install 3.10' and retry." >&2; exit 1; fi
@@ -65,6 +85,7 @@ test-unit: setup
 
 validate: setup
 	@$(PY) scripts/check_content.py
+	@$(PY) scripts/check_docs.py
 	@$(PY) scripts/build_spacy_pipeline.py --check
 	@$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings --quiet
 
@@ -94,7 +115,7 @@ test-live: $(MODEL) $(WEBCHAT_JS)
 test-channels: $(MODEL)
 	@$(PY) -m pytest -q tests/channels
 
-# Production mode on loopback (README "Production"): PostgreSQL, Redis and nginx (installed with apt
+# Production mode on loopback (docs/production.md): PostgreSQL, Redis and nginx (installed with apt
 # when missing), two Rasa replicas and the action server; 50 concurrent conversations, a replica
 # killed and both restarted; one sender's messages on both replicas at once, 1,000 times; PostgreSQL
 # (down, hung), Redis and the action server failing; 10,000 messages while the database fails
@@ -124,7 +145,7 @@ $(CHROMIUM):
 test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 	@$(PY) -m pytest -q tests/browser
 
-# Load benchmark (README "Load benchmark"), not a test: simulated parents at 1, 10 and 50 concurrent
+# Load benchmark (docs/benchmark.md), not a test: simulated parents at 1, 10 and 50 concurrent
 # conversations against one server, two Sanic workers and two replicas behind nginx, and the same for a
 # stock `rasa init` assistant trained now. About 20 minutes; results/bench/ (bench.md, latency.png).
 bench: $(MODEL)

@@ -3,15 +3,19 @@
 A newcomer follows the README's links and copies its paths; a page that names a file that was
 moved or renamed sends them nowhere. Checked: every relative link (and its #anchor) in README.md
 and docs/*.md, every repository path written in backticks there, and every path in the README's
-layout table.
+layout table. And the intent catalogue, docs/intents.md, against the domain (scripts/check_docs.py).
 """
 
 import glob
 import os
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
+
+from scripts import check_docs
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
@@ -150,3 +154,61 @@ def test_every_top_level_folder_is_in_the_layout_table():
                and path.name + "/" not in GENERATED and path.name not in {"__pycache__"}}
     unlisted = sorted(folders - listed)
     assert not unlisted, f"README.md's layout table does not say what these folders are: {unlisted}"
+
+
+# The intent catalogue against the domain (scripts/check_docs.py, run by `make validate`).
+
+@pytest.fixture
+def project(tmp_path):
+    shutil.copytree(ROOT / "domain", tmp_path / "domain")
+    (tmp_path / "docs").mkdir()
+    shutil.copy(ROOT / "docs/intents.md", tmp_path / "docs")
+    return tmp_path
+
+
+def _edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_the_catalogue_matches_the_domain():
+    assert check_docs.check_catalogue(ROOT) == []
+
+
+def test_an_intent_missing_from_the_catalogue_is_named_with_its_domain_line(project, capsys):
+    _edit(project / "docs/intents.md", "| chitchat | thank | thanks, that helped | utter_thank |\n", "")
+    assert check_docs.main([str(project)]) == 1
+    output = capsys.readouterr().out
+    assert "domain/chitchat.yml:6: intent thank is not in docs/intents.md. Fix: add a row" in output
+
+
+def test_a_catalogue_row_for_an_intent_the_domain_lacks_is_named(project):
+    _edit(project / "domain/symptoms.yml", "  - ask_take_temperature\n", "")
+    [problem] = check_docs.check_catalogue(project)
+    assert problem.startswith("docs/intents.md:")
+    assert "intent ask_take_temperature is not declared in any domain/*.yml" in problem
+
+
+def test_a_row_under_the_wrong_topic_file_is_named(project):
+    _edit(project / "docs/intents.md", "| basics | ask_anc |", "| diagnosis | ask_anc |")
+    [problem] = check_docs.check_catalogue(project)
+    assert "ask_anc is listed under topic file 'diagnosis' but declared in domain/basics.yml" in problem
+
+
+def test_a_missing_catalogue_is_reported(project):
+    (project / "docs/intents.md").unlink()
+    assert check_docs.check_catalogue(project) == [
+        "docs/intents.md:1: the intent catalogue is missing. Fix: restore docs/intents.md"]
+
+
+def test_make_help_lists_every_target_run_and_test_first():
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    targets = re.search(r"^\.PHONY:(.*)$", makefile, re.MULTILINE).group(1).split()
+    shown = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT, check=True,
+                           capture_output=True, text=True).stdout.splitlines()
+    assert shown[0].startswith("make run ") and shown[1].startswith("make test ")
+    described = {line.split()[1] if line.startswith("make ") else line.split()[0]
+                 for line in shown if line.startswith(("make ", "  "))}
+    undescribed = sorted(set(targets) - described)
+    assert not undescribed, f"`make help` has no line for these targets: {undescribed}"
