@@ -45,7 +45,7 @@ help:
 	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
 	@echo "other commands:"
 	@echo "  evaluate       NLU cross-validation, held-out report, blind sets with every miss (results/)"
-	@echo "  bench          load benchmark against a stock rasa init assistant (about 20 min; docs/benchmark.md)"
+	@echo "  bench          load benchmark against a stock rasa init assistant (15 to 20 min; docs/benchmark.md)"
 	@echo "  clean          delete build/, models/, results/ and .rasa/"
 	@echo "  help           this list"
 
