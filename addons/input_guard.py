@@ -39,6 +39,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from actions.hospital_settings import load_settings
+from addons import rasa_patches
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,14 @@ def sender_id_problem(sender_id: Any) -> Optional[Text]:
 
 class GuardedInput:
     """Mixin for an input channel: checks each user message before Rasa sees it."""
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> Any:
+        # `rasa run` creates the channels of credentials.yml first, before the tracker store, the
+        # agent and the Sanic workers: the patches of Rasa this server needs are applied here
+        # (addons/rasa_patches says why not at import, and which commands do not get them).
+        rasa_patches.apply()
+        return super().from_credentials(credentials)  # type: ignore[misc]
 
     def guard(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
         """`on_new_message` behind the checks of the module docstring. blueprint() applies it; a

@@ -27,12 +27,9 @@ import time
 from contextlib import asynccontextmanager
 from typing import Any, AsyncGenerator, Optional, Text
 
-import rasa.core.utils
-import rasa.shared.utils.common
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.core.lock_store import InMemoryLockStore as RasaInMemoryLockStore
-from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
 logger = logging.getLogger(__name__)
@@ -53,7 +50,8 @@ class PromptLockMixin:
 
 
 class InMemoryLockStore(PromptLockMixin, RasaInMemoryLockStore):
-    """Rasa's in-memory lock store (one server), polling promptly. endpoints.yml uses it."""
+    """Rasa's in-memory lock store (one server), polling promptly. endpoints.yml uses it. A server
+    using it runs one Sanic worker (addons/rasa_patches/sanic_workers.py)."""
 
     def __init__(self, endpoint_config: Optional[EndpointConfig] = None) -> None:
         super().__init__()
@@ -255,28 +253,3 @@ class FailSafeRedisLockStore(RedisLockStore):
                 except (redis.exceptions.RedisError, OSError) as error:
                     self._redis_failed(error)
             raise
-
-
-# Rasa 3.6 starts SANIC_WORKERS > 1 workers for any lock store whose type is not literally
-# "in_memory", so with endpoints.yml (type: addons.lock_store.InMemoryLockStore) each worker would
-# keep its own locks: one conversation's messages could be handled at once by two workers (and
-# both would write the one SQLite file). Rasa's own check, taught that this class is in-memory
-# too, keeps such a server at one worker; the operator is told why.
-_rasa_lock_store_is_multi_worker_compatible = rasa.core.utils._lock_store_is_multi_worker_compatible
-
-
-def _lock_store_is_multi_worker_compatible(lock_store) -> bool:  # type: ignore[no-untyped-def]
-    if isinstance(lock_store, EndpointConfig) and lock_store.type and "." in lock_store.type:
-        try:
-            lock_store_class = rasa.shared.utils.common.class_from_module_path(lock_store.type)
-        except (ImportError, AttributeError, RasaException):
-            lock_store_class = None  # Rasa reports a bad type when it creates the lock store
-        if lock_store_class is not None and issubclass(lock_store_class, RasaInMemoryLockStore):
-            logger.warning("SANIC_WORKERS is ignored: the lock store %s keeps locks in one process, so this "
-                           "server runs one worker. Use endpoints.production.yml (Redis locks) for several "
-                           "workers.", lock_store.type)
-            return False
-    return _rasa_lock_store_is_multi_worker_compatible(lock_store)
-
-
-rasa.core.utils._lock_store_is_multi_worker_compatible = _lock_store_is_multi_worker_compatible

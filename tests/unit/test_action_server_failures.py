@@ -1,4 +1,4 @@
-"""addons/__init__.py: a timed-out action call fails like a refused one (Rasa's own handling and
+"""addons/rasa_patches: a timed-out action call fails like a refused one (Rasa's own handling and
 the safety policy take over), and the action server is not called again for a few seconds;
 PostgreSQL connections are checked before use."""
 import asyncio
@@ -8,7 +8,10 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-import addons
+from addons import rasa_patches
+from addons.rasa_patches import action_server as action_server_patch
+
+rasa_patches.apply()  # as the server does when it creates its channels
 
 
 @pytest.fixture
@@ -23,8 +26,8 @@ def action_server(monkeypatch):
             raise asyncio.TimeoutError()
         return []
 
-    monkeypatch.setattr(addons, "_rasa_remote_action_run", call)
-    monkeypatch.setattr(addons, "_action_server_timed_out_at", None)
+    monkeypatch.setattr(action_server_patch, "_rasa_remote_action_run", call)
+    monkeypatch.setattr(action_server_patch, "_action_server_timed_out_at", None)
     return calls, behaviour
 
 
@@ -41,10 +44,10 @@ def test_a_timeout_is_a_failed_action_and_the_server_is_skipped_for_a_while(acti
         run(action)
     assert calls == ["action_escalate_fever"]  # the second call did not wait again
     # after ACTION_SERVER_RETRY_AFTER_SECONDS it is called again, and a success clears the failure
-    monkeypatch.setattr(addons, "ACTION_SERVER_RETRY_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(action_server_patch, "ACTION_SERVER_RETRY_AFTER_SECONDS", 0.0)
     behaviour["timeout"] = False
     assert run(action) == []
-    assert addons._action_server_timed_out_at is None and len(calls) == 2
+    assert action_server_patch._action_server_timed_out_at is None and len(calls) == 2
 
 
 def test_postgresql_connections_are_checked_before_use():

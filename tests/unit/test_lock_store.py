@@ -1,5 +1,6 @@
-"""addons/lock_store.py: a server whose locks live in one process runs one Sanic worker, whatever
-SANIC_WORKERS says; a shared (Redis) lock store may run several."""
+"""addons/lock_store.py, and its patch of Rasa (addons/rasa_patches/sanic_workers.py): a server
+whose locks live in one process runs one Sanic worker, whatever SANIC_WORKERS says; a shared
+(Redis) lock store may run several."""
 import logging
 
 import rasa.core.lock_store
@@ -7,7 +8,9 @@ import rasa.core.lock_store
 import rasa.core.utils
 from rasa.utils.endpoints import EndpointConfig
 
-import addons  # noqa: F401  (applies the patch, as when Rasa loads the project's channels)
+from addons import rasa_patches
+
+rasa_patches.apply()  # as the server does when it creates its channels
 
 
 def workers(lock_store_type, monkeypatch, value="2"):

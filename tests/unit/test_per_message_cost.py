@@ -1,7 +1,8 @@
-"""addons/per_message_cost.py (results/bench/profile.md): the action server's replies are
-validated by a validator built once, the action server is called over one kept-alive connection,
-and the default SQLite tracker store keeps its connections and writes a write-ahead log. Each
-keeps Rasa's behaviour; these tests check that it is kept."""
+"""The patches of addons/rasa_patches that make a message cheaper (results/bench/profile.md): the
+action server's replies are validated by a validator built once, the action server is called over
+one kept-alive connection, the default SQLite tracker store keeps its connections and writes a
+write-ahead log, the graph runner keeps the graph it needs, and event classes are looked up in a
+table. Each keeps Rasa's behaviour; these tests check that it is kept."""
 import asyncio
 import sqlite3
 
@@ -16,15 +17,18 @@ from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-import addons  # noqa: F401  (applies the patches)
-from addons import per_message_cost
+from addons import rasa_patches
+from addons.rasa_patches import action_server, graph_runner
+from addons.rasa_patches import events as events_patch
+
+rasa_patches.apply()  # as the server does when it creates its channels
 
 GOOD_REPLY = {"events": [{"event": "slot", "name": "triage_decision", "value": "call_now"}], "responses": []}
 
 
 def test_action_replies_are_validated_against_rasas_schema_by_one_validator(monkeypatch):
     action = RemoteAction("action_escalate_fever", None)
-    monkeypatch.setattr(per_message_cost, "_action_reply_validator", None)
+    monkeypatch.setattr(action_server, "_action_reply_validator", None)
     built = []
     real_validator_for = jsonschema.validators.validator_for
 
@@ -97,7 +101,7 @@ def test_the_action_server_is_called_over_one_kept_alive_connection():
 
 
 def test_an_idle_kept_connection_is_dropped_before_the_action_server_drops_it(monkeypatch):
-    monkeypatch.setattr(per_message_cost, "ACTION_SERVER_KEEPALIVE_SECONDS", 0.2)
+    monkeypatch.setattr(action_server, "ACTION_SERVER_KEEPALIVE_SECONDS", 0.2)
 
     async def scenario():
         async with CountingActionServer() as server:
@@ -132,7 +136,7 @@ def test_the_action_server_restarting_costs_no_fever_report():
 
 
 def test_the_sqlite_tracker_store_keeps_its_connections_and_writes_ahead(tmp_path):
-    create_engine_kwargs = rasa_tracker_store.create_engine_kwargs  # as patched by addons
+    create_engine_kwargs = rasa_tracker_store.create_engine_kwargs  # as patched
     assert create_engine_kwargs(f"sqlite:///{tmp_path}/conversations.db")["poolclass"].__name__ == "QueuePool"
     assert "poolclass" not in create_engine_kwargs("sqlite://")  # in memory: SQLAlchemy's own pool
     assert "poolclass" not in create_engine_kwargs("postgresql://rasa@127.0.0.1:5432/rasa")
@@ -192,7 +196,7 @@ def test_the_graph_runner_gives_what_rasas_runner_gives(targets):
     runner = toy_runner()
     for value in (3, 5, 3):  # the second and third runs use the kept graph, with new inputs
         ours = runner.run(inputs={"x": value}, targets=targets)
-        rasas = per_message_cost._rasa_run_graph(runner, inputs={"x": value}, targets=targets)
+        rasas = graph_runner._rasa_run_graph(runner, inputs={"x": value}, targets=targets)
         assert ours == rasas
         assert set(ours) == set(targets)
     assert runner.run(inputs={"x": 4}, targets=["both"]) == {"both": (9, 16)}
@@ -220,7 +224,7 @@ def test_events_are_resolved_by_type_name_as_rasa_resolves_them():
     type_names = {cls.type_name for cls in all_subclasses(events.Event)}
     assert {"user", "bot", "slot", "action", "session_started", "restart"} <= type_names
     for name in type_names:
-        assert events.Event.resolve_by_type(name) is per_message_cost._rasa_resolve_by_type(name)
+        assert events.Event.resolve_by_type(name) is events_patch._rasa_resolve_by_type(name)
     assert events.Event.resolve_by_type("topic") is None
     assert events.Event.resolve_by_type("no_such_event", events.UserUttered) is events.UserUttered
     with pytest.raises(ValueError, match="Unknown event name"):

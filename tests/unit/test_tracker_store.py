@@ -1,5 +1,6 @@
-"""addons/__init__.py's tracker-store settings: POSTGRES_SSLMODE, statement parameters kept out of
-error logs, a bounded wait for a PostgreSQL that does not answer, and a bounded fallback store."""
+"""addons/__init__.py's tracker stores, and their patches of Rasa (addons/rasa_patches/
+tracker_store.py): POSTGRES_SSLMODE, statement parameters kept out of error logs, a bounded wait
+for a PostgreSQL that does not answer, and a bounded fallback store."""
 import asyncio
 import logging
 import socket
@@ -15,7 +16,9 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 import addons
-from addons import BoundedFailSafeTrackerStore, BoundedInMemoryTrackerStore
+from addons import BoundedFailSafeTrackerStore, BoundedInMemoryTrackerStore, rasa_patches
+
+rasa_patches.apply()  # as the server does when it creates its channels
 
 URGENT_TEXT = "my daughter has a fever of 39"
 PHONE_SENDER = "+15550100123"
