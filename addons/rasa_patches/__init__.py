@@ -76,7 +76,9 @@ def apply() -> None:
     for patch in PATCHES:
         patch.apply()
     _applied = True
-    logger.debug("Rasa %s patched: %s.", PATCHED_RASA_VERSION, ", ".join(patch.__name__ for patch in PATCHES))
+    # one line at start, so an operator can tell a server that runs them from one that does not
+    logger.info("Rasa %s patched: %s (addons/rasa_patches).", PATCHED_RASA_VERSION,
+                ", ".join(patch.__name__.rsplit(".", 1)[-1] for patch in PATCHES))
 
 
 def applied() -> bool:
