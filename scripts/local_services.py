@@ -32,10 +32,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
+
+if not __package__:  # run as `python scripts/local_services.py`: the project root is not on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.process_group import start_in_own_group, stop_group  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
 
@@ -173,8 +179,9 @@ class _ProcessService(Service):
     def start(self, timeout: float = 30) -> None:
         if self.running:
             return
-        self.process = subprocess.Popen(self.command(), stdout=open(self.log, "a"), stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, start_new_session=True)
+        with open(self.log, "a") as output:
+            self.process = start_in_own_group(self.command(), stdout=output, stderr=subprocess.STDOUT,
+                                              stdin=subprocess.DEVNULL)
 
         def up():
             if self.process.poll() is not None:
@@ -184,16 +191,11 @@ class _ProcessService(Service):
         _wait(up, timeout, f"{self.name} on port {self.port}", self.log)
 
     def stop(self, timeout: float = 15) -> None:
-        """Stops the server (SIGTERM, then SIGKILL); resumes it first if paused."""
+        """Stops the server and its workers (SIGTERM, then SIGKILL after `timeout` s); resumes it
+        first if paused."""
         if not self.running:
             return
-        self.process.send_signal(signal.SIGCONT)
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=timeout)
+        stop_group(self.process, grace=timeout)
 
     def pause(self) -> None:
         """A hung server: SIGSTOP. It keeps its port; connections hang until resume()."""

@@ -27,7 +27,6 @@ them there. Nothing is printed here from what the servers log: no message text, 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import os
 import signal
 import subprocess
@@ -37,6 +36,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import List, Optional, Sequence
+
+if not __package__:  # run as `python scripts/supervise.py`: the project root is not on sys.path
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from scripts.process_group import signal_group, start_in_own_group, stop_groups  # noqa: E402
 
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0
@@ -48,7 +52,6 @@ STILL_STARTING_NOTE_AFTER_SECONDS = 180.0
 TICK_SECONDS = 0.2
 PROBE_EVERY_SECONDS = 1.0
 PART_SEPARATOR = "---"
-PR_SET_PDEATHSIG = 1
 
 
 def say(line: str) -> None:
@@ -72,14 +75,6 @@ def answers(url: str) -> bool:
         return False
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when the supervisor dies, however it dies (Linux)."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass  # not Linux: the signal handlers below still stop every part
-
-
 class Part:
     def __init__(self, name: str, ready_url: str, command: Sequence[str], log_dir: Path):
         self.name = name
@@ -101,9 +96,9 @@ class Part:
             if self.starts:
                 log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} restarted by scripts/supervise.py ---\n")
                 log.flush()
-            self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True,
-                                            preexec_fn=_die_with_parent)
+            # SIGTERM from the kernel if this loop itself dies (PR_SET_PDEATHSIG): no orphan
+            self.process = start_in_own_group(self.command, die_with_parent=True, stdin=subprocess.DEVNULL,
+                                              stdout=log, stderr=subprocess.STDOUT)
         self.pid_file.write_text(f"{self.process.pid}\n")
         self.starts += 1
         self.started_at = time.monotonic()
@@ -121,11 +116,7 @@ class Part:
         return self.answering
 
     def signal_group(self, sig: int) -> None:
-        if self.process is not None:
-            try:
-                os.killpg(self.process.pid, sig)
-            except (ProcessLookupError, PermissionError):
-                pass
+        signal_group(self.process, sig)
 
     def tail(self, lines: int = 20) -> str:
         try:
@@ -211,17 +202,10 @@ class Supervisor:
         running = [part for part in self.parts if part.running()]
         if running:
             say("stopping " + ", ".join(part.name for part in running))
+        killed = stop_groups([part.process for part in running], STOP_GRACE_SECONDS)
         for part in running:
-            part.signal_group(signal.SIGTERM)
-        deadline = time.monotonic() + STOP_GRACE_SECONDS
-        for part in running:
-            try:
-                part.process.wait(timeout=max(0.0, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                say(f"{part.name} did not stop in {STOP_GRACE_SECONDS:.0f} s; killing it")
-        for part in running:
-            part.signal_group(signal.SIGKILL)
-            part.process.wait()
+            if part.process in killed:
+                say(f"{part.name} did not stop in {STOP_GRACE_SECONDS:.0f} s; killed it")
         for part in self.parts:
             part.pid_file.unlink(missing_ok=True)
 
