@@ -62,9 +62,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from scripts.harness import MODEL, STOP_GRACE_SECONDS, VENV_BIN, Servers, production_servers, wait_until_up  # noqa: E402
 from scripts.local_services import LocalServices, free_port  # noqa: E402
-from tests.live.conftest import MODEL, VENV_BIN, Servers, wait_until_up  # noqa: E402
-from tests.replica.conftest import PRODUCTION_ENDPOINTS, TICKET_LOCK_LIFETIME  # noqa: E402
+from scripts.process_group import start_in_own_group, stop_groups  # noqa: E402
 
 OUT = ROOT / "results" / "bench"
 LEVELS = (1, 10, 50)
@@ -465,32 +465,7 @@ def wait_for_workers(port: int, workers: int, process, log: Path, timeout: float
     raise RuntimeError(f"{workers} workers did not come up in {timeout:.0f} s:\n{log.read_text(errors='replace')[-3000:]}")
 
 
-def stop_process(process) -> None:
-    """Stops a server and every process it forked (Sanic workers outlive a parent stopped while
-    they are still loading the model): SIGTERM, then SIGKILL after 30 s."""
-    if process is None:
-        return
-    tree = process_tree([process.pid])
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
-    rest = [pid for pid in tree if pid != process.pid and _stat_fields(pid)]
-    for sig in (signal.SIGTERM, signal.SIGKILL):
-        for pid in rest:
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_stat_fields(pid) for pid in rest):
-            time.sleep(0.2)
-
-
-class Stack:
+class AssistantDeployment:
     """One assistant in one deployment: its processes, its stores, the URL the parents use."""
 
     def __init__(self, assistant: str, deployment: str, tmp: Path, reference_dir: Optional[Path],
@@ -524,9 +499,8 @@ class Stack:
         ports = [free_port(), free_port()] if self.deployment == "replicas" else [free_port()]
         logs = [self.tmp / f"rasa-{i}.log" for i in range(len(ports))]
         if self.assistant == "neutropenia":
-            extra_env = {**store_env, **workers_env, "TICKET_LOCK_LIFETIME": TICKET_LOCK_LIFETIME} if production else {}
-            self.servers = Servers(self.tmp, endpoints=PRODUCTION_ENDPOINTS if production else None,
-                                   extra_env=extra_env)
+            self.servers = (production_servers(self.tmp, postgres, redis, workers_env) if production
+                            else Servers(self.tmp))
             self.servers.env.update(self.server_env)  # may replace what Servers set (PYTHONPATH)
             self.servers.start_actions()
             spawn = self.servers.spawn_rasa
@@ -542,10 +516,11 @@ class Stack:
                        **workers_env, **self.server_env)
 
             def spawn(port: int, log: Path) -> subprocess.Popen:
-                return subprocess.Popen(
-                    [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints),
-                     "--credentials", str(credentials), "--interface", "127.0.0.1", "--port", str(port)],
-                    cwd=self.reference_dir, env=env, stdout=open(log, "a"), stderr=subprocess.STDOUT)
+                with open(log, "a") as output:
+                    return start_in_own_group(
+                        [str(VENV_BIN / "rasa"), "run", "--model", str(model), "--endpoints", str(endpoints),
+                         "--credentials", str(credentials), "--interface", "127.0.0.1", "--port", str(port)],
+                        cwd=self.reference_dir, env=env, stdout=output, stderr=subprocess.STDOUT)
 
         # replicas start side by side (start-up is mostly loading the model)
         self.rasa = [spawn(port, log) for port, log in zip(ports, logs)]
@@ -558,11 +533,10 @@ class Stack:
             self.url = f"http://127.0.0.1:{ports[0]}"
 
     def stop(self) -> None:
+        """Stops the Rasa server(s) and the action server with every process they forked (Sanic
+        workers outlive a parent stopped while they are still loading the model), then the stores."""
         try:
-            for process in self.rasa:
-                stop_process(process)
-            if self.servers:
-                stop_process(self.servers.actions)
+            stop_groups([*self.rasa, self.servers.actions if self.servers else None], STOP_GRACE_SECONDS)
         finally:
             self.services.close()
 
@@ -598,41 +572,42 @@ def train_reference(directory: Path) -> float:
 # One deployment, all levels.
 # --------------------------------------------------------------------------------------------
 
-async def measure_deployment(stacks: Sequence[Stack], levels: Sequence[int], ramp: float, duration: float,
-                             warmup: float) -> List[LevelResult]:
-    """Warms each stack up, then measures level by level, the stacks in turn (the first one
+async def measure_deployment(deployed_assistants: Sequence[AssistantDeployment], levels: Sequence[int], ramp: float,
+                             duration: float, warmup: float) -> List[LevelResult]:
+    """Warms each assistant up, then measures level by level, the assistants in turn (the first one
     alternating), so that a change in the machine's speed during the run affects both alike."""
-    def conversation_of(stack: Stack):
-        return parent_conversation if stack.assistant == "neutropenia" else reference_conversation
+    def conversation_of(deployed: AssistantDeployment):
+        return parent_conversation if deployed.assistant == "neutropenia" else reference_conversation
 
-    run = f"{stacks[0].deployment}-{int(time.time())}"
-    for stack in stacks:
+    run = f"{deployed_assistants[0].deployment}-{int(time.time())}"
+    for deployed in deployed_assistants:
         # warm-up: every process answers, lazy imports and first-message paths are done
-        turns, *_ = await drive(stack.url, conversation_of(stack), max(levels), 0, warmup,
-                                f"{run}-{stack.assistant}-warmup")
+        turns, *_ = await drive(deployed.url, conversation_of(deployed), max(levels), 0, warmup,
+                                f"{run}-{deployed.assistant}-warmup")
         failed = [t for t in turns if t.error]
-        print(f"    {stack.assistant} warm-up: {len(turns)} turns in {warmup:.0f} s, {len(failed)} failed or wrong"
+        print(f"    {deployed.assistant} warm-up: {len(turns)} turns in {warmup:.0f} s, {len(failed)} failed or wrong"
               + (f" ({failed[0].error})" if failed else ""), flush=True)
     results = []
     for number, level in enumerate(levels):
-        order = list(stacks) if number % 2 == 0 else list(reversed(stacks))
-        for stack in order:
-            sampler = MemorySampler(stack.roots)
+        order = list(deployed_assistants) if number % 2 == 0 else list(reversed(deployed_assistants))
+        for deployed in order:
+            sampler = MemorySampler(deployed.roots)
             with sampler:
                 turns, window, server_cpu, busy_pct, split = await _measured(
-                    stack, conversation_of(stack), level, ramp, duration, f"{run}-{stack.assistant}")
-            result = summarize(stack.assistant, stack.deployment, level, turns, window, sampler.peak, server_cpu,
+                    deployed, conversation_of(deployed), level, ramp, duration, f"{run}-{deployed.assistant}")
+            result = summarize(deployed.assistant, deployed.deployment, level, turns, window, sampler.peak, server_cpu,
                                busy_pct)
             result.server_cpu_s_by_process = split
             results.append(result)
-            print(f"    {stack.assistant:>11}, {level:>2} conversations: {result.messages_per_s:6.1f} msg/s  "
+            print(f"    {deployed.assistant:>11}, {level:>2} conversations: {result.messages_per_s:6.1f} msg/s  "
                   f"p50 {result.p50_ms:6.0f}  p95 {result.p95_ms:6.0f}  p99 {result.p99_ms:6.0f} ms  "
                   f"errors {result.errors}  wrong {result.wrong_replies}  peak RSS {result.peak_rss_mb:.0f} MB  "
                   f"CPU {result.server_cpu_ms_per_message:.1f} ms/msg", flush=True)
     return results
 
 
-async def _measured(stack: Stack, conversation, level: int, ramp: float, duration: float, run: str):
+async def _measured(deployed: AssistantDeployment, conversation, level: int, ramp: float, duration: float,
+                    run: str):
     """Drives one level; also reads the servers' CPU time and the machine's CPU over the measured
     window. Returns (turns, window, server CPU seconds, machine busy %, CPU seconds of the action
     server and of each Rasa process)."""
@@ -642,16 +617,16 @@ async def _measured(stack: Stack, conversation, level: int, ramp: float, duratio
     async def mark(name: str, at: float) -> None:
         await asyncio.sleep(max(0.0, at - loop.time()))
         busy, total = machine_busy()
-        marks[name] = ({pid: cpu_seconds([pid]) for pid in process_tree(stack.roots())}, busy, total)
+        marks[name] = ({pid: cpu_seconds([pid]) for pid in process_tree(deployed.roots())}, busy, total)
 
     begin = loop.time()
     marker = asyncio.gather(mark("start", begin + ramp), mark("end", begin + ramp + duration))
-    turns, window_start, window_end = await drive(stack.url, conversation, level, ramp, duration, f"{run}-{level}")
+    turns, window_start, window_end = await drive(deployed.url, conversation, level, ramp, duration, f"{run}-{level}")
     await marker
     (cpu0, busy0, total0), (cpu1, busy1, total1) = marks["start"], marks["end"]
     busy_pct = 100 * (busy1 - busy0) / max(1e-9, total1 - total0)
     by_pid = {pid: cpu1[pid] - cpu0.get(pid, 0.0) for pid in cpu1}
-    actions = stack.servers.actions.pid if stack.servers and stack.servers.actions else None
+    actions = deployed.servers.actions.pid if deployed.servers and deployed.servers.actions else None
     split = {"actions": round(by_pid.get(actions, 0.0), 2),
              "rasa": sorted((round(v, 2) for pid, v in by_pid.items() if pid != actions and v >= 0.05), reverse=True)}
     return turns, (window_start, window_end), sum(by_pid.values()), busy_pct, split
@@ -940,23 +915,24 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"  trained in {data['reference_training_s']:.0f} s", flush=True)
         for deployment in deployments:
             print(f"{DEPLOYMENT_LABELS[deployment]}:", flush=True)
-            stacks: List[Stack] = []
+            deployed_assistants: List[AssistantDeployment] = []
             try:
                 # both assistants' servers side by side (an idle server uses no CPU), measured in turn
                 for assistant in assistants:
                     tmp = tmp_root / f"{assistant}-{deployment}"
                     tmp.mkdir()
-                    stack = Stack(assistant, deployment, tmp, reference_dir.resolve() if reference_dir else None,
-                                  server_env)
-                    stacks.append(stack)
+                    deployed = AssistantDeployment(assistant, deployment, tmp,
+                                                   reference_dir.resolve() if reference_dir else None, server_env)
+                    deployed_assistants.append(deployed)
                     t0 = time.monotonic()
-                    stack.start()
-                    print(f"    {assistant} up in {time.monotonic() - t0:.0f} s ({stack.stores}); {stack.url}",
+                    deployed.start()
+                    print(f"    {assistant} up in {time.monotonic() - t0:.0f} s ({deployed.stores}); {deployed.url}",
                           flush=True)
-                results = asyncio.run(measure_deployment(stacks, levels, args.ramp, args.duration, args.warmup))
+                results = asyncio.run(measure_deployment(deployed_assistants, levels, args.ramp, args.duration,
+                                                         args.warmup))
             finally:
-                for stack in stacks:
-                    stack.stop()
+                for deployed in deployed_assistants:
+                    deployed.stop()
             data["results"].extend(asdict(r) for r in results)
             (out / "bench.json").write_text(json.dumps(data, indent=1))
     finally:

@@ -23,7 +23,8 @@ parent to the care team with the number (`not_covered_referred`: the personal-ad
 does), openers acknowledged, chitchat.
 
 Usage: python scripts/blind_evaluation.py [--gate] [--url http://127.0.0.1:5005] SET.yml [SET.yml ...]
-Without --url the script starts the action server and a Rasa server itself (as tests/live does).
+Without --url the script starts the action server and a Rasa server itself (scripts/harness.py, as
+tests/live does).
 """
 from __future__ import annotations
 
@@ -272,8 +273,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return evaluate(args.url.rstrip("/"))
     import tempfile
 
-    sys.path.insert(0, str(ROOT))
-    from tests.live.conftest import Servers
+    from scripts.harness import Servers
 
     with tempfile.TemporaryDirectory() as tmp, Servers(Path(tmp)) as servers:
         return evaluate(f"http://127.0.0.1:{servers.rasa_port}")

@@ -1,4 +1,4 @@
-"""The web chat in headless Chromium: the real servers (tests/live's Servers, with the `rasa run`
+"""The web chat in headless Chromium: the real servers (scripts/harness.py's Servers, with the `rasa run`
 options `make run` uses), the page's static server (scripts/serve_webchat.py), all on free
 loopback ports, and Debian's chromium driven by Playwright for Python (its own browser download
 is not used). The servers start once for all the browser tests; besides the project's page, they
@@ -11,8 +11,10 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import sync_playwright
 
+from scripts.harness import ROOT, VENV_BIN, Servers, wait_until_up
+from scripts.local_services import free_port
+from scripts.process_group import start_in_own_group, stop_group
 from scripts.rasa_server_options import server_options
-from tests.live.conftest import ROOT, VENV_BIN, Servers, free_port, wait_until_up
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -53,16 +55,15 @@ def site(tmp_path_factory):
         log = tmp / "webchat.log"
         env = dict(servers.env, WEBCHAT_HOST="127.0.0.1", WEBCHAT_PORT=str(port),
                    WEBCHAT_RASA_URL=f"http://127.0.0.1:{servers.rasa_port}")
-        webchat = subprocess.Popen([str(VENV_BIN / "python"), str(ROOT / "scripts" / "serve_webchat.py")],
-                                   cwd=ROOT, env=env, stdout=open(log, "w"), stderr=subprocess.STDOUT)
+        with open(log, "w") as output:
+            webchat = start_in_own_group([str(VENV_BIN / "python"), str(ROOT / "scripts" / "serve_webchat.py")],
+                                         cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         wait_until_up(f"http://127.0.0.1:{port}/", webchat, log, timeout=30)
         yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", servers=servers, tmp=tmp,
                               rasa_url=f"http://127.0.0.1:{servers.rasa_port}",
                               hospital_site_port=hospital_site_port)
     finally:
-        if webchat and webchat.poll() is None:
-            webchat.terminate()
-            webchat.wait(timeout=10)
+        stop_group(webchat, grace=10)
         servers.stop()
 
 

@@ -6,7 +6,8 @@ gate's (make test-blind)."""
 import pytest
 import requests
 
-from scripts.blind_evaluation import ALARMS, classify, response_patterns
+from actions.urgent_vocabulary import ALARM_RESPONSES
+from scripts.blind_evaluation import classify, response_patterns
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 PATTERNS = response_patterns()
@@ -59,7 +60,7 @@ def test_an_opener_then_he_feels_hot(servers):
 ])
 def test_a_report_mixed_with_a_question_gets_call_now(servers, text):
     got = said(servers, f"mixed-{abs(hash(text))}", text)
-    assert got[0] in ALARMS, got
+    assert got[0] in ALARM_RESPONSES, got
 
 
 @pytest.mark.parametrize("text", [
@@ -71,7 +72,7 @@ def test_a_report_mixed_with_a_question_gets_call_now(servers, text):
 ])
 def test_a_mention_that_is_not_a_report_now_gets_no_alarm(servers, text):
     got = said(servers, f"noalarm-{abs(hash(text))}", text)
-    assert not set(got) & ALARMS, got
+    assert not set(got) & ALARM_RESPONSES, got
 
 
 def test_a_question_the_pages_do_not_answer_gets_the_honest_reply_with_the_number(servers):

@@ -2,8 +2,9 @@
 endpoints.production.yml, and nginx round robin in front of them.
 
 The stores and nginx come from scripts/local_services.py (installed with apt when missing); the
-action server and the replicas from tests/live/conftest.py's Servers. One stack serves the whole
-session (tests/replica/test_faults.py and test_replicas.py): each test leaves it running.
+action server and the replicas from scripts/harness.py's production_servers (as the load benchmark
+starts them). One stack serves the whole session (tests/replica/test_faults.py and
+test_replicas.py): each test leaves it running.
 """
 import json
 import signal
@@ -17,14 +18,9 @@ import pytest
 import requests
 
 from addons.input_guard import REST_CONVERSATION_PREFIX, rest_conversation_id
+from scripts.harness import ROOT, STOP_GRACE_SECONDS, production_servers, wait_until_up
 from scripts.local_services import LocalServices, free_port
-from tests.live.conftest import ROOT, Servers, wait_until_up
-
-PRODUCTION_ENDPOINTS = ROOT / "endpoints.production.yml"
-# Rasa's conversation lock lifetime (README "Production"): how long a crashed replica's claim on a
-# conversation holds that conversation's next message. Longer than the slowest message (the action
-# server wait, ACTION_SERVER_TIMEOUT_SECONDS = 3 s, plus NLU and the stores).
-TICKET_LOCK_LIFETIME = "10"
+from scripts.process_group import signal_group, stop_groups
 
 
 @dataclass
@@ -39,14 +35,15 @@ class Reply:
         return "\n".join(self.texts)
 
 
-class Stack:
+class ReplicaStack:
+    """The production deployment on loopback: PostgreSQL, Redis, the action server, two Rasa
+    replicas and nginx in front; the tests break parts of it and read what the stores hold."""
+
     def __init__(self, tmp: Path, services: LocalServices):
         self.tmp = tmp
         self.postgres = services.postgres()
         self.redis = services.redis()
-        self.servers = Servers(tmp, endpoints=PRODUCTION_ENDPOINTS,
-                               extra_env={**self.postgres.env(), **self.redis.env(),
-                                          "TICKET_LOCK_LIFETIME": TICKET_LOCK_LIFETIME})
+        self.servers = production_servers(tmp, self.postgres, self.redis)
         self.ports = [free_port(), free_port()]
         self.replicas = [None, None]
         try:
@@ -74,18 +71,11 @@ class Stack:
                 f"replica {i} does not answer; its log:\n{self.log(i).read_text()[-3000:]}"
 
     def stop_replicas(self, *indexes: int) -> None:
-        for i in indexes:
-            self.replicas[i].terminate()
-        for i in indexes:
-            try:
-                self.replicas[i].wait(timeout=30)
-            except Exception:
-                self.replicas[i].kill()
-                self.replicas[i].wait(timeout=30)
+        stop_groups([self.replicas[i] for i in indexes], STOP_GRACE_SECONDS)
 
     def kill_replica(self, index: int) -> None:
         """A crash: SIGKILL, nothing flushed, no goodbye."""
-        self.replicas[index].send_signal(signal.SIGKILL)
+        signal_group(self.replicas[index], signal.SIGKILL)
         self.replicas[index].wait(timeout=30)
 
     def url(self, index: Optional[int] = None) -> str:
@@ -173,20 +163,13 @@ class Stack:
 
     def close(self) -> None:
         """Stops the replicas and the action server (LocalServices stops the rest)."""
-        for process in self.replicas:
-            if process and process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout=30)
-                except Exception:
-                    process.kill()
-        self.servers.stop()
+        stop_groups([*self.replicas, self.servers.actions], STOP_GRACE_SECONDS)
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     with LocalServices() as services:
-        stack = Stack(tmp_path_factory.mktemp("replicas"), services)
+        stack = ReplicaStack(tmp_path_factory.mktemp("replicas"), services)
         try:
             yield stack
         finally:
