@@ -13,8 +13,13 @@ of its own (a new session), it can be stopped as a whole, including children tha
 
 Stopping sends SIGTERM (and SIGCONT, so that a paused server acts on it) to the whole group,
 waits up to `grace` seconds for the server to exit and for its group to empty, then sends SIGKILL
-to whatever is left, so that no process is orphaned. Linux: the group's members are read from /proc
-(a zombie that nobody reaps does not count as running).
+to whatever is left. Linux: the group's members are read from /proc (a zombie that nobody reaps
+does not count as running).
+
+A server in its own group no longer gets the terminal's Ctrl-C or a signal sent to its starter's
+group. So that a starter killed before it could stop its servers (pytest on SIGTERM or SIGHUP, a
+test run cut short) leaves none running, each server also gets SIGTERM from the kernel when the
+thread that started it ends (PR_SET_PDEATHSIG), however it ends.
 """
 from __future__ import annotations
 
@@ -27,24 +32,27 @@ from typing import Iterable, List, Optional, Sequence
 
 PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 0.1
+KILLED_WITHIN_SECONDS = 5.0
+_SIGTERM = int(signal.SIGTERM)
+
+# Looked up once here: between fork and exec the child only calls it (no import, no dlopen, no
+# lock another thread of the starter could have held), which keeps preexec_fn safe with threads.
+try:
+    _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
+except (OSError, AttributeError):  # not Linux: the starter's own stop is the only one
+    _PRCTL = None
 
 
 def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM when the process that started it dies, however it dies."""
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except (OSError, AttributeError):
-        pass  # not Linux: the starter's own signal handlers still stop it
+    """In the child before exec: SIGTERM when the thread that started it ends, however it ends."""
+    _PRCTL(PR_SET_PDEATHSIG, _SIGTERM)
 
 
-def start_in_own_group(command: Sequence[str], *, die_with_parent: bool = False, **popen_kwargs) -> subprocess.Popen:
-    """subprocess.Popen(command, **popen_kwargs) as the leader of a new process group.
-
-    die_with_parent: the server gets SIGTERM when the starter dies (PR_SET_PDEATHSIG), for a
-    long-running supervisor; it uses preexec_fn, which Python advises against in a process that
-    runs threads, so tests and tools leave it off and stop their servers themselves."""
-    return subprocess.Popen(list(command), start_new_session=True,
-                            preexec_fn=_die_with_parent if die_with_parent else None, **popen_kwargs)
+def start_in_own_group(command: Sequence[str], *, die_with_parent: bool = True, **popen_kwargs) -> subprocess.Popen:
+    """subprocess.Popen(command, **popen_kwargs) as the leader of a new process group, which gets
+    SIGTERM when the starting thread ends (die_with_parent; False for a server that must outlive it)."""
+    preexec = _die_with_parent if die_with_parent and _PRCTL is not None else None
+    return subprocess.Popen(list(command), start_new_session=True, preexec_fn=preexec, **popen_kwargs)
 
 
 def signal_group(process: Optional[subprocess.Popen], sig: int) -> None:
@@ -99,6 +107,10 @@ def stop_groups(processes: Iterable[Optional[subprocess.Popen]], grace: float = 
             signal_group(process, signal.SIGKILL)
     for process in leaders:
         process.wait()
+    # SIGKILL is delivered asynchronously: the rest of each group is gone once it has been acted on
+    deadline = time.monotonic() + KILLED_WITHIN_SECONDS
+    while time.monotonic() < deadline and any(group_members(p.pid) for p in leaders):
+        time.sleep(POLL_SECONDS)
     return killed
 
 

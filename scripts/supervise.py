@@ -97,8 +97,8 @@ class Part:
                 log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} restarted by scripts/supervise.py ---\n")
                 log.flush()
             # SIGTERM from the kernel if this loop itself dies (PR_SET_PDEATHSIG): no orphan
-            self.process = start_in_own_group(self.command, die_with_parent=True, stdin=subprocess.DEVNULL,
-                                              stdout=log, stderr=subprocess.STDOUT)
+            self.process = start_in_own_group(self.command, stdin=subprocess.DEVNULL, stdout=log,
+                                              stderr=subprocess.STDOUT)
         self.pid_file.write_text(f"{self.process.pid}\n")
         self.starts += 1
         self.started_at = time.monotonic()

@@ -1,9 +1,12 @@
 """Stopping a server's process group: SIGTERM, SIGKILL after the grace period, nothing left over."""
+import os
 import signal
 import subprocess
+import sys
 import time
 
 from scripts.process_group import group_members, start_in_own_group, stop_group, stop_groups
+from tests.conftest import ROOT
 
 
 def started(script):
@@ -43,3 +46,19 @@ def test_a_paused_server_is_resumed_so_that_it_stops_on_sigterm():
     server.send_signal(signal.SIGSTOP)
     assert stop_group(server, grace=10) is False
     assert server.returncode == -signal.SIGTERM
+
+
+def test_a_server_gets_sigterm_when_its_starter_dies_without_stopping_it():
+    """pytest or the bench killed outright (SIGKILL, a closed terminal) leaves no server running."""
+    starter = subprocess.Popen(
+        [sys.executable, "-c", "import time; from scripts.process_group import start_in_own_group; "
+                               "print(start_in_own_group(['sleep', '60']).pid, flush=True); time.sleep(60)"],
+        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    server = int(starter.stdout.readline())
+    assert group_members(server) == [server]
+    starter.kill()
+    starter.wait()
+    deadline = time.monotonic() + 10
+    while group_members(server) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert group_members(server) == []
