@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from scripts.local_services import ensure_installed, free_port
+from scripts.process_group import start_in_own_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFS = [ROOT / "deploy" / "nginx" / "default.conf", ROOT / "deploy" / "kubernetes" / "nginx-webchat.conf"]
@@ -106,9 +107,9 @@ http {{
     }}
 }}
 """)
-    process = subprocess.Popen(["nginx", "-p", str(directory), "-c", str(directory / "nginx.conf"),
-                                "-e", str(directory / "error.log"), "-g", "daemon off;"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = start_in_own_group(["nginx", "-p", str(directory), "-c", str(directory / "nginx.conf"),
+                                  "-e", str(directory / "error.log"), "-g", "daemon off;"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 20
         while True:
@@ -121,8 +122,7 @@ http {{
                 time.sleep(0.2)
         yield f"http://127.0.0.1:{port}", conf
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_group(process, grace=20)  # nginx and its workers
         shutil.rmtree(directory, ignore_errors=True)
 
 
