@@ -6,6 +6,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from actions.urgent_vocabulary import (
+    CALL_911_RESPONSE, CALL_NOW_FEVER_RESPONSE, CALL_NOW_READING, CALL_NOW_SIGN_RESPONSE, DECISION_SLOT, ESCALATION_ACTION,
+)
 from addons.urgent_safety_policy import UrgentSafetyPolicy, next_safety_action
 from tests.conftest import ROOT
 
@@ -26,48 +29,48 @@ def tracker(*events):
 
 def test_failed_escalation_gets_the_call_now_reply():
     # the action server was down: the action ran, set nothing and said nothing
-    t = tracker(user("she has a fever of 101.5", "report_fever"), ActionExecuted("action_escalate_fever"))
-    assert next_safety_action(t) == "utter_call_now_fever"
+    t = tracker(user("she has a fever of 101.5", "report_fever"), ActionExecuted(ESCALATION_ACTION))
+    assert next_safety_action(t) == CALL_NOW_FEVER_RESPONSE
 
 
 def test_failed_escalation_of_an_emergency_gets_call_911():
-    t = tracker(user("his lips are blue", "report_emergency"), ActionExecuted("action_escalate_fever"))
-    assert next_safety_action(t) == "utter_call_911_now"
+    t = tracker(user("his lips are blue", "report_emergency"), ActionExecuted(ESCALATION_ACTION))
+    assert next_safety_action(t) == CALL_911_RESPONSE
     seizure = {"entity": "life_threatening_sign", "value": "seizure", "start": 0, "end": 7}
-    t = tracker(user("fever and a seizure", "report_fever", entities=[seizure]), ActionExecuted("action_escalate_fever"))
-    assert next_safety_action(t) == "utter_call_911_now"
+    t = tracker(user("fever and a seizure", "report_fever", entities=[seizure]), ActionExecuted(ESCALATION_ACTION))
+    assert next_safety_action(t) == CALL_911_RESPONSE
 
 
 def test_failed_escalation_of_an_infection_sign_gets_its_call_now_reply():
-    t = tracker(user("he's shivering", "report_infection_sign"), ActionExecuted("action_escalate_fever"))
-    assert next_safety_action(t) == "utter_call_now_sign"
+    t = tracker(user("he's shivering", "report_infection_sign"), ActionExecuted(ESCALATION_ACTION))
+    assert next_safety_action(t) == CALL_NOW_SIGN_RESPONSE
 
 
 def test_after_the_fallback_reply_the_bot_listens():
-    t = tracker(user("fever", "report_fever"), ActionExecuted("action_escalate_fever"),
-                ActionExecuted("utter_call_now_fever"), BotUttered("Call now: ..."))
+    t = tracker(user("fever", "report_fever"), ActionExecuted(ESCALATION_ACTION),
+                ActionExecuted(CALL_NOW_FEVER_RESPONSE), BotUttered("Call now: ..."))
     assert next_safety_action(t) == "action_listen"
 
 
 def test_a_working_escalation_is_left_to_the_rules():
-    t = tracker(user("fever 101", "report_fever"), ActionExecuted("action_escalate_fever"),
-                SlotSet("triage_decision", "call_now_reading"))
+    t = tracker(user("fever 101", "report_fever"), ActionExecuted(ESCALATION_ACTION),
+                SlotSet(DECISION_SLOT, CALL_NOW_READING))
     assert next_safety_action(t) is None
 
 
 def test_unsure_classifier_with_fever_words_escalates_instead_of_asking_to_rephrase():
     fever = {"entity": "fever_phrase", "value": "fevr", "start": 7, "end": 11}
     t = tracker(user("kid hs fevr??", "nlu_fallback", 0.6, [fever]))
-    assert next_safety_action(t) == "action_escalate_fever"
+    assert next_safety_action(t) == ESCALATION_ACTION
     ranking = [{"name": "nlu_fallback", "confidence": 0.6}, {"name": "report_infection_sign", "confidence": 0.4}]
     t = tracker(user("she looks off and pale", "nlu_fallback", 0.6, ranking=ranking))
-    assert next_safety_action(t) == "action_escalate_fever"
+    assert next_safety_action(t) == ESCALATION_ACTION
 
 
 def test_a_report_misread_as_a_topic_question_is_escalated():
     fever = {"entity": "fever_phrase", "value": "feverish", "start": 5, "end": 13}
     t = tracker(user("he's feverish and his cheeks are red", "ask_cyclic", 0.74, [fever]))
-    assert next_safety_action(t) == "action_escalate_fever"
+    assert next_safety_action(t) == ESCALATION_ACTION
 
 
 def test_a_question_that_names_a_sign_is_answered_not_escalated():
@@ -91,10 +94,10 @@ def test_policy_prediction_outranks_rule_policy(tmp_path):
         UrgentSafetyPolicy.get_default_config(), storage, Resource("safety"),
         ExecutionContext(GraphSchema({}), "test"),
     )
-    t = tracker(user("she has a fever", "report_fever"), ActionExecuted("action_escalate_fever"))
+    t = tracker(user("she has a fever", "report_fever"), ActionExecuted(ESCALATION_ACTION))
     prediction = policy.predict_action_probabilities(t, DOMAIN)
     assert prediction.max_confidence == 1.0
-    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == "utter_call_now_fever"
+    assert DOMAIN.action_names_or_texts[prediction.max_confidence_index] == CALL_NOW_FEVER_RESPONSE
     assert prediction.policy_priority > 6  # RulePolicy's priority
     quiet = policy.predict_action_probabilities(tracker(user("hi", "greet")), DOMAIN)
     assert quiet.max_confidence == 0.0
@@ -103,4 +106,4 @@ def test_policy_prediction_outranks_rule_policy(tmp_path):
 def test_a_mention_without_a_verdict_counts_as_reported():
     # safety first: an entity the pipeline did not judge is taken as a report
     cough = {"entity": "infection_sign", "value": "cough", "start": 9, "end": 14}
-    assert next_safety_action(tracker(user("is a bad cough a sign", "ask_symptoms", 0.9, [cough]))) == "action_escalate_fever"
+    assert next_safety_action(tracker(user("is a bad cough a sign", "ask_symptoms", 0.9, [cough]))) == ESCALATION_ACTION
