@@ -17,6 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from actions.hospital_settings import HospitalSettings, load_settings
+from addons import rasa_patches
 from addons.confidence_bands import OFFER_RESPONSE, alternatives, topic_answers
 
 # One line under the first bot message of every conversation.
@@ -34,6 +35,11 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         domain: Optional[Domain] = None,
         settings: Optional[HospitalSettings] = None,
     ) -> None:
+        # `rasa run` applied the patches when it created this project's channels (a no-op here);
+        # `rasa shell` and a server started with only Rasa's own channels create no such channel,
+        # but they create this NLG before the first message: the action-server timeout must hold
+        # there too, or a hung action server would hold a fever report for up to 300 s.
+        rasa_patches.apply()
         super().__init__((domain or Domain.empty()).responses)
         # Loaded once at server start: an invalid setting stops the server with its message.
         self.settings = settings or load_settings()

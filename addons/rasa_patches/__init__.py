@@ -4,9 +4,11 @@ server starts.
 `rasa run` calls it when it creates the input channels of credentials.yml (every channel of this
 project is an addons.input_guard.GuardedInput: GuardedInput.from_credentials), which is before it
 creates the tracker store, the lock store and the agent, and before it decides how many Sanic
-workers to start. `rasa train`, `rasa test`, `rasa data validate`, `rasa shell` and `rasa
-interactive` create no such channel: they run Rasa as released. Importing anything under addons
-patches nothing. Tools that open the server's tracker store (scripts/delete_old_conversations.py)
+workers to start. The hospital NLG (addons/hospital_nlg.py, endpoints.yml) calls it too, for `rasa
+shell` and a server started with only Rasa's own channels: there the tracker store is created
+first (its engine options come too late), but the action-server timeout holds. `rasa train`,
+`rasa test`, `rasa data validate` create neither: they run Rasa as released. Importing anything
+under addons patches nothing. Tools that open the server's tracker store (scripts/delete_old_conversations.py)
 call `apply()` themselves, for the same engine options.
 
 The patches are written against Rasa 3.6.21's source (requirements.lock), and `apply()` refuses

@@ -48,10 +48,28 @@ print("ok")
 """
 
 
+def run_fresh(code):
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2",
+                               "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}, timeout=120)
+
+
 def test_importing_addons_patches_nothing_and_starting_a_channel_patches_rasa_once():
-    result = subprocess.run([sys.executable, "-c", IMPORT_THEN_START], cwd=ROOT, capture_output=True, text=True,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2",
-                                 "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}, timeout=120)
+    result = run_fresh(IMPORT_THEN_START)
+    assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]
+
+
+def test_the_hospital_nlg_applies_the_patches_for_rasa_shell():
+    """`rasa shell` creates no project channel, but it creates the NLG of endpoints.yml: the
+    action-server timeout (3 s, not Rasa's 300) must hold there too."""
+    result = run_fresh(
+        "import rasa.core.actions.action as action\n"
+        "from addons.hospital_nlg import HospitalNaturalLanguageGenerator\n"
+        "assert action.DEFAULT_REQUEST_TIMEOUT == 300\n"
+        "HospitalNaturalLanguageGenerator()\n"
+        "from addons import rasa_patches\n"
+        "assert rasa_patches.applied() and action.DEFAULT_REQUEST_TIMEOUT == 3.0\n"
+        "print('ok')\n")
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]
 
 
