@@ -114,6 +114,16 @@ SLACK_SECTION_TEXT_LIMIT = 3000
 SLACK_BUTTON_TITLE_LIMIT = 75
 
 
+def json_object(request: Request) -> Optional[Dict[Text, Any]]:
+    """The request's body as a JSON object, or None when it is not one (a provider's webhook
+    then answers 400 rather than Sanic's 500)."""
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - Sanic: not JSON, or not UTF-8
+        return None
+    return body if isinstance(body, dict) else None
+
+
 def base_url_from_env(variable: Text) -> Optional[Text]:
     value = os.environ.get(variable, "").strip()
     return value.rstrip("/") or None
@@ -524,11 +534,8 @@ class MessengerWebhook(facebook.FacebookInput):
             if not any(valid_hub_signature(self.fb_secret, request.body, s) for s in signatures if s):
                 logger.warning("Facebook: wrong X-Hub-Signature; the app secret must match the Facebook app's")
                 return response.text("not validated", status=403)
-            try:
-                payload = request.json
-            except Exception:  # noqa: BLE001 - Sanic: not JSON
-                payload = None
-            if not isinstance(payload, dict):
+            payload = json_object(request)
+            if payload is None:
                 return response.text("the body must be a JSON object", status=400)
             messenger = Messenger(self.fb_access_token, on_new_message)
             await messenger.handle(payload, self.get_metadata(request))
@@ -668,11 +675,8 @@ class TelegramWebhook(telegram.TelegramInput):
                     TELEGRAM_SECRET_HEADER,
                 )
                 return response.text("forbidden", status=403)
-            try:
-                update = request.json
-            except Exception:  # noqa: BLE001 - Sanic: not JSON
-                update = None
-            if not isinstance(update, dict):
+            update = json_object(request)
+            if update is None:
                 return response.text("the body must be a Telegram Update (a JSON object)", status=400)
             chat_id, text, kind = telegram_user_message(update)
             if chat_id is None:

@@ -7,33 +7,14 @@ import re
 from playwright.sync_api import expect
 
 from addons.hospital_nlg import DISCLAIMER
+from tests.browser.chat_page import bot_messages, say, wait_for_reply
 from tests.browser.conftest import DESKTOP
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
-REPLY_TIMEOUT = 60_000  # ms; the first prediction warms the model up
 TOPICS = ["Causes", "Types", "Symptoms", "Diagnosis", "Treatment", "My child has a fever"]
 CARE_TEAM_TEL = "tel:" + re.sub(r"\D", "", TEST_CARE_TEAM_PHONE)
 SESSION_KEY = "neutropenia-chat:session-id"
 MARKUP = "<img src=x onerror=alert(1)>"
-
-
-def bot_messages(page):
-    return page.locator("#chat-log .msg-bot")
-
-
-def say(page, text):
-    """Types a message and sends it with Enter; returns how many bot messages there were before."""
-    before = bot_messages(page).count()
-    box = page.get_by_role("textbox", name="Your question")
-    box.fill(text)
-    box.press("Enter")
-    expect(page.locator("#chat-log .msg-user .msg-body").last).to_have_text(text)
-    return before
-
-
-def wait_for_reply(page, before):
-    expect(bot_messages(page)).not_to_have_count(before, timeout=REPLY_TIMEOUT)
-    page.wait_for_timeout(1000)  # a reply may come in parts (Rasa splits it at blank lines)
 
 
 def test_welcome_topic_button_gets_its_answer(page, artifacts):

@@ -10,9 +10,9 @@ import pytest
 from playwright.sync_api import expect
 
 from addons.hospital_nlg import DISCLAIMER
+from tests.browser.chat_page import REPLY_TIMEOUT, bot_messages, say, wait_for_reply
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
-REPLY_TIMEOUT = 60_000  # ms
 NO_REPLY_AFTER_MS = 20_000  # chat.js
 HOUR_MS = 3600 * 1000
 PREFIX = "neutropenia-chat:"
@@ -26,27 +26,6 @@ def tab(browser):
     page = browser.new_page()
     yield page
     page.close()
-
-
-def bot_messages(page):
-    return page.locator("#chat-log .msg-bot")
-
-
-def say(page, text):
-    before = bot_messages(page).count()
-    box = page.get_by_role("textbox", name="Your question")
-    box.fill(text)
-    box.press("Enter")
-    expect(page.locator("#chat-log .msg-user .msg-body").last).to_have_text(text)
-    return before
-
-
-def wait_for_reply(page, before):
-    try:
-        expect(bot_messages(page)).not_to_have_count(before, timeout=REPLY_TIMEOUT)
-    except AssertionError as error:
-        raise AssertionError(f"no reply; the page says {page.locator('#chat-status').inner_text()!r}") from error
-    page.wait_for_timeout(1500)  # a reply may come in parts
 
 
 def stored(page, key):
