@@ -59,8 +59,8 @@ $(VENV)/.installed: requirements.lock
 
 setup: $(VENV)/.installed $(SPACY_STAMP)
 
-$(SPACY_STAMP): $(VENV)/.installed spacy_pipeline/entity_patterns.jsonl spacy_pipeline/context_terms.yml spacy_pipeline/urgent_context.py scripts/build_spacy_pipeline.py
-	@$(PY) scripts/build_spacy_pipeline.py
+$(SPACY_STAMP): $(VENV)/.installed spacy_pipeline/entity_patterns.jsonl spacy_pipeline/context_terms.yml spacy_pipeline/urgent_context.py tools/build_spacy_pipeline.py
+	@$(PY) tools/build_spacy_pipeline.py
 	@touch $@
 
 build: $(SPACY_STAMP)
@@ -84,9 +84,9 @@ test-unit: setup
 	@$(PY) -m pytest -q tests/unit
 
 validate: setup
-	@$(PY) scripts/check_content.py
-	@$(PY) scripts/check_docs.py
-	@$(PY) scripts/build_spacy_pipeline.py --check
+	@$(PY) tools/check_content.py
+	@$(PY) tools/check_docs.py
+	@$(PY) tools/build_spacy_pipeline.py --check
 	@$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings --quiet
 
 test-stories: $(MODEL)
@@ -95,7 +95,7 @@ test-stories: $(MODEL)
 
 test-nlu: $(MODEL)
 	@$(RASA) test nlu --model $(MODEL) --domain domain --nlu tests/nlu_holdout --out results/nlu_holdout --quiet
-	@$(PY) scripts/nlu_gate.py results/nlu_holdout
+	@$(PY) tools/nlu_gate.py results/nlu_holdout
 
 # What a parent gets, end to end through the REST channel of the real servers, on the frozen blind
 # sets (tests/blind/, written by helpers that never saw the training data): call-now and 911 recall
@@ -104,7 +104,7 @@ BLIND_SETS := $(wildcard tests/blind/en*.yml)
 # the newest batch, measured by `make evaluate` but not gated until its misses are fixed by class
 MEASURED_SETS := $(wildcard tests/blind/measured/*.yml)
 test-blind: $(MODEL)
-	@$(PY) scripts/blind_evaluation.py --gate --quiet $(BLIND_SETS)
+	@$(PY) tools/blind_evaluation.py --gate --quiet $(BLIND_SETS)
 
 # tests/live/test_make_run.py runs `make run` itself, which serves the web chat page
 test-live: $(MODEL) $(WEBCHAT_JS)
@@ -139,7 +139,7 @@ webchat: $(WEBCHAT_JS)
 
 # Debian's chromium for the browser test (Playwright's own browser download is not used).
 $(CHROMIUM):
-	@scripts/install_chromium.sh
+	@tools/install_chromium.sh
 
 # The page in headless Chromium against the real servers (screenshots in tests/artifacts/).
 test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
@@ -149,7 +149,7 @@ test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 # conversations against one server, two Sanic workers and two replicas behind nginx, and the same for a
 # stock `rasa init` assistant trained now. About 20 minutes; results/bench/ (bench.md, latency.png).
 bench: $(MODEL)
-	@$(PY) scripts/bench.py
+	@$(PY) tools/bench.py
 
 # 5-fold cross-validation + the held-out set: reports, confusion matrices, summary.md; then the
 # blind sets end to end, with every miss (results/blind/summary.md)
@@ -157,8 +157,8 @@ evaluate: $(MODEL)
 	@rm -rf results/evaluate
 	@$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/evaluate/cross_validation --quiet
 	@$(RASA) test nlu --model $(MODEL) --domain domain --nlu tests/nlu_holdout --out results/evaluate/holdout --quiet
-	@$(PY) scripts/evaluation_summary.py results/evaluate
-	@$(PY) scripts/blind_evaluation.py $(BLIND_SETS) $(MEASURED_SETS)
+	@$(PY) tools/evaluation_summary.py results/evaluate
+	@$(PY) tools/blind_evaluation.py $(BLIND_SETS) $(MEASURED_SETS)
 
 clean:
 	rm -rf build models results .rasa

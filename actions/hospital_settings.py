@@ -2,7 +2,7 @@
 
 One file (hospital_settings.yml at the project root, or the file HOSPITAL_SETTINGS_FILE names)
 with an environment-variable override for every value. Both the action server and the Rasa
-server (addons/hospital_nlg.py fills the numbers into answers) read them from here, so the
+server (addons/nlg/hospital_nlg.py fills the numbers into answers) read them from here, so the
 number a parent is told to call is the same on every path, including the fallback path that
 runs when the action server is down.
 """

@@ -2,8 +2,8 @@
 
 One place for the intent names, entity labels, assertion values, slot, action, decision values
 and response names that the action server (actions/escalation.py), the Rasa server's NLU reader
-and safety policy (addons/urgent_report_reader.py, addons/urgent_safety_policy.py), the content
-gates (scripts/nlu_gate.py, scripts/blind_evaluation.py) and the tests all read. YAML cannot
+and safety policy (addons/nlu/urgent_report_reader.py, addons/policies/urgent_safety_policy.py), the content
+gates (tools/nlu_gate.py, tools/blind_evaluation.py) and the tests all read. YAML cannot
 import Python: tests/unit/test_urgent_vocabulary.py checks that domain/, data/ and the spaCy
 pipeline's patterns use exactly these names, so a rename in one place fails there, not in a
 parent's conversation.

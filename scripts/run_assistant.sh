@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Starts the action server, the Rasa server (REST and socketio channels) and the web chat page
-# (scripts/serve_webchat.py, http://localhost:8080/) under scripts/supervise.py, which restarts any
+# (webchat/server.py, http://localhost:8080/) under scripts/supervise.py, which restarts any
 # of them that stops (the others keep serving), prints how to chat, and stops them all on Ctrl-C or
 # SIGTERM. Called by `make run` once the venv, the spaCy pipeline, the model and webchat/ are ready.
 # Logs and process ids: run/logs/ (LOG_DIR), e.g. run/logs/rasa.log and run/logs/rasa.pid.
@@ -95,4 +95,4 @@ exec .venv/bin/python scripts/supervise.py --log-dir "$LOG_DIR" --ready-message 
       --interface 127.0.0.1 --port "$RASA_PORT" "${RASA_OPTIONS[@]}" "${LOGGING_OPTIONS[@]}" \
   --- webchat "http://127.0.0.1:$WEBCHAT_PORT/" \
     env WEBCHAT_RASA_URL="${WEBCHAT_RASA_URL:-http://localhost:$RASA_PORT}" WEBCHAT_PORT="$WEBCHAT_PORT" \
-      .venv/bin/python scripts/serve_webchat.py
+      .venv/bin/python webchat/server.py

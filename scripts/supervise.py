@@ -13,7 +13,7 @@ per server: the action server, the Rasa server and the web chat page. It
   (back to 1 s once it has stayed up 2 minutes), and prints which part stopped, its exit code or
   signal, and when it answers again. The other parts keep serving meanwhile: with the action
   server down the Rasa server still answers, and a fever report still gets "Call now" from the
-  safety policy (addons/urgent_safety_policy.py);
+  safety policy (addons/policies/urgent_safety_policy.py);
 * on SIGINT (Ctrl-C), SIGTERM or SIGHUP stops every part (SIGTERM to its process group, SIGKILL
   after 10 s, at once on a second Ctrl-C), then exits by the same signal. A part also gets
   SIGTERM from the kernel if this loop itself is killed (PR_SET_PDEATHSIG), so none is orphaned.

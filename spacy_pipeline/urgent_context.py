@@ -19,8 +19,8 @@ rest with spaCy's own tokens. Where a mention could be read either way it stays 
 a false Call-now is safer than a missed one.
 
 The component is registered as the spaCy factory "urgent_context" when this module is imported
-(scripts/build_spacy_pipeline.py puts it in the project's pipeline; the Rasa component
-addons/urgent_report_reader.py imports it so that Rasa's SpacyNLP can load that pipeline, and
+(tools/build_spacy_pipeline.py puts it in the project's pipeline; the Rasa component
+addons/nlu/urgent_report_reader.py imports it so that Rasa's SpacyNLP can load that pipeline, and
 so must anything else that loads the pipeline with spacy.load).
 """
 # no `from __future__ import annotations`: spaCy reads the factory's type hints at run time

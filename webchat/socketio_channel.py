@@ -42,14 +42,14 @@ from sanic.request import Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from actions.hospital_settings import load_settings
-from addons.input_guard import GuardedInput
+from addons.channels.input_guard import GuardedInput
 from webchat.origins import allowed_origins
 
 logger = logging.getLogger(__name__)
 
 # The widgets store what session_confirm gave them (uuid4 hex); anything else gets a fresh id.
 SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
-# A message is at most 2,000 characters (addons/input_guard.py): even written as \uXXXX escapes
+# A message is at most 2,000 characters (addons/channels/input_guard.py): even written as \uXXXX escapes
 # (6 bytes each) it fits, so a long message still gets the guard's polite "please shorten it".
 MAX_PACKET_BYTES = 32 * 1024
 BAD_SESSION_REPLY = (

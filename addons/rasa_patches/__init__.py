@@ -2,9 +2,9 @@
 server starts.
 
 `rasa run` calls it when it creates the input channels of credentials.yml (every channel of this
-project is an addons.input_guard.GuardedInput: GuardedInput.from_credentials), which is before it
+project is an addons.channels.input_guard.GuardedInput: GuardedInput.from_credentials), which is before it
 creates the tracker store, the lock store and the agent, and before it decides how many Sanic
-workers to start. The hospital NLG (addons/hospital_nlg.py, endpoints.yml) calls it too, for `rasa
+workers to start. The hospital NLG (addons/nlg/hospital_nlg.py, endpoints.yml) calls it too, for `rasa
 shell` and a server started with only Rasa's own channels: there the tracker store is created
 first (its engine options come too late), but the action-server timeout holds. `rasa train`,
 `rasa test`, `rasa data validate` create neither: they run Rasa as released. Importing anything
@@ -28,10 +28,10 @@ tests/replica/test_faults.py and test_tracker_store_memory.py) and results/bench
 | `RemoteAction.__init__` (action_server) | one kept-alive connection per event loop instead of a new aiohttp session per call; with the row above, a replica's CPU per message 19.8 to 12.0 ms | none found | Rasa's EndpointConfig keeps its session |
 | `rasa.core.tracker_store.create_engine_kwargs` (tracker_store) | PostgreSQL: pool_pre_ping (after a restart the next message of each server was answered as a new conversation and not stored) and POSTGRES_SSLMODE; every dialect: hide_parameters (no message text or sender id in SQL errors, hence logs); an SQLite file: a QueuePool (with the WAL row and the action-server rows, one server 21.8 to 10.2 ms per message) | none found | Rasa lets endpoints.yml set engine options (PostgreSQL) and runs on SQLAlchemy 2.0, whose pool for SQLite files is a QueuePool |
 | SQLAlchemy "connect" listener on every `Engine` (tracker_store) | an SQLite file writes a write-ahead log, synchronous=NORMAL, instead of two fsyncs per commit (figure in the row above) | not a Rasa bug: a choice | the SQLite store is no longer used |
-| `rasa.core.agent.FailSafeTrackerStore` (tracker_store) | addons.BoundedFailSafeTrackerStore: Rasa's fallback kept every conversation it could not store, forever, and never read it back; now at most 1,000, read back during the outage (10,000 senders with PostgreSQL down: memory +3.6 MB, then flat); PostgreSQL hung: answered in 2.08 s instead of nothing within 20 s | none found (the fallback: RasaHQ/rasa #3243, #4699) | Rasa's fallback is bounded, read back, and a hung database is bounded |
+| `rasa.core.agent.FailSafeTrackerStore` (tracker_store) | addons.stores.tracker_store.BoundedFailSafeTrackerStore: Rasa's fallback kept every conversation it could not store, forever, and never read it back; now at most 1,000, read back during the outage (10,000 senders with PostgreSQL down: memory +3.6 MB, then flat); PostgreSQL hung: answered in 2.08 s instead of nothing within 20 s | none found (the fallback: RasaHQ/rasa #3243, #4699) | Rasa's fallback is bounded, read back, and a hung database is bounded |
 | `rasa.engine.runner.dask.DaskGraphRunner.run` (graph_runner) | the needed part of the graph planned once per target set, run with dask.core.get: about 10 % of a message's time; with the row below, 10.2 to 8.6 ms (one server), 11.4 to 9.9 ms (a replica) | none found | Rasa caches the minimal graph, or leaves dask |
 | `rasa.shared.core.events.Event.resolve_by_type` (events) | a table instead of walking every Event subclass for each stored event: about 5 % | none found | Rasa looks event types up in a table |
-| `rasa.core.utils._lock_store_is_multi_worker_compatible` (sanic_workers) | with SANIC_WORKERS > 1, Rasa started several workers for any lock store not literally "in_memory", so addons.lock_store.InMemoryLockStore would have kept one set of locks per worker; such a server runs one worker and says why | RasaHQ/rasa #6629 (closed by #6676, which introduced the rule) | Rasa treats subclasses of its InMemoryLockStore as in-memory |
+| `rasa.core.utils._lock_store_is_multi_worker_compatible` (sanic_workers) | with SANIC_WORKERS > 1, Rasa started several workers for any lock store not literally "in_memory", so addons.stores.lock_store.InMemoryLockStore would have kept one set of locks per worker; such a server runs one worker and says why | RasaHQ/rasa #6629 (closed by #6676, which introduced the rule) | Rasa treats subclasses of its InMemoryLockStore as in-memory |
 """
 from __future__ import annotations
 

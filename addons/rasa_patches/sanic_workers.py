@@ -3,7 +3,7 @@ locks in one process runs one Sanic worker.
 
 Rasa 3.6 starts SANIC_WORKERS > 1 workers for any lock store whose type is not literally
 "in_memory" (RasaHQ/rasa #6629, #6676), so with endpoints.yml (type:
-addons.lock_store.InMemoryLockStore) each worker would keep its own locks: one conversation's
+addons.stores.lock_store.InMemoryLockStore) each worker would keep its own locks: one conversation's
 messages could be handled at once by two workers (and both would write the one SQLite file).
 Rasa's own check, taught that a subclass of its InMemoryLockStore is in-memory too, keeps such a
 server at one worker; the operator is told why. number_of_sanic_workers calls it in

@@ -7,7 +7,7 @@
   - PostgreSQL: connections are checked before use (pool_pre_ping): after a database restart,
     Rasa would otherwise fail the next message of each server on a dead pooled connection, answer
     it as a new conversation and not store it; and libpq's sslmode is POSTGRES_SSLMODE
-    (addons.postgres_sslmode, default prefer);
+    (addons.stores.tracker_store.postgres_sslmode, default prefer);
   - an SQLite file (endpoints.yml): connections are kept in a QueuePool, as SQLAlchemy 2.0 does
     for file databases (SQLAlchemy 1.4 opens two new ones per message), and (a process-wide
     "connect" listener) the file writes a write-ahead log with synchronous=NORMAL instead of a
@@ -15,8 +15,8 @@
     server or the machine; a power cut can lose the last turns written (the parent then sees a
     conversation start over). Readers (the retention script, tests) are not blocked by the writer.
 * rasa.core.agent.FailSafeTrackerStore, the class Agent._create_tracker_store wraps the configured
-  store in, is addons.BoundedFailSafeTrackerStore (a bounded fallback read back during an outage,
-  and a bounded wait for a hung PostgreSQL: addons/__init__.py).
+  store in, is addons.stores.tracker_store.BoundedFailSafeTrackerStore (a bounded fallback read back during an outage,
+  and a bounded wait for a hung PostgreSQL: addons/stores/tracker_store.py).
 """
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ import sqlalchemy.engine
 import sqlalchemy.event
 import sqlalchemy.pool
 
-from addons import BoundedFailSafeTrackerStore, postgres_sslmode
+from addons.stores.tracker_store import BoundedFailSafeTrackerStore, postgres_sslmode
 
 # Rasa's originals
 _rasa_create_engine_kwargs = rasa_tracker_store.create_engine_kwargs

@@ -1,5 +1,5 @@
-"""The web chat in headless Chromium: the real servers (scripts/harness.py's Servers, with the `rasa run`
-options `make run` uses), the page's static server (scripts/serve_webchat.py), all on free
+"""The web chat in headless Chromium: the real servers (tools/harness.py's Servers, with the `rasa run`
+options `make run` uses), the page's static server (webchat/server.py), all on free
 loopback ports, and Debian's chromium driven by Playwright for Python (its own browser download
 is not used). The servers start once for all the browser tests; besides the project's page, they
 accept a second site origin (another port), where a hospital's existing site would embed
@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import sync_playwright
 
-from scripts.harness import ROOT, VENV_BIN, Servers, wait_until_up
-from scripts.local_services import free_port
+from tools.harness import ROOT, VENV_BIN, Servers, wait_until_up
+from tools.local_services import free_port
 from scripts.process_group import start_in_own_group, stop_group
 from scripts.rasa_server_options import server_options
 

@@ -12,7 +12,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from playwright.sync_api import expect
 
-from addons.hospital_nlg import DISCLAIMER
+from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.live.conftest import ROOT, TEST_CARE_TEAM_PHONE
 
 RASA_WEBCHAT_JS = ROOT / "webchat" / "node_modules" / "rasa-webchat" / "lib" / "index.js"

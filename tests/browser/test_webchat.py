@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from addons.hospital_nlg import DISCLAIMER
+from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.browser.chat_page import bot_messages, say, wait_for_reply
 from tests.browser.conftest import DESKTOP
 from tests.live.conftest import TEST_CARE_TEAM_PHONE

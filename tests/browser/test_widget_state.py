@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from addons.hospital_nlg import DISCLAIMER
+from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.browser.chat_page import REPLY_TIMEOUT, bot_messages, say, wait_for_reply
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
-from scripts.harness import Servers
+from tools.harness import Servers
 
 TWILIO_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 TWILIO_AUTH_TOKEN = "twilio-test-auth-token"
@@ -209,7 +209,7 @@ def channels(fake, tmp_path_factory):
 
 
 # The topic buttons as the assistant offers them: payloads are plain questions, read by the NLU
-# like typed text (typed "/intent" commands are neutralised by addons/input_guard.py).
+# like typed text (typed "/intent" commands are neutralised by addons/channels/input_guard.py).
 TOPIC_BUTTONS = [
     {"title": "Causes", "payload": "What causes neutropenia?"},
     {"title": "Types", "payload": "What types of neutropenia are there?"},

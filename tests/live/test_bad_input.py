@@ -5,7 +5,7 @@ import concurrent.futures
 import pytest
 import requests
 
-from addons.input_guard import rest_conversation_id
+from addons.channels.input_guard import rest_conversation_id
 
 URGENT = "she has a fever of 101.5"
 
@@ -92,7 +92,7 @@ def test_rest_keeps_its_own_conversations_apart_from_other_channels(servers):
     import sqlite3
     import time
 
-    from addons.hospital_nlg import DISCLAIMER
+    from addons.nlg.hospital_nlg import DISCLAIMER
 
     number = "whatsapp:+15550100199"
     now = time.time()
@@ -117,7 +117,7 @@ def test_a_flood_on_one_sender_gets_immediate_busy_replies_and_other_senders_are
     """More concurrent messages than the cap per sender: every request gets an answer (never
     silence); those over the cap get the busy reply with the care-team number; a parent on
     another id is answered meanwhile, and the flooded id is answered normally afterwards."""
-    from addons.input_guard import MAX_MESSAGES_IN_FLIGHT_PER_SENDER
+    from addons.channels.input_guard import MAX_MESSAGES_IN_FLIGHT_PER_SENDER
 
     def one(i):
         # fever reports: each waits for the action server while holding the conversation's lock,

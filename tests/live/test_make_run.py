@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.local_services import free_port, port_open
+from tools.local_services import free_port, port_open
 from scripts.render_credentials import all_variables, load_template
 from tests.live.conftest import MODEL, ROOT, TEST_CARE_TEAM_PHONE
 

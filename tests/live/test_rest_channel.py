@@ -1,6 +1,6 @@
 """End to end through the REST channel of the real servers: a fever report gets "Call now"
 with the care-team number, with the action server running and with it stopped."""
-from addons.hospital_nlg import DISCLAIMER
+from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 
@@ -44,7 +44,7 @@ def test_fever_report_still_gets_call_now_with_the_action_server_stopped(servers
 def test_conversation_is_kept_in_the_sql_tracker_store(servers):
     import sqlite3
 
-    from addons.input_guard import rest_conversation_id
+    from addons.channels.input_guard import rest_conversation_id
 
     servers.say("parent-stored", "what is neutropenia")
     with sqlite3.connect(servers.tmp / "conversations.db") as db:

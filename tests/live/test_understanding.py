@@ -7,7 +7,7 @@ import pytest
 import requests
 
 from actions.urgent_vocabulary import ALARM_RESPONSES
-from scripts.blind_evaluation import classify, response_patterns
+from tools.blind_evaluation import classify, response_patterns
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 PATTERNS = response_patterns()
@@ -86,7 +86,7 @@ def test_every_topic_button_gets_its_topic_answer(servers):
     questions (never /intent payloads): each must be understood as its topic."""
     from rasa.shared.core.domain import Domain
 
-    from addons.confidence_bands import topic_answers
+    from addons.policies.confidence_bands import topic_answers
 
     domain = Domain.load("domain")
     questions = {a["question"]: a["response"] for a in topic_answers(domain.responses).values()}

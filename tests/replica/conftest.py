@@ -1,8 +1,8 @@
 """Production mode on loopback: PostgreSQL, Redis, one action server, two Rasa replicas on
 endpoints.production.yml, and nginx round robin in front of them.
 
-The stores and nginx come from scripts/local_services.py (installed with apt when missing); the
-action server and the replicas from scripts/harness.py's production_servers (as the load benchmark
+The stores and nginx come from tools/local_services.py (installed with apt when missing); the
+action server and the replicas from tools/harness.py's production_servers (as the load benchmark
 starts them). One stack serves the whole session (tests/replica/test_faults.py and
 test_replicas.py): each test leaves it running.
 """
@@ -17,9 +17,9 @@ from typing import List, Optional
 import pytest
 import requests
 
-from addons.input_guard import REST_CONVERSATION_PREFIX, rest_conversation_id
-from scripts.harness import ROOT, STOP_GRACE_SECONDS, production_servers, wait_until_up
-from scripts.local_services import LocalServices, free_port
+from addons.channels.input_guard import REST_CONVERSATION_PREFIX, rest_conversation_id
+from tools.harness import ROOT, STOP_GRACE_SECONDS, production_servers, wait_until_up
+from tools.local_services import LocalServices, free_port
 from scripts.process_group import signal_group, stop_groups
 
 

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from addons.hospital_nlg import DISCLAIMER
+from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.live.conftest import ROOT, TEST_CARE_TEAM_PHONE
 
 RESULTS = ROOT / "results" / "replica" / "faults.json"
@@ -87,7 +87,7 @@ def test_postgresql_down(stack, ongoing):
 
 def test_postgresql_hung(stack, ongoing):
     """SIGSTOP on every PostgreSQL process: connections are accepted and acknowledged by the kernel,
-    nothing answers. Each replica waits at most 2 s for it (addons/__init__.py), then answers from
+    nothing answers. Each replica waits at most 2 s for it (addons/stores/tracker_store.py), then answers from
     memory without waiting for it for 5 s."""
 
     def repair():

@@ -1,5 +1,5 @@
 """One parent's messages reach both replicas at the same moment, 1,000 times: the Redis conversation
-lock (addons/lock_store.py, atomic tickets) lets one replica handle them at a time, so PostgreSQL
+lock (addons/stores/lock_store.py, atomic tickets) lets one replica handle them at a time, so PostgreSQL
 records every message exactly once, each followed by the answer its client got.
 
 Rasa's own RedisLockStore gives both replicas ticket 0 when they read the lock at once (RasaHQ/rasa

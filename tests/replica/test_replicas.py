@@ -27,7 +27,7 @@ from typing import List, Optional
 
 import requests
 
-from addons.hospital_nlg import DISCLAIMER
+from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.live.conftest import ROOT, TEST_CARE_TEAM_PHONE, VENV_BIN
 from tests.replica.conftest import Reply
 

@@ -2,7 +2,7 @@
 
 Rasa's FailSafeTrackerStore keeps every conversation it could not store in an InMemoryTrackerStore
 that never drops one: during an outage the replica's memory grew with every new sender until it
-was killed. addons/__init__.py bounds that fallback (FALLBACK_CONVERSATIONS). This test stops
+was killed. addons/stores/tracker_store.py bounds that fallback (FALLBACK_CONVERSATIONS). This test stops
 PostgreSQL, sends MESSAGES messages with distinct sender ids straight to replica 0 (some of them
 urgent, which must still get Call now; some ids bad: very long, NUL bytes, control characters,
 which the channel may refuse with 400), and reads the replica's resident memory (VmRSS) after a
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import requests
 
-import addons
-from addons.input_guard import rest_conversation_id
+from addons.stores import tracker_store
+from addons.channels.input_guard import rest_conversation_id
 from tests.live.conftest import ROOT, TEST_CARE_TEAM_PHONE
 
 RESULTS = ROOT / "results" / "replica" / "memory.json"
@@ -94,7 +94,7 @@ def test_memory_stays_flat_while_postgresql_is_down(stack):
     figures = {"messages": MESSAGES, **outcomes, "seconds": round(seconds, 1),
                "kb_per_conversation": round(characters / 1024, 1),
                "unbounded_fallback_would_grow_mb": round(unbounded_mb, 1),
-               "fallback_conversations": addons.FALLBACK_CONVERSATIONS,
+               "fallback_conversations": tracker_store.FALLBACK_CONVERSATIONS,
                "rss_mb_before": round(before, 1), "rss_mb_after_warm_up": round(warm, 1),
                "rss_mb_every_2000": [round(s, 1) for s in samples], "growth_after_warm_up_mb": round(growth, 1),
                "growth_limit_mb": GROWTH_LIMIT_MB}

@@ -10,8 +10,8 @@ from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 from twilio.request_validator import RequestValidator
 
-from addons.channels import TelegramInput, TwilioInput, TwilioWebhook
-from scripts.local_services import free_port
+from addons.channels.providers import TelegramInput, TwilioInput, TwilioWebhook
+from tools.local_services import free_port
 
 AUTH_TOKEN = "twilio-unit-auth-token"
 WEBHOOK_URL = "https://assistant.example.org/webhooks/twilio/webhook"
@@ -136,7 +136,7 @@ def test_a_channel_without_its_authenticating_variable_stays_off_and_the_render_
 
 
 def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, capsys, monkeypatch):
-    from addons import channels
+    from addons.channels import providers as channels
 
     async def no_action(self, recipient_id, sender_action):
         return None
@@ -169,7 +169,7 @@ def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, ca
 def test_a_failed_sms_is_logged_without_the_number_or_the_text(caplog, monkeypatch):
     from twilio.base.exceptions import TwilioRestException
 
-    from addons.channels import TwilioOutput
+    from addons.channels.providers import TwilioOutput
 
     output = TwilioOutput("AC" + "0" * 32, AUTH_TOKEN, "+15550100001")
 

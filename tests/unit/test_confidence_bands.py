@@ -1,4 +1,4 @@
-"""Three confidence bands (addons/confidence_bands.py): an unsure best guess is answered, then
+"""Three confidence bands (addons/policies/confidence_bands.py): an unsure best guess is answered, then
 the next likeliest topics are offered as buttons, built from the answers' metadata."""
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
@@ -7,7 +7,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from addons.confidence_bands import OFFER_RESPONSE, ConfidenceBandPolicy, alternatives, topic_answers
+from addons.policies.confidence_bands import OFFER_RESPONSE, ConfidenceBandPolicy, alternatives, topic_answers
 
 import tempfile
 from pathlib import Path
@@ -102,7 +102,7 @@ def test_the_nlg_fills_the_offer_buttons_with_the_responses_rasa_sets_after_load
     import asyncio
 
     from actions.hospital_settings import load_settings
-    from addons.hospital_nlg import HospitalNaturalLanguageGenerator
+    from addons.nlg.hospital_nlg import HospitalNaturalLanguageGenerator
 
     # Rasa's Agent builds the NLG first and sets its responses once the model is loaded
     nlg = HospitalNaturalLanguageGenerator(domain=None, settings=load_settings())

@@ -3,7 +3,7 @@ import shutil
 
 import pytest
 
-from scripts.check_content import main, run_checks
+from tools.check_content import main, run_checks
 from tests.conftest import ROOT
 
 

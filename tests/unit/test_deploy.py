@@ -196,8 +196,8 @@ def test_ports_are_the_ones_rasa_and_rasa_sdk_serve_on():
 def test_rasa_image_trains_the_model_it_serves_with_the_spacy_pipeline_config_points_at():
     instructions = dockerfile("Dockerfile.rasa")
     runs = " ".join(a for stage, i, a in instructions if i == "RUN" and stage == "model")
-    assert "python scripts/build_spacy_pipeline.py --check" in runs
-    assert re.search(r"python scripts/build_spacy_pipeline\.py(?! --check)", runs)
+    assert "python tools/build_spacy_pipeline.py --check" in runs
+    assert re.search(r"python tools/build_spacy_pipeline\.py(?! --check)", runs)
     train = re.search(r"rasa train (.*)", runs).group(1)
     assert "--config config.yml" in train and "--out models" in train
     assert "--fixed-model-name neutropenia-assistant" in train
@@ -267,7 +267,7 @@ def test_rasa_image_has_every_module_the_server_loads():
             assert _covered(str(package_init), instructions)
         todo.extend(_project_imports(ROOT / file))
     for file in ("hospital_settings.yml", "credentials.yml", "endpoints.production.yml",
-                 "deploy/rasa-serve.sh", "deploy/webchat_site.py", "webchat/public/index.html"):
+                 "deploy/rasa-serve.sh", "webchat/site.py", "webchat/public/index.html"):
         assert _covered(file, instructions), f"Dockerfile.rasa does not copy {file}"
     vendor = [(s, d) for s, d, src in copies(instructions, "final") if src == "webchat-vendor"]
     assert vendor == [(["/webchat/public/vendor/socket.io.min.js"], "webchat/public/vendor/socket.io.min.js")]
@@ -431,7 +431,7 @@ def test_compose_nginx_serves_the_site_and_balances_over_both_replicas(compose):
     assert "webchat-site:/srv/webchat:ro" in volumes
     assert nginx["depends_on"]["webchat-site"]["condition"] == "service_completed_successfully"
     site = compose["services"]["webchat-site"]
-    assert site["command"] == ["python", "deploy/webchat_site.py", "--out", "/srv/webchat"]
+    assert site["command"] == ["python", "webchat/site.py", "--out", "/srv/webchat"]
     assert site["network_mode"] == "none"
     conf = (DEPLOY / "nginx" / "default.conf").read_text()
     upstream = re.search(r"upstream rasa \{(.*?)\}", conf, re.S).group(1)
@@ -598,7 +598,7 @@ def test_k8s_provides_every_variable_the_code_reads(k8s):
     assert not missing, f"the rasa Deployment lacks {sorted(missing)}"
     assert not hospital_variables() - provided(pod_spec(deployments["actions"])["containers"][0], k8s)
     site = pod_spec(deployments["webchat"])["initContainers"][0]
-    assert site["command"] == ["python", "deploy/webchat_site.py", "--out", "/srv/webchat"]
+    assert site["command"] == ["python", "webchat/site.py", "--out", "/srv/webchat"]
     assert not (hospital_variables() | {"WEBCHAT_RASA_URL"}) - provided(site, k8s)
     if replica_lock_lifetime():
         assert of_kind(k8s, "ConfigMap")["neutropenia-assistant-config"]["data"]["TICKET_LOCK_LIFETIME"] == \
@@ -612,7 +612,7 @@ def test_k8s_empty_settings_are_required_by_the_start_scripts_or_optional(k8s):
     """A value the operator must set is empty in the ConfigMap, and then the pod refuses to start."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("webchat_site", DEPLOY / "webchat_site.py")
+    spec = importlib.util.spec_from_file_location("webchat_site", ROOT / "webchat" / "site.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     required = set(re.findall(r': "\$\{([A-Z_]+):\?', shell_code(DEPLOY / "rasa-serve.sh"))) | set(module.REQUIRED)
@@ -685,7 +685,7 @@ def test_no_deploy_file_holds_a_secret_value():
 def webchat_site():
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("webchat_site", DEPLOY / "webchat_site.py")
+    spec = importlib.util.spec_from_file_location("webchat_site", ROOT / "webchat" / "site.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -695,7 +695,7 @@ def test_webchat_site_writes_the_page_config_and_headers_as_the_dev_server_does(
     import shutil
 
     from actions.hospital_settings import load_settings
-    from scripts.serve_webchat import PUBLIC, config_script, security_headers
+    from webchat.server import PUBLIC, config_script, security_headers
 
     public = tmp_path / "public-src"
     shutil.copytree(PUBLIC, public, ignore=shutil.ignore_patterns("vendor"))

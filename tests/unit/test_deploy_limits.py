@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from scripts.local_services import ensure_installed, free_port
+from tools.local_services import ensure_installed, free_port
 from scripts.process_group import start_in_own_group, stop_group
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -55,7 +55,7 @@ def test_k8s_redis_password_comes_from_the_secret_and_is_required(k8s):
 def test_the_lock_store_gets_the_password_and_no_document_calls_it_optional():
     endpoints = yaml.safe_load((ROOT / "endpoints.production.yml").read_text())
     assert endpoints["lock_store"]["password"] == "${REDIS_PASSWORD}"
-    assert endpoints["lock_store"]["type"] == "addons.lock_store.FailSafeRedisLockStore"
+    assert endpoints["lock_store"]["type"] == "addons.stores.lock_store.FailSafeRedisLockStore"
     for path in (DEPLOY / "README.md", ROOT / "README.md", ROOT / "endpoints.production.yml", DEPLOY / "rasa-serve.sh"):
         text = " ".join(path.read_text().split())
         assert not re.search(r"REDIS_PASSWORD.{0,120}?may be (set to an |set )?empty", text), \
@@ -63,7 +63,7 @@ def test_the_lock_store_gets_the_password_and_no_document_calls_it_optional():
 
 
 def test_k8s_reaches_postgresql_with_tls_required(k8s):
-    from addons import POSTGRES_SSLMODES
+    from addons.stores.tracker_store import POSTGRES_SSLMODES
 
     for workload in (of_kind(k8s, "Deployment")["rasa"], of_kind(k8s, "CronJob")["retention"]):
         assert config(k8s, workload)["POSTGRES_SSLMODE"] == "require", workload["metadata"]["name"]

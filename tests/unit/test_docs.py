@@ -3,7 +3,7 @@
 A newcomer follows the README's links and copies its paths; a page that names a file that was
 moved or renamed sends them nowhere. Checked: every relative link (and its #anchor) in README.md
 and docs/*.md, every repository path written in backticks there, and every path in the README's
-layout table. And the intent catalogue, docs/intents.md, against the domain (scripts/check_docs.py).
+layout table. And the intent catalogue, docs/intents.md, against the domain (tools/check_docs.py).
 """
 
 import glob
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts import check_docs
+from tools import check_docs
 
 ROOT = Path(__file__).resolve().parents[2]
 PAGES = [ROOT / "README.md"] + sorted((ROOT / "docs").glob("*.md"))
@@ -156,7 +156,7 @@ def test_every_top_level_folder_is_in_the_layout_table():
     assert not unlisted, f"README.md's layout table does not say what these folders are: {unlisted}"
 
 
-# The intent catalogue against the domain (scripts/check_docs.py, run by `make validate`).
+# The intent catalogue against the domain (tools/check_docs.py, run by `make validate`).
 
 @pytest.fixture
 def project(tmp_path):

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.escalation import ActionEscalateFever
 from actions.hospital_settings import HospitalSettings
 from actions.urgent_vocabulary import CALL_911, CALL_NOW_DECISIONS, RESPONSE_FOR_DECISION
-from addons.hospital_nlg import DISCLAIMER, HospitalNaturalLanguageGenerator
+from addons.nlg.hospital_nlg import DISCLAIMER, HospitalNaturalLanguageGenerator
 from tests.conftest import ROOT
 
 SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)

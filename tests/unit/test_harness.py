@@ -1,5 +1,5 @@
 """Tools import no tests: the server harness the tests, the bench and the blind evaluation share is
-scripts/harness.py, and every project module outside tests/ imports nothing from tests/."""
+tools/harness.py, and every project module outside tests/ imports nothing from tests/."""
 import ast
 
 from tests.conftest import ROOT

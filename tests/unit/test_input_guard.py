@@ -6,8 +6,8 @@ import logging
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from addons import input_guard
-from addons.input_guard import (MAX_MESSAGE_CHARACTERS, MAX_MESSAGES_IN_FLIGHT_PER_SENDER, MAX_SENDER_CHARACTERS,
+from addons.channels import input_guard
+from addons.channels.input_guard import (MAX_MESSAGE_CHARACTERS, MAX_MESSAGES_IN_FLIGHT_PER_SENDER, MAX_SENDER_CHARACTERS,
                                 GuardedInput, RestInput, guard_text, rest_conversation_id, sender_id_problem)
 
 
@@ -73,7 +73,7 @@ def test_a_message_from_an_unusable_sender_id_is_dropped_and_the_log_does_not_na
     bad_id = "+15551234567\x00"
     message = UserMessage("she has a fever", CollectingOutputChannel(), None)
     message.sender_id = bad_id
-    with caplog.at_level(logging.WARNING, logger="addons.input_guard"):
+    with caplog.at_level(logging.WARNING, logger="addons.channels.input_guard"):
         asyncio.run(FakeChannel().guard(on_new_message)(message))
     assert not handled and not message.output_channel.messages
     assert "dropped a message whose sender id must contain printable characters" in caplog.text

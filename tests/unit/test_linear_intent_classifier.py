@@ -1,4 +1,4 @@
-"""addons/linear_intent_classifier.py: the vectorized probabilities are scikit-learn's, and the
+"""addons/nlu/linear_intent_classifier.py: the vectorized probabilities are scikit-learn's, and the
 intents and rankings a message gets are the ones Rasa's own process() gives."""
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from addons.linear_intent_classifier import LinearIntentClassifier, VectorizedCalibratedSVM
+from addons.nlu.linear_intent_classifier import LinearIntentClassifier, VectorizedCalibratedSVM
 
 INTENTS = ["ask_causes", "ask_diagnosis", "ask_treatment", "greet", "report_fever", "report_infection_sign"]
 N_FEATURES = 40

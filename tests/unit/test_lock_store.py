@@ -1,4 +1,4 @@
-"""addons/lock_store.py, and its patch of Rasa (addons/rasa_patches/sanic_workers.py): a server
+"""addons/stores/lock_store.py, and its patch of Rasa (addons/rasa_patches/sanic_workers.py): a server
 whose locks live in one process runs one Sanic worker, whatever SANIC_WORKERS says; a shared
 (Redis) lock store may run several."""
 import logging
@@ -20,15 +20,15 @@ def workers(lock_store_type, monkeypatch, value="2"):
 
 def test_in_process_locks_keep_the_server_at_one_worker(monkeypatch, caplog):
     with caplog.at_level(logging.WARNING):
-        assert workers("addons.lock_store.InMemoryLockStore", monkeypatch) == 1
+        assert workers("addons.stores.lock_store.InMemoryLockStore", monkeypatch) == 1
     assert "SANIC_WORKERS is ignored" in caplog.text and "endpoints.production.yml" in caplog.text
     assert workers("in_memory", monkeypatch) == 1  # Rasa's own rule still holds
 
 
 def test_shared_locks_allow_several_workers(monkeypatch):
-    assert workers("addons.lock_store.FailSafeRedisLockStore", monkeypatch) == 2
+    assert workers("addons.stores.lock_store.FailSafeRedisLockStore", monkeypatch) == 2
     assert workers("redis", monkeypatch) == 2
-    assert workers("addons.lock_store.FailSafeRedisLockStore", monkeypatch, value="1") == 1
+    assert workers("addons.stores.lock_store.FailSafeRedisLockStore", monkeypatch, value="1") == 1
 
 
 def test_a_lock_store_type_that_does_not_load_is_left_to_rasa(monkeypatch):
@@ -36,7 +36,7 @@ def test_a_lock_store_type_that_does_not_load_is_left_to_rasa(monkeypatch):
     assert workers("addons.no_such_module.LockStore", monkeypatch) == 2
 
 
-# --- atomic tickets in Redis (a private redis-server on loopback, scripts/local_services.py) ---
+# --- atomic tickets in Redis (a private redis-server on loopback, tools/local_services.py) ---
 
 import asyncio  # noqa: E402
 import threading  # noqa: E402
@@ -45,8 +45,8 @@ import time  # noqa: E402
 import pytest  # noqa: E402
 import redis  # noqa: E402
 
-from addons.lock_store import FailSafeRedisLockStore  # noqa: E402
-from scripts.local_services import LocalServices, free_port  # noqa: E402
+from addons.stores.lock_store import FailSafeRedisLockStore  # noqa: E402
+from tools.local_services import LocalServices, free_port  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +56,7 @@ def redis_server():
 
 
 def lock_store(redis_server, port=None, password=None, **options):
-    config = EndpointConfig(url="127.0.0.1", type="addons.lock_store.FailSafeRedisLockStore",
+    config = EndpointConfig(url="127.0.0.1", type="addons.stores.lock_store.FailSafeRedisLockStore",
                             port=port or redis_server.port, password=password or redis_server.password,
                             db=0, socket_timeout=1, **options)
     return FailSafeRedisLockStore(config)
@@ -139,7 +139,7 @@ def test_a_ticket_that_expires_while_waiting_raises_as_in_rasa(redis_server):
 
 
 def test_redis_down_gives_in_process_locks_and_redis_is_tried_again(redis_server, monkeypatch, caplog):
-    import addons.lock_store
+    import addons.stores.lock_store
 
     store = lock_store(redis_server, port=free_port())  # nothing listens there: refused
     conversation = conversation_id("down")
@@ -153,7 +153,7 @@ def test_redis_down_gives_in_process_locks_and_redis_is_tried_again(redis_server
         assert asyncio.run(message())
     assert caplog.text.count("Redis lock store unreachable") == 1 and conversation not in caplog.text
     assert store._fallback.get_lock(conversation) is None  # released in memory
-    monkeypatch.setattr(addons.lock_store, "RETRY_AFTER_SECONDS", 0.0)
+    monkeypatch.setattr(addons.stores.lock_store, "RETRY_AFTER_SECONDS", 0.0)
     store.red = redis.StrictRedis(host="127.0.0.1", port=redis_server.port, password=redis_server.password)
     store._issue_ticket.registered_client = store._try_acquire.registered_client = store.red
     store._release_ticket.registered_client = store.red

@@ -145,4 +145,4 @@ def test_every_server_start_reads_logging_yml():
     for dockerfile in ("deploy/Dockerfile.rasa", "deploy/Dockerfile.actions"):
         copies = [line.split()[1:-1] for line in (ROOT / dockerfile).read_text().splitlines() if line.startswith("COPY ")]
         assert any("logging.yml" in sources for sources in copies), f"{dockerfile} does not copy logging.yml"
-    assert '"--logging-config-file", str(LOGGING_CONFIG)' in (ROOT / "scripts/harness.py").read_text()
+    assert '"--logging-config-file", str(LOGGING_CONFIG)' in (ROOT / "tools/harness.py").read_text()

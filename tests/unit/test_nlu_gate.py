@@ -1,5 +1,5 @@
 """The held-out gate judges what the parent gets, not only the intent label."""
-from scripts.nlu_gate import escalation_missed
+from tools.nlu_gate import escalation_missed
 
 COUGH = [{"entity": "infection_sign", "value": "coughing"}]
 BLUE = [{"entity": "life_threatening_sign", "value": "lips are blue"}]

@@ -31,13 +31,13 @@ def rasa_state():
             core_utils._lock_store_is_multi_worker_compatible)
 
 released = rasa_state()
-import addons, addons.hospital_nlg, addons.lock_store, addons.linear_intent_classifier  # noqa: E401
-import addons.urgent_report_reader, addons.urgent_safety_policy, addons.confidence_bands  # noqa: E401
-import addons.channels, addons.input_guard, addons.rasa_patches, webchat.socketio_channel  # noqa: E401
+import addons, addons.nlg.hospital_nlg, addons.stores.lock_store, addons.nlu.linear_intent_classifier  # noqa: E401
+import addons.nlu.urgent_report_reader, addons.policies.urgent_safety_policy, addons.policies.confidence_bands  # noqa: E401
+import addons.channels.providers, addons.channels.input_guard, addons.rasa_patches, webchat.socketio_channel  # noqa: E401
 from addons import rasa_patches
 assert rasa_state() == released and not rasa_patches.applied(), "importing addons patched Rasa"
 
-addons.input_guard.RestInput.from_credentials(None)
+addons.channels.input_guard.RestInput.from_credentials(None)
 assert rasa_patches.applied()
 patched = rasa_state()
 assert all(p is not r for p, r in zip(patched[1:], released[1:])), "a patch was not applied"
@@ -64,7 +64,7 @@ def test_the_hospital_nlg_applies_the_patches_for_rasa_shell():
     action-server timeout (3 s, not Rasa's 300) must hold there too."""
     result = run_fresh(
         "import rasa.core.actions.action as action\n"
-        "from addons.hospital_nlg import HospitalNaturalLanguageGenerator\n"
+        "from addons.nlg.hospital_nlg import HospitalNaturalLanguageGenerator\n"
         "assert action.DEFAULT_REQUEST_TIMEOUT == 300\n"
         "HospitalNaturalLanguageGenerator()\n"
         "from addons import rasa_patches\n"

@@ -1,4 +1,4 @@
-"""addons/__init__.py's tracker stores, and their patches of Rasa (addons/rasa_patches/
+"""addons/stores/tracker_store.py's tracker stores, and their patches of Rasa (addons/rasa_patches/
 tracker_store.py): POSTGRES_SSLMODE, statement parameters kept out of error logs, a bounded wait
 for a PostgreSQL that does not answer, and a bounded fallback store."""
 import asyncio
@@ -15,8 +15,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-import addons
-from addons import BoundedFailSafeTrackerStore, BoundedInMemoryTrackerStore, rasa_patches
+from addons import rasa_patches
+from addons.stores import tracker_store
+from addons.stores.tracker_store import BoundedFailSafeTrackerStore, BoundedInMemoryTrackerStore
 
 rasa_patches.apply()  # as the server does when it creates its channels
 
@@ -90,8 +91,8 @@ def test_a_postgresql_that_does_not_answer_fails_within_the_bound_then_at_once(s
     import psycopg2
     import psycopg2.extensions
 
-    monkeypatch.setattr(addons, "_postgres_unanswered_at", None)
-    psycopg2.extensions.set_wait_callback(addons.wait_for_postgres)
+    monkeypatch.setattr(tracker_store, "_postgres_unanswered_at", None)
+    psycopg2.extensions.set_wait_callback(tracker_store.wait_for_postgres)
     try:
         seconds = []
         for _ in range(3):
@@ -103,7 +104,7 @@ def test_a_postgresql_that_does_not_answer_fails_within_the_bound_then_at_once(s
             seconds.append(time.monotonic() - started)
     finally:
         psycopg2.extensions.set_wait_callback(None)
-    assert addons.POSTGRES_ANSWER_SECONDS - 0.1 < seconds[0] < addons.POSTGRES_ANSWER_SECONDS + 1
+    assert tracker_store.POSTGRES_ANSWER_SECONDS - 0.1 < seconds[0] < tracker_store.POSTGRES_ANSWER_SECONDS + 1
     assert seconds[1] < 0.5 and seconds[2] < 0.5  # not waited for again for POSTGRES_RETRY_AFTER_SECONDS
 
 

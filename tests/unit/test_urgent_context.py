@@ -1,6 +1,6 @@
 """What the parent reports now: negation, hypotheticals, history, other people and general
 questions (spacy_pipeline/urgent_context.py on context_terms.yml), and how the NLU turns the
-verdicts into the message's intent (addons/urgent_report_reader.py).
+verdicts into the message's intent (addons/nlu/urgent_report_reader.py).
 
 The sentences are this test's own, written from the kinds named in clinical-rules.md and the
 understanding issue; none comes from the blind sets under tests/blind/.
@@ -8,7 +8,7 @@ understanding issue; none comes from the blind sets under tests/blind/.
 import pytest
 
 from actions.urgent_mentions import counted
-from addons.urgent_report_reader import reconcile_intent, urgent_intent_for
+from addons.nlu.urgent_report_reader import reconcile_intent, urgent_intent_for
 
 REPORTS_NOW = [
     ("he has a fever, is that bad with neutropenia?", "report_fever"),

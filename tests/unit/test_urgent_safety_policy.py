@@ -9,7 +9,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from actions.urgent_vocabulary import (
     CALL_911_RESPONSE, CALL_NOW_FEVER_RESPONSE, CALL_NOW_READING, CALL_NOW_SIGN_RESPONSE, DECISION_SLOT, ESCALATION_ACTION,
 )
-from addons.urgent_safety_policy import UrgentSafetyPolicy, next_safety_action
+from addons.policies.urgent_safety_policy import UrgentSafetyPolicy, next_safety_action
 from tests.conftest import ROOT
 
 DOMAIN = Domain.load(str(ROOT / "domain"))

@@ -12,7 +12,7 @@
  *   conversation".
  * - Each message waits for its own answer: one that has none after NO_REPLY_AFTER_MS gets the
  *   "no answer yet, call now" notice, whatever happened to the messages before it.
- * - Configuration (window.WEBCHAT_CONFIG) comes from /config.js, written by scripts/serve_webchat.py.
+ * - Configuration (window.WEBCHAT_CONFIG) comes from /config.js, written by webchat/server.py.
  */
 (function () {
   "use strict";

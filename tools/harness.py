@@ -1,8 +1,8 @@
 """Starts the real servers (action server + Rasa server, REST channel) on free loopback ports, for
-the tests (tests/live, channels, browser, replica), the load benchmark (scripts/bench.py) and the
-blind evaluation (scripts/blind_evaluation.py).
+the tests (tests/live, channels, browser, replica), the load benchmark (tools/bench.py) and the
+blind evaluation (tools/blind_evaluation.py).
 
-    from scripts.harness import Servers
+    from tools.harness import Servers
 
     with Servers(tmp_dir) as servers:          # both servers up; both stopped on leaving, also on failure
         servers.say("parent-1", "she has a fever of 101.5")
@@ -10,7 +10,7 @@ blind evaluation (scripts/blind_evaluation.py).
 The Rasa server gets the credentials file `make run` would write (scripts/render_credentials.py):
 by default with no messaging channel on, whatever the shell has set; pass `channel_env` to turn
 channels on (tests/channels). `production_servers` points them at PostgreSQL and Redis instead
-(endpoints.production.yml, the stores from scripts/local_services.py), for replicas behind nginx.
+(endpoints.production.yml, the stores from tools/local_services.py), for replicas behind nginx.
 Each server runs in its own process group and is stopped with everything it started
 (scripts/process_group.py). A tool: nothing the servers run imports it.
 """
@@ -24,7 +24,7 @@ from typing import Dict, Iterable, Mapping, Optional
 
 import requests
 
-from scripts.local_services import Postgres, Redis, free_port
+from tools.local_services import Postgres, Redis, free_port
 from scripts.process_group import start_in_own_group, stop_group, stop_groups
 from scripts.render_credentials import all_variables, load_template, render_file
 

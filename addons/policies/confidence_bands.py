@@ -16,8 +16,8 @@ Three confidence bands instead of one cut-off, in the spirit of Rasa's two-stage
              "please rephrase" with the topic buttons (data/rules/fallback.yml).
 
 Both cut-offs are in config.yml, chosen on a validation split of the training data by
-scripts/choose_confidence_bands.py (never on a test set). The buttons are built by the NLG
-(addons/hospital_nlg.py) from the answers' `topic:` and `question:` metadata, so the content
+tools/choose_confidence_bands.py (never on a test set). The buttons are built by the NLG
+(addons/nlg/hospital_nlg.py) from the answers' `topic:` and `question:` metadata, so the content
 team names them; a button sends its plain question, which goes through the NLU like typed text.
 
 Urgent messages never get the offer: their replies are not topic answers, and UrgentSafetyPolicy

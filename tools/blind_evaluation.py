@@ -22,8 +22,8 @@ questions given the not-covered reply (`not_covered_handled`), or either reply t
 parent to the care team with the number (`not_covered_referred`: the personal-advice reply also
 does), openers acknowledged, chitchat.
 
-Usage: python scripts/blind_evaluation.py [--gate] [--url http://127.0.0.1:5005] SET.yml [SET.yml ...]
-Without --url the script starts the action server and a Rasa server itself (scripts/harness.py, as
+Usage: python tools/blind_evaluation.py [--gate] [--url http://127.0.0.1:5005] SET.yml [SET.yml ...]
+Without --url the script starts the action server and a Rasa server itself (tools/harness.py, as
 tests/live does).
 """
 from __future__ import annotations
@@ -118,7 +118,7 @@ class Outcome:
         return self.responses[0] if self.responses else None
 
 
-# The once-per-conversation notice (addons/hospital_nlg.py), which Rasa's REST channel sends as a
+# The once-per-conversation notice (addons/nlg/hospital_nlg.py), which Rasa's REST channel sends as a
 # message of its own: it is not an answer.
 NOTICE = re.compile(r"^\(This chat gives .*\)$", re.DOTALL)
 
@@ -273,7 +273,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         return evaluate(args.url.rstrip("/"))
     import tempfile
 
-    from scripts.harness import Servers
+    from tools.harness import Servers
 
     with tempfile.TemporaryDirectory() as tmp, Servers(Path(tmp)) as servers:
         return evaluate(f"http://127.0.0.1:{servers.rasa_port}")

@@ -13,7 +13,7 @@ often the guess is right, then picks:
 No test set is used (the blind sets under tests/blind/ stay blind). The figures are printed;
 config.yml is changed by hand, with the figures in its comment.
 
-Usage: python scripts/choose_confidence_bands.py [--seed 7]
+Usage: python tools/choose_confidence_bands.py [--seed 7]
 """
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ releases in Redis. Only if Redis fails while the message waits for its turn does
 its wait again in memory (its Redis ticket then expires after TICKET_LOCK_LIFETIME); a message
 never holds a lock in one store and releases it in the other.
 
-endpoints.production.yml: `lock_store: type: addons.lock_store.FailSafeRedisLockStore`.
+endpoints.production.yml: `lock_store: type: addons.stores.lock_store.FailSafeRedisLockStore`.
 """
 from __future__ import annotations
 

@@ -5,11 +5,11 @@ Reads the report `rasa test nlu` wrote and fails (exit 1) when
   * any urgent test message misses its escalation: the parent would not get a Call-now reply
     for a fever or infection-sign report, or would not get Call 911 for an emergency.
     An urgent message the classifier misreads still escalates when the assistant's safety net
-    catches it (addons/urgent_safety_policy.py: fever or infection words reported, not asked),
+    catches it (addons/policies/urgent_safety_policy.py: fever or infection words reported, not asked),
     and an emergency still gets 911 when the entity_ruler finds a life-threatening sign
     (actions/escalation.py); the gate applies that same code to the misread messages.
 
-Usage: python scripts/nlu_gate.py RESULTS_DIR
+Usage: python tools/nlu_gate.py RESULTS_DIR
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ MIN_F1 = 0.90
 
 
 def escalation_missed(gold: str, predicted: str, text: str, entities: list) -> bool:
-    from addons.urgent_safety_policy import is_urgent_but_unsure
+    from addons.policies.urgent_safety_policy import is_urgent_but_unsure
 
     if gold not in URGENT_INTENTS:
         return False

@@ -9,7 +9,7 @@ Rasa's SpacyNLP fingerprints the pipeline by its path alone, so the pipeline is 
 folder whose name carries a hash of the patterns, and config.yml is pointed at it: a changed
 pattern file means a new path, and `rasa train` retrains instead of reusing a stale cache.
 
-Usage: python scripts/build_spacy_pipeline.py [--check]
+Usage: python tools/build_spacy_pipeline.py [--check]
   --check   exit 1 (with the fix) when config.yml does not point at the current patterns.
 """
 from __future__ import annotations
@@ -87,7 +87,7 @@ def main() -> int:
         if current != wanted:
             print(
                 f"config.yml points SpacyNLP at {current}, but the entity patterns now build "
-                f"{wanted}. Run 'make build' (or python scripts/build_spacy_pipeline.py) and commit config.yml.",
+                f"{wanted}. Run 'make build' (or python tools/build_spacy_pipeline.py) and commit config.yml.",
                 file=sys.stderr,
             )
             return 1

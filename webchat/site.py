@@ -1,16 +1,16 @@
 """Writes the web chat site that nginx serves in a deployment (docker-compose and Kubernetes).
 
-In development scripts/serve_webchat.py serves webchat/public/ and writes /config.js on the fly.
+In development webchat/server.py serves webchat/public/ and writes /config.js on the fly.
 In a deployment nginx serves static files only, so this writes, once at start-up (the
 `webchat-site` one-shot service in compose, the init container of the `webchat` pod in
 Kubernetes), into OUT/:
 
   public/                  a copy of webchat/public/ (with vendor/socket.io.min.js, which the
                            image build took from webchat/package-lock.json)
-  public/config.js         window.WEBCHAT_CONFIG, exactly as scripts/serve_webchat.py writes it:
+  public/config.js         window.WEBCHAT_CONFIG, exactly as webchat/server.py writes it:
                            WEBCHAT_RASA_URL and the hospital settings (actions/hospital_settings.py,
                            the same care-team numbers the answers carry)
-  security-headers.conf    the headers scripts/serve_webchat.py sends (Content-Security-Policy
+  security-headers.conf    the headers webchat/server.py sends (Content-Security-Policy
                            and the rest), as nginx `add_header` lines, included by
                            deploy/nginx/default.conf for the static files
 
@@ -19,7 +19,7 @@ proxies /socket.io/ and /webhooks/ on that same origin to the Rasa replicas. An 
 WEBCHAT_RASA_URL or hospital setting stops here with the setting's own message, so the page is
 never served with a placeholder number.
 
-    python deploy/webchat_site.py --out /srv/webchat
+    python webchat/site.py --out /srv/webchat
 """
 from __future__ import annotations
 
@@ -34,13 +34,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.hospital_settings import HospitalSettingsError, load_settings  # noqa: E402
-from scripts.serve_webchat import PUBLIC, config_script, rasa_url_from, security_headers  # noqa: E402
+from webchat.server import PUBLIC, config_script, rasa_url_from, security_headers  # noqa: E402
 
 VENDOR_JS = Path("vendor") / "socket.io.min.js"
 
 
 def nginx_headers(headers: Mapping[str, str]) -> str:
-    lines = ["# Written by deploy/webchat_site.py from scripts/serve_webchat.py's headers: do not edit.\n"]
+    lines = ["# Written by webchat/site.py from webchat/server.py's headers: do not edit.\n"]
     for name, value in headers.items():
         # inside nginx's double quotes, `$` starts a variable; a quote or a backslash ends or escapes
         if any(c in value for c in '"\\$\n'):

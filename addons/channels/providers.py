@@ -1,6 +1,6 @@
 """The messaging channels: Rasa's own connectors, subclassed only where they fall short.
 
-credentials.yml names these classes by module path (`addons.channels.TwilioInput`, ...); each
+credentials.yml names these classes by module path (`addons.channels.providers.TwilioInput`, ...); each
 keeps its Rasa name, so the routes stay Rasa's: /webhooks/twilio/webhook, /webhooks/facebook/webhook,
 /webhooks/telegram/webhook, /webhooks/slack/webhook. Every channel is authenticated and guarded:
 
@@ -8,7 +8,7 @@ keeps its Rasa name, so the routes stay Rasa's: /webhooks/twilio/webhook, /webho
   Twilio's X-Twilio-Signature, Facebook's X-Hub-Signature(-256), Telegram's secret token, Slack's
   signing secret. A channel without its authenticating setting stays off (credentials.yml
   requires it; Twilio and Telegram also refuse to start without it).
-* Every user message goes through the input guard (addons/input_guard.py: blank and over-long
+* Every user message goes through the input guard (addons/channels/input_guard.py: blank and over-long
   messages answered with the care-team number, typed "/commands" read as words). Where Rasa's
   route had to be declared again (Twilio, Facebook, Telegram), it is declared in a base class
   (TwilioWebhook, MessengerWebhook, TelegramWebhook), and the channel class puts GuardedInput and
@@ -88,7 +88,7 @@ from twilio.base.exceptions import TwilioRestException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 
-from addons.input_guard import GuardedInput
+from addons.channels.input_guard import GuardedInput
 from rasa.core.channels import facebook, slack, telegram, twilio
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException

@@ -4,7 +4,7 @@ For the 5-fold cross-validation on the training data and for the held-out test s
 precision, recall and F1, and the worst confusions with example messages, so a content editor
 can see which questions the assistant mixes up and add examples that tell them apart.
 
-Usage: python scripts/evaluation_summary.py RESULTS_DIR   (with cross_validation/ and holdout/ in it)
+Usage: python tools/evaluation_summary.py RESULTS_DIR   (with cross_validation/ and holdout/ in it)
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ watches for that and for two other silent or unsafe outcomes:
 
 1. `action_escalate_fever` ran but set no `triage_decision` (it failed): answer with the
    911 response for an emergency, else the Call-now response. Both are rendered in the Rasa
-   server by addons/hospital_nlg.py with the care-team number from the hospital settings.
+   server by addons/nlg/hospital_nlg.py with the care-team number from the hospital settings.
 2. The classifier was unsure (`nlu_fallback`) but the message has a life-threatening sign, a
    temperature, a fever or an infection-sign phrase, or its best guess was an urgent intent:
    run the escalation action rather than ask a parent with a feverish child to rephrase.
@@ -74,7 +74,7 @@ URGENT_OR_CARE_INTENTS = URGENT_INTENTS | CARE_INTENTS
 def is_urgent_but_unsure(message: Dict[Text, Any]) -> bool:
     """An urgent message that would otherwise get a non-urgent reply.
 
-    The NLU (addons/urgent_report_reader.py) already makes a message that reports a fever, a
+    The NLU (addons/nlu/urgent_report_reader.py) already makes a message that reports a fever, a
     sign or a 911 sign now urgent; this is the same check once more in the policy, so that an
     urgent message read as "please rephrase" or as a topic question is escalated all the same.
     """

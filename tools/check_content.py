@@ -10,7 +10,7 @@ Each problem is printed as `file:line: what is wrong. Fix: what to do.` Checks:
   * every intent has at least 25 examples and appears in a test story in tests/test_stories/;
   * no example sentence is under two intents (ignoring case, spacing and punctuation);
   * no answer or intent is left unused by the rules and stories.
-Usage: python scripts/check_content.py [PROJECT_DIR]
+Usage: python tools/check_content.py [PROJECT_DIR]
 """
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ PHONE = re.compile(r"(?<![\w{])\+?\(?\d[\d\s().\-]{5,}\d(?![\w}])")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 BUILT_IN_INTENTS = {"nlu_fallback", "restart", "back", "out_of_scope_built_in", "session_start"}
 # Answers sent by a policy rather than a rule: the unsure band's offer of other topics
-# (addons/confidence_bands.py); tests/test_stories/ covers it.
+# (addons/policies/confidence_bands.py); tests/test_stories/ covers it.
 SENT_BY_POLICIES = {"utter_offer_alternatives"}
 
 

@@ -17,7 +17,7 @@ the machine's speed during the run affects both alike; an idle server uses no CP
             option) on endpoints.production.yml: PostgreSQL tracker store, Redis lock store
   replicas  two `rasa run` on endpoints.production.yml behind nginx (round robin), sharing
             PostgreSQL and Redis
-PostgreSQL, Redis and nginx come from scripts/local_services.py. The assistant's action server
+PostgreSQL, Redis and nginx come from tools/local_services.py. The assistant's action server
 (one process) serves every deployment. The reference, `rasa init --no-prompt` trained at bench time
 in a temporary folder with its default config, is served the same three ways with Rasa's stock
 stores (SQLite / PostgreSQL tracker store, in-memory / Redis lock store); it has no custom action,
@@ -33,10 +33,10 @@ Writes results/bench/bench.json (every figure), bench.md (the table, the target 
 machine) and latency.png (p50 and p95 latency and messages per second against concurrency), and
 prints the table.
 
-    python scripts/bench.py                       # the full run, about 20 minutes
-    python scripts/bench.py --duration 5 --levels 1,10 --deployments single   # a quick look
-    python scripts/bench.py --reference-dir DIR   # reuse a `rasa init` project trained before
-    python scripts/bench.py --replot              # table and plot again from bench.json
+    python tools/bench.py                       # the full run, about 20 minutes
+    python tools/bench.py --duration 5 --levels 1,10 --deployments single   # a quick look
+    python tools/bench.py --reference-dir DIR   # reuse a `rasa init` project trained before
+    python tools/bench.py --replot              # table and plot again from bench.json
 """
 from __future__ import annotations
 
@@ -62,8 +62,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from scripts.harness import MODEL, STOP_GRACE_SECONDS, VENV_BIN, Servers, production_servers, wait_until_up  # noqa: E402
-from scripts.local_services import LocalServices, free_port  # noqa: E402
+from tools.harness import MODEL, STOP_GRACE_SECONDS, VENV_BIN, Servers, production_servers, wait_until_up  # noqa: E402
+from tools.local_services import LocalServices, free_port  # noqa: E402
 from scripts.process_group import start_in_own_group, stop_groups  # noqa: E402
 
 OUT = ROOT / "results" / "bench"

@@ -4,8 +4,8 @@ Every intent declared in domain/*.yml has a row in docs/intents.md, in the row's
 column the domain file that declares it; every row names an intent the domain declares. A
 catalogue that lags behind the domain tells a content editor or a reviewer about intents that no
 longer exist, or hides new ones. Each problem is printed as `file:line: what is wrong. Fix: what
-to do.`, like scripts/check_content.py.
-Usage: python scripts/check_docs.py [PROJECT_DIR]
+to do.`, like tools/check_content.py.
+Usage: python tools/check_docs.py [PROJECT_DIR]
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Rasa's templated NLG, with the hospital settings and the first-message disclaimer.
 
-Configured in endpoints.yml (`nlg: type: addons.hospital_nlg.HospitalNaturalLanguageGenerator`).
+Configured in endpoints.yml (`nlg: type: addons.nlg.hospital_nlg.HospitalNaturalLanguageGenerator`).
 Answers write `{care_team_phone}`, `{after_hours_phone}` or `{fever_threshold}`; the values come
 from actions/hospital_settings.py at render time, so no number is typed into an answer and none
 sits in a slot a message could set. This runs in the Rasa server, so it works when the action
@@ -18,7 +18,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from actions.hospital_settings import HospitalSettings, load_settings
 from addons import rasa_patches
-from addons.confidence_bands import OFFER_RESPONSE, alternatives, topic_answers
+from addons.policies.confidence_bands import OFFER_RESPONSE, alternatives, topic_answers
 
 # One line under the first bot message of every conversation.
 DISCLAIMER = "(This chat gives general education, not a diagnosis. In an emergency, call 911.)"
@@ -55,7 +55,7 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         kwargs.update(self.settings.template_variables())
         message = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if message and utter_action == OFFER_RESPONSE:
-            # the next likeliest topics after the best guess just answered (addons/confidence_bands.py)
+            # the next likeliest topics after the best guess just answered (addons/policies/confidence_bands.py)
             parse_data = tracker.latest_message.parse_data if tracker.latest_message else {}
             # from the responses as Rasa set them for the loaded model (not known at construction)
             message["buttons"] = alternatives(parse_data, topic_answers(self.responses))

@@ -1,0 +1,1 @@
+"""The response generator endpoints.yml names (`nlg:`)."""

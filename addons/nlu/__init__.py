@@ -1,0 +1,1 @@
+"""NLU components of config.yml's pipeline (Rasa's GraphComponent API)."""

@@ -1,0 +1,1 @@
+"""Dialogue policies of config.yml (Rasa's Policy API)."""
