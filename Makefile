@@ -15,7 +15,7 @@ SPACY_STAMP := build/spacy/.built
 # the web chat's socket.io-client, served from webchat/public/; the browser for its test
 WEBCHAT_JS := webchat/public/vendor/socket.io.min.js
 CHROMIUM := /usr/bin/chromium
-TRAINING_INPUTS := config.yml $(shell find domain data -name '*.yml' 2>/dev/null) $(SPACY_STAMP)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP)
 # quiet TensorFlow's start-up chatter in every rasa command
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
@@ -69,7 +69,7 @@ build: $(SPACY_STAMP)
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@echo "training the assistant (data, domain or config changed)"
 	@touch build/.training-started
-	@$(RASA) train --config config.yml --domain domain --data data --out models --fixed-model-name neutropenia-assistant --quiet
+	@$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name neutropenia-assistant --quiet
 	@# dated when training started: a file edited during training still triggers the next one
 	@touch -r build/.training-started $@
 
@@ -87,14 +87,14 @@ validate: setup
 	@$(PY) tools/check_content.py
 	@$(PY) tools/check_docs.py
 	@$(PY) tools/build_spacy_pipeline.py --check
-	@$(RASA) data validate --config config.yml --domain domain --data data --fail-on-warnings --quiet
+	@$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings --quiet
 
 test-stories: $(MODEL)
 	@$(RASA) test core --model $(MODEL) --stories tests/test_stories --out results/stories --fail-on-prediction-errors --quiet
 	@echo "test stories: all passed (results/stories)"
 
 test-nlu: $(MODEL)
-	@$(RASA) test nlu --model $(MODEL) --domain domain --nlu tests/nlu_holdout --out results/nlu_holdout --quiet
+	@$(RASA) test nlu --model $(MODEL) --domain domain.yml --nlu tests/nlu_holdout --out results/nlu_holdout --quiet
 	@$(PY) tools/nlu_gate.py results/nlu_holdout
 
 # What a parent gets, end to end through the REST channel of the real servers, on the frozen blind
@@ -156,7 +156,7 @@ bench: $(MODEL)
 evaluate: $(MODEL)
 	@rm -rf results/evaluate
 	@$(RASA) test nlu --nlu data/nlu --config config.yml --cross-validation --folds 5 --out results/evaluate/cross_validation --quiet
-	@$(RASA) test nlu --model $(MODEL) --domain domain --nlu tests/nlu_holdout --out results/evaluate/holdout --quiet
+	@$(RASA) test nlu --model $(MODEL) --domain domain.yml --nlu tests/nlu_holdout --out results/evaluate/holdout --quiet
 	@$(PY) tools/evaluation_summary.py results/evaluate
 	@$(PY) tools/blind_evaluation.py $(BLIND_SETS) $(MEASURED_SETS)
 

@@ -4,7 +4,7 @@ One place for the intent names, entity labels, assertion values, slot, action, d
 and response names that the action server (actions/escalation.py), the Rasa server's NLU reader
 and safety policy (addons/nlu/urgent_report_reader.py, addons/policies/urgent_safety_policy.py), the content
 gates (tools/nlu_gate.py, tools/blind_evaluation.py) and the tests all read. YAML cannot
-import Python: tests/unit/test_urgent_vocabulary.py checks that domain/, data/ and the spaCy
+import Python: tests/unit/test_urgent_vocabulary.py checks that domain.yml, data/ and the spaCy
 pipeline's patterns use exactly these names, so a rename in one place fails there, not in a
 parent's conversation.
 
@@ -13,7 +13,7 @@ Rasa server imports this module without rasa_sdk's action server.
 """
 from __future__ import annotations
 
-# --- intents (domain/urgent.yml, data/nlu/urgent.yml, data/rules/urgent.yml) -----------------
+# --- intents (domain.yml, data/nlu/urgent.yml, data/rules/urgent.yml) -----------------
 REPORT_FEVER = "report_fever"
 REPORT_INFECTION_SIGN = "report_infection_sign"
 REPORT_EMERGENCY = "report_emergency"
@@ -26,7 +26,7 @@ ASK_PERSONAL_MEDICAL_ADVICE = "ask_personal_medical_advice"
 ASK_CONTACT_CARE_TEAM = "ask_contact_care_team"
 CARE_INTENTS = frozenset({ASK_WHEN_TO_CALL, ASK_PERSONAL_MEDICAL_ADVICE, ASK_CONTACT_CARE_TEAM})
 
-# --- entity labels (domain/urgent.yml, spacy_pipeline/entity_patterns.jsonl) -----------------
+# --- entity labels (domain.yml, spacy_pipeline/entity_patterns.jsonl) -----------------
 TEMPERATURE = "temperature"
 FEVER_PHRASE = "fever_phrase"
 INFECTION_SIGN = "infection_sign"
@@ -44,7 +44,7 @@ NOT_REPORTED = ("negated", "resolved", "historical", "other_person", HYPOTHETICA
                 "modifier", GENERAL_QUESTION)
 ASSERTIONS = (REPORTED, *NOT_REPORTED)
 
-# --- the escalation action and what it sets (domain/urgent.yml) ------------------------------
+# --- the escalation action and what it sets (domain.yml) -----------------------------------
 ESCALATION_ACTION = "action_escalate_fever"
 DECISION_SLOT = "triage_decision"
 READING_SLOT = "temperature_reading"
@@ -60,7 +60,7 @@ ASK_AGAIN = "ask_again"  # a number that cannot be a body temperature, nothing e
 DECISIONS = (CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER, RECHECK, ASK_AGAIN)
 CALL_NOW_DECISIONS = frozenset({CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER})
 
-# --- the replies (domain/urgent.yml responses) -----------------------------------------------
+# --- the replies (data/responses/urgent.yml) ------------------------------------------------
 CALL_911_RESPONSE = "utter_call_911_now"
 CALL_NOW_READING_RESPONSE = "utter_call_now_reading"
 CALL_NOW_LOW_TEMPERATURE_RESPONSE = "utter_call_now_low_temperature"

@@ -70,7 +70,7 @@ def _yaml_files(*folders: str) -> Iterable[Path]:
 def response_patterns() -> List[Tuple[str, "re.Pattern[str]"]]:
     """Every response variation's text as a regex: literal text, {placeholders} as wildcards."""
     patterns = []
-    for path in _yaml_files("domain", "data"):
+    for path in _yaml_files("data"):
         content = yaml.safe_load(path.read_text()) or {}
         for name, variations in (content.get("responses") or {}).items():
             for variation in variations or []:

@@ -26,7 +26,7 @@ from ruamel.yaml import YAML
 MIN_EXAMPLES = 25
 MAX_GRADE = 8.0
 SENTENCES = (2, 5)
-NO_SOURCE_FILES = {"chitchat.yml", "session.yml"}  # greetings and "please rephrase" state no facts
+NO_SOURCE_FILES = {"chitchat.yml", "fallback.yml"}  # greetings and "please rephrase" state no facts
 # 7 to 15 digits with phone punctuation between them; "911" and "1,000 to 1,500" are not phones
 PHONE = re.compile(r"(?<![\w{])\+?\(?\d[\d\s().\-]{5,}\d(?![\w}])")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
@@ -93,7 +93,7 @@ def reading_grade(text: str) -> float:
 
 def check_responses(root: Path, sources: Dict[str, dict]) -> List[Problem]:
     problems = []
-    for path in sorted((root / "domain").glob("*.yml")):
+    for path in sorted((root / "data" / "responses").glob("*.yml")):
         doc = _load(path)
         responses = doc.get("responses") or {}
         for name, variations in responses.items():
@@ -157,7 +157,7 @@ def check_intents(root: Path) -> List[Problem]:
     problems = []
     domain_intents: Dict[str, tuple] = {}
     domain_responses: Dict[str, tuple] = {}
-    for path in sorted((root / "domain").glob("*.yml")):
+    for path in [root / "domain.yml", *sorted((root / "data" / "responses").glob("*.yml"))]:
         doc = _load(path)
         intents = doc.get("intents") or []
         for index, intent in enumerate(intents):

@@ -1,7 +1,8 @@
 """The intent catalogue (docs/intents.md) matches the domain: run by `make validate`.
 
-Every intent declared in domain/*.yml has a row in docs/intents.md, in the row's "topic file"
-column the domain file that declares it; every row names an intent the domain declares. A
+Every intent declared in domain.yml has a row in docs/intents.md, in the row's "topic file"
+column the topic whose file holds its English examples (data/nlu/<topic>.yml); every row names an
+intent the domain declares. A
 catalogue that lags behind the domain tells a content editor or a reviewer about intents that no
 longer exist, or hides new ones. Each problem is printed as `file:line: what is wrong. Fix: what
 to do.`, like tools/check_content.py.
@@ -18,18 +19,28 @@ from ruamel.yaml import YAML
 CATALOGUE = "docs/intents.md"
 
 
-def domain_intents(root: Path) -> Dict[str, Tuple[str, int]]:
-    """Each intent of domain/*.yml, with the file that declares it and the line."""
+def domain_intents(root: Path) -> Dict[str, int]:
+    """Each intent of domain.yml, with the line that declares it."""
+    with (root / "domain.yml").open(encoding="utf-8") as handle:
+        domain = YAML(typ="rt").load(handle) or {}
+    declared = domain.get("intents") or []
     intents = {}
-    for path in sorted((root / "domain").glob("*.yml")):
-        with path.open(encoding="utf-8") as handle:
-            domain = YAML(typ="rt").load(handle) or {}
-        declared = domain.get("intents") or []
-        for index, entry in enumerate(declared):
-            # an intent is a name, or a one-key mapping of its name to its options
-            name = entry if isinstance(entry, str) else next(iter(entry))
-            intents[str(name)] = (f"domain/{path.name}", declared.lc.item(index)[0] + 1)
+    for index, entry in enumerate(declared):
+        # an intent is a name, or a one-key mapping of its name to its options
+        name = entry if isinstance(entry, str) else next(iter(entry))
+        intents[str(name)] = declared.lc.item(index)[0] + 1
     return intents
+
+
+def example_topics(root: Path) -> Dict[str, str]:
+    """Each intent's topic: the data/nlu/<topic>.yml file holding its English examples."""
+    topics = {}
+    for path in sorted((root / "data" / "nlu").glob("*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            for block in (YAML(typ="safe").load(handle) or {}).get("nlu") or []:
+                if "intent" in block:
+                    topics.setdefault(str(block["intent"]), path.stem)
+    return topics
 
 
 def catalogue_rows(root: Path) -> Dict[str, Tuple[str, int]]:
@@ -50,23 +61,25 @@ def check_catalogue(root: Path) -> List[str]:
     if not (root / CATALOGUE).exists():
         return [f"{CATALOGUE}:1: the intent catalogue is missing. Fix: restore {CATALOGUE}"]
     declared = domain_intents(root)
+    topics = example_topics(root)
     catalogued = catalogue_rows(root)
     problems = []
-    for intent, (domain_file, line) in declared.items():
+    for intent, line in declared.items():
+        topic = topics.get(intent, "<topic>")
         if intent not in catalogued:
             problems.append(
-                f"{domain_file}:{line}: intent {intent} is not in {CATALOGUE}. Fix: add a row "
-                f"'| {Path(domain_file).stem} | {intent} | what a parent means | the answer |'")
+                f"domain.yml:{line}: intent {intent} is not in {CATALOGUE}. Fix: add a row "
+                f"'| {topic} | {intent} | what a parent means | the answer |'")
             continue
-        topic, row_line = catalogued[intent]
-        if topic != Path(domain_file).stem:
+        listed, row_line = catalogued[intent]
+        if intent in topics and listed != topic:
             problems.append(
-                f"{CATALOGUE}:{row_line}: intent {intent} is listed under topic file '{topic}' but "
-                f"declared in {domain_file}. Fix: write '{Path(domain_file).stem}' in its first column")
+                f"{CATALOGUE}:{row_line}: intent {intent} is listed under topic file '{listed}' but "
+                f"its examples are in data/nlu/{topic}.yml. Fix: write '{topic}' in its first column")
     for intent, (_, row_line) in catalogued.items():
         if intent not in declared:
             problems.append(
-                f"{CATALOGUE}:{row_line}: intent {intent} is not declared in any domain/*.yml. "
+                f"{CATALOGUE}:{row_line}: intent {intent} is not declared in domain.yml. "
                 f"Fix: remove the row, or correct the intent's name")
     return problems
 
@@ -78,7 +91,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     for problem in problems:
         print(problem)
     if problems:
-        print(f"\n{len(problems)} problem(s) between domain/*.yml and the intent catalogue ({CATALOGUE}).")
+        print(f"\n{len(problems)} problem(s) between domain.yml and the intent catalogue ({CATALOGUE}).")
         return 1
     print(f"intent catalogue matches the domain ({len(domain_intents(root))} intents)")
     return 0

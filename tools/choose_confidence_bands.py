@@ -93,7 +93,7 @@ def main() -> int:
         train_file = Path(tmp) / "train.yml"
         train_file.write_text(train.nlu_as_yaml())
         model = train_nlu(config=str(ROOT / "config.yml"), nlu_data=str(train_file), output=tmp,
-                          fixed_model_name="validation", domain=str(ROOT / "domain"))
+                          fixed_model_name="validation", domain=str(ROOT / "domain.yml"))
         results = asyncio.run(guesses(Path(model), validation))
     threshold, unsure_below = choose(results)
     print("best guess right, by confidence:")

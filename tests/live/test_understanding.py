@@ -84,11 +84,11 @@ def test_a_question_the_pages_do_not_answer_gets_the_honest_reply_with_the_numbe
 def test_every_topic_button_gets_its_topic_answer(servers):
     """The buttons of "please rephrase", of the opener's reply and of the unsure band send plain
     questions (never /intent payloads): each must be understood as its topic."""
-    from rasa.shared.core.domain import Domain
-
     from addons.policies.confidence_bands import topic_answers
 
-    domain = Domain.load("domain")
+    from tools.project_domain import load_domain
+
+    domain = load_domain()
     questions = {a["question"]: a["response"] for a in topic_answers(domain.responses).values()}
     for name in ("utter_please_rephrase", "utter_acknowledge_situation"):
         for button in domain.responses[name][0]["buttons"]:

@@ -4,6 +4,8 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
+
+from tools.project_domain import load_domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -12,7 +14,7 @@ from addons.policies.confidence_bands import OFFER_RESPONSE, ConfidenceBandPolic
 import tempfile
 from pathlib import Path
 
-DOMAIN = Domain.load("domain")
+DOMAIN = load_domain()
 STORAGE = LocalModelStorage(Path(tempfile.mkdtemp()))
 ANSWERS = topic_answers(DOMAIN.responses)
 

@@ -9,9 +9,10 @@ from tests.conftest import ROOT
 
 @pytest.fixture
 def project(tmp_path):
-    for folder in ("domain", "data", "tests/test_stories"):
+    for folder in ("data", "tests/test_stories"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     shutil.copy(ROOT / "content_sources.yml", tmp_path)
+    shutil.copy(ROOT / "domain.yml", tmp_path)
     return tmp_path
 
 
@@ -30,22 +31,22 @@ def test_the_real_content_passes():
 
 
 def test_missing_source_is_reported_with_file_line_and_fix(project):
-    edit(project / "domain/causes_and_types.yml",
+    edit(project / "data/responses/causes_and_types.yml",
          "      source: ucsf\n      reviewed: \"2026-11-20\"\n\n  utter_chronic_benign",
          "      reviewed: \"2026-11-20\"\n\n  utter_chronic_benign")
     [problem] = messages(project)
-    assert problem.startswith("domain/causes_and_types.yml:")
+    assert problem.startswith("data/responses/causes_and_types.yml:")
     assert "utter_cyclic: no source. Fix: add \"source: <id>\"" in problem
 
 
 def test_source_line_must_name_the_source(project):
-    edit(project / "domain/basics.yml", "\\nSource: UCSF Benioff Children's Hospitals", "")
+    edit(project / "data/responses/basics.yml", "\\nSource: UCSF Benioff Children's Hospitals", "")
     [problem] = messages(project)
     assert "utter_neutrophils: the text does not name its source 'UCSF Benioff Children's Hospitals'" in problem
 
 
 def test_missing_review_date(project):
-    edit(project / "domain/treatment.yml", "      source: ucsf\n      reviewed: \"2026-11-20\"\n\n  utter_gcsf",
+    edit(project / "data/responses/treatment.yml", "      source: ucsf\n      reviewed: \"2026-11-20\"\n\n  utter_gcsf",
          "      source: ucsf\n\n  utter_gcsf")
     [problem] = messages(project)
     assert "utter_antibiotics: no review date" in problem
@@ -61,14 +62,14 @@ def test_duplicate_example_under_two_intents(project):
 
 
 def test_typed_phone_number(project):
-    edit(project / "domain/care_team.yml", "at {care_team_phone}. At night", "at (415) 555-0134. At night")
+    edit(project / "data/responses/care_team.yml", "at {care_team_phone}. At night", "at (415) 555-0134. At night")
     [problem] = messages(project)
     assert "utter_contact_care_team: phone number '(415) 555-0134' is typed into the answer" in problem
     assert "write {care_team_phone}" in problem
 
 
 def test_too_complex_text(project):
-    edit(project / "domain/basics.yml", "They kill bacteria in the blood and help protect your child from infections.",
+    edit(project / "data/responses/basics.yml", "They kill bacteria in the blood and help protect your child from infections.",
          "They constitute the predominant phagocytic leukocyte population, eliminating extracellular bacterial "
          "pathogens through oxidative and non-oxidative antimicrobial mechanisms, consequently safeguarding immunocompromised individuals.")
     [problem] = messages(project)
@@ -76,7 +77,7 @@ def test_too_complex_text(project):
 
 
 def test_too_few_examples_and_untested_intent(project):
-    edit(project / "domain/basics.yml", "  - ask_anc\n", "  - ask_anc\n  - ask_is_it_contagious\n")
+    edit(project / "domain.yml", "  - ask_anc\n", "  - ask_anc\n  - ask_is_it_contagious\n")
     edit(project / "data/rules/basics.yml", "rules:\n", "rules:\n- rule: contagious\n  steps:\n  - intent: ask_is_it_contagious\n  - action: utter_anc\n\n")
     with (project / "data/nlu/basics.yml").open("a") as f:
         f.write("\n- intent: ask_is_it_contagious\n  examples: |\n    - is neutropenia contagious\n")
@@ -86,21 +87,21 @@ def test_too_few_examples_and_untested_intent(project):
 
 
 def test_unused_answer(project):
-    edit(project / "domain/basics.yml", "responses:\n", "responses:\n  utter_orphan:\n  - text: \"Hello.\"\n    metadata:\n      source: none\n      reviewed: \"2026-11-20\"\n")
+    edit(project / "data/responses/basics.yml", "responses:\n", "responses:\n  utter_orphan:\n  - text: \"Hello.\"\n    metadata:\n      source: none\n      reviewed: \"2026-11-20\"\n")
     problems = messages(project)
     assert any("answer utter_orphan is not used by any rule or story" in p for p in problems)
     assert any("utter_orphan: says 'source: none', but it is a topic answer" in p for p in problems)
 
 
 def test_command_exits_non_zero_and_prints_problems(project, capsys):
-    edit(project / "domain/care_team.yml", "at {care_team_phone}. At night", "at 555 010 0140. At night")
+    edit(project / "data/responses/care_team.yml", "at {care_team_phone}. At night", "at 555 010 0140. At night")
     assert main([str(project)]) == 1
     out = capsys.readouterr().out
-    assert "domain/care_team.yml:" in out and "1 content problem(s) found" in out
+    assert "data/responses/care_team.yml:" in out and "1 content problem(s) found" in out
 
 
 def test_too_long_answer(project):
-    edit(project / "domain/basics.yml", "A child with neutropenia has too few of them.",
+    edit(project / "data/responses/basics.yml", "A child with neutropenia has too few of them.",
          "A child with neutropenia has too few of them. They live in the blood. They are made in the "
          "bone marrow. They are white cells.")
     [problem] = messages(project)

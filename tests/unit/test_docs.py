@@ -160,7 +160,8 @@ def test_every_top_level_folder_is_in_the_layout_table():
 
 @pytest.fixture
 def project(tmp_path):
-    shutil.copytree(ROOT / "domain", tmp_path / "domain")
+    shutil.copy(ROOT / "domain.yml", tmp_path)
+    shutil.copytree(ROOT / "data" / "nlu", tmp_path / "data" / "nlu")
     (tmp_path / "docs").mkdir()
     shutil.copy(ROOT / "docs/intents.md", tmp_path / "docs")
     return tmp_path
@@ -180,20 +181,21 @@ def test_an_intent_missing_from_the_catalogue_is_named_with_its_domain_line(proj
     _edit(project / "docs/intents.md", "| chitchat | thank | thanks, that helped | utter_thank |\n", "")
     assert check_docs.main([str(project)]) == 1
     output = capsys.readouterr().out
-    assert "domain/chitchat.yml:6: intent thank is not in docs/intents.md. Fix: add a row" in output
+    line = 1 + (project / "domain.yml").read_text().splitlines().index("  - thank")
+    assert f"domain.yml:{line}: intent thank is not in docs/intents.md. Fix: add a row '| chitchat | thank |" in output
 
 
 def test_a_catalogue_row_for_an_intent_the_domain_lacks_is_named(project):
-    _edit(project / "domain/symptoms.yml", "  - ask_take_temperature\n", "")
+    _edit(project / "domain.yml", "  - ask_take_temperature\n", "")
     [problem] = check_docs.check_catalogue(project)
     assert problem.startswith("docs/intents.md:")
-    assert "intent ask_take_temperature is not declared in any domain/*.yml" in problem
+    assert "intent ask_take_temperature is not declared in domain.yml" in problem
 
 
 def test_a_row_under_the_wrong_topic_file_is_named(project):
     _edit(project / "docs/intents.md", "| basics | ask_anc |", "| diagnosis | ask_anc |")
     [problem] = check_docs.check_catalogue(project)
-    assert "ask_anc is listed under topic file 'diagnosis' but declared in domain/basics.yml" in problem
+    assert "ask_anc is listed under topic file 'diagnosis' but its examples are in data/nlu/basics.yml" in problem
 
 
 def test_a_missing_catalogue_is_reported(project):

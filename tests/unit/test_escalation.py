@@ -4,6 +4,8 @@ import re
 
 import pytest
 from rasa.shared.core.domain import Domain
+
+from tools.project_domain import load_domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
@@ -16,7 +18,7 @@ from addons.nlg.hospital_nlg import DISCLAIMER, HospitalNaturalLanguageGenerator
 from tests.conftest import ROOT
 
 SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)
-DOMAIN = Domain.load(str(ROOT / "domain"))
+DOMAIN = load_domain()
 
 
 def sdk_tracker(text, intent, entities):

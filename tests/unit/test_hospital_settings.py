@@ -68,11 +68,9 @@ def test_decimal_comma_threshold_is_accepted(tmp_path):
 
 
 def test_settings_are_not_slots_a_message_could_set():
-    from rasa.shared.core.domain import Domain
+    from tools.project_domain import load_domain
 
-    from tests.conftest import ROOT
-
-    domain = Domain.load(str(ROOT / "domain"))
+    domain = load_domain()
     slot_names = {slot.name for slot in domain.slots}
     assert not slot_names & {"care_team_phone", "after_hours_phone", "fever_threshold", "fever_threshold_c", "hospital_name"}
     for slot in domain.slots:

@@ -3,6 +3,8 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.shared.core.domain import Domain
+
+from tools.project_domain import load_domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -12,7 +14,7 @@ from actions.urgent_vocabulary import (
 from addons.policies.urgent_safety_policy import UrgentSafetyPolicy, next_safety_action
 from tests.conftest import ROOT
 
-DOMAIN = Domain.load(str(ROOT / "domain"))
+DOMAIN = load_domain()
 
 
 def user(text, intent, confidence=0.95, entities=(), ranking=None):
