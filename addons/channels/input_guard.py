@@ -23,7 +23,8 @@
   that number ever wrote). The client still gets its own id back as `recipient_id`.
 
 Every reply names the care-team number (from the hospital settings): a long, empty or hurried
-message can come from a parent in trouble.
+message can come from a parent in trouble. The replies are in English and then Spanish, or in the
+language the web page's switch chose (the guard answers before the NLU knows the language).
 """
 from __future__ import annotations
 
@@ -71,6 +72,50 @@ BUSY_REPLY = (
     "in a moment. If your child has a fever or any sign of infection, call the care team now at {phone}."
 )
 
+# The same replies in Spanish (issue 13). The guard answers before the NLU has read the message,
+# so it does not know the conversation's language: unless the message says which (the web page's
+# language switch, in its metadata), a reply is sent in English, then Spanish.
+SPANISH_REPLIES = {
+    TOO_LONG_REPLY: (
+        "Su mensaje es demasiado largo para que yo lo lea. Por favor, acorte su pregunta a menos de "
+        "2.000 caracteres. Si su hijo tiene fiebre o cualquier señal de infección, llame ahora al "
+        "equipo de atención al {phone}."
+    ),
+    BLANK_REPLY: (
+        "Por favor, escriba su pregunta sobre la neutropenia. Si su hijo tiene fiebre o cualquier "
+        "señal de infección, llame ahora al equipo de atención al {phone}."
+    ),
+    NOT_IN_TIME_REPLY: (
+        "Lo siento, no pude responder a tiempo. Si su hijo tiene fiebre o cualquier señal de "
+        "infección, llame ahora al equipo de atención al {phone}."
+    ),
+    BUSY_REPLY: (
+        "Todavía estoy respondiendo sus mensajes anteriores, así que no leí este: por favor, envíelo "
+        "de nuevo en un momento. Si su hijo tiene fiebre o cualquier señal de infección, llame ahora "
+        "al equipo de atención al {phone}."
+    ),
+}
+
+
+def guard_reply(english: Text, language: Optional[Text] = None) -> Text:
+    """One of the guard's replies, with the care-team number: in `language` ("en" or "es") when
+    it is known, otherwise in English and then in Spanish."""
+    phone = _care_team_phone()
+    if language == "en":
+        return english.format(phone=phone)
+    if language == "es":
+        return SPANISH_REPLIES[english].format(phone=phone)
+    # one line break, not a blank line: Rasa sends each paragraph as its own message
+    return f"{english.format(phone=phone)}\n{SPANISH_REPLIES[english].format(phone=phone)}"
+
+
+def requested_language(message: UserMessage) -> Optional[Text]:
+    """The language the parent chose on the web page (the message's metadata), if any."""
+    metadata = message.metadata if isinstance(message.metadata, dict) else {}
+    language = metadata.get("language")
+    return language if language in ("en", "es") else None
+
+
 # (channel name, sender id) -> messages being handled or waiting for the conversation's lock
 _messages_in_flight: Dict[Tuple[Text, Text], int] = Counter()
 
@@ -80,14 +125,13 @@ def _care_team_phone() -> Text:
     return load_settings().care_team_phone
 
 
-def guard_text(text: Optional[Text]) -> tuple:
+def guard_text(text: Optional[Text], language: Optional[Text] = None) -> tuple:
     """('reply', text to send back) or ('parse', the text Rasa should parse)."""
-    phone = _care_team_phone()
     if text is None or not str(text).strip():
-        return "reply", BLANK_REPLY.format(phone=phone)
+        return "reply", guard_reply(BLANK_REPLY, language)
     text = str(text).strip()
     if len(text) > MAX_MESSAGE_CHARACTERS:
-        return "reply", TOO_LONG_REPLY.format(phone=phone)
+        return "reply", guard_reply(TOO_LONG_REPLY, language)
     # "/restart", "/greet{...}", "//x": never Rasa's command syntax when a user types it
     if text.startswith("/"):
         command = text.lstrip("/").split("{", 1)[0].strip().lower()
@@ -129,7 +173,7 @@ class GuardedInput:
                 # never the id itself: it may be a phone number
                 logger.warning("%s: dropped a message whose sender id %s", channel, problem)
                 return None
-            verdict, text = guard_text(message.text)
+            verdict, text = guard_text(message.text, requested_language(message))
             if verdict == "reply":
                 logger.info("message not parsed: %s", "blank" if message.text is None or not str(message.text).strip() else "too long")
                 await message.output_channel.send_text_message(message.sender_id, text)
@@ -139,7 +183,7 @@ class GuardedInput:
             if _messages_in_flight[key] >= MAX_MESSAGES_IN_FLIGHT_PER_SENDER:
                 logger.warning("%s: a sender already has %d messages waiting; the next got the busy reply",
                                channel, MAX_MESSAGES_IN_FLIGHT_PER_SENDER)
-                await message.output_channel.send_text_message(message.sender_id, BUSY_REPLY.format(phone=_care_team_phone()))
+                await message.output_channel.send_text_message(message.sender_id, guard_reply(BUSY_REPLY, requested_language(message)))
                 return None
             _messages_in_flight[key] += 1
             try:
@@ -190,8 +234,7 @@ class RestInput(GuardedInput, rest.RestInput):
             except asyncio.CancelledError:
                 # Sanic's response timeout cancels the handler, and Rasa's REST channel then
                 # answers 200 with what it had collected, often nothing: never silence.
-                phone = _care_team_phone()
-                await message.output_channel.send_text_message(client_sender_id, NOT_IN_TIME_REPLY.format(phone=phone))
+                await message.output_channel.send_text_message(client_sender_id, guard_reply(NOT_IN_TIME_REPLY))
                 raise
 
         return in_namespace

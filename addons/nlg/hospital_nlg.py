@@ -18,10 +18,20 @@ from rasa.utils.endpoints import EndpointConfig
 
 from actions.hospital_settings import HospitalSettings, load_settings
 from addons import rasa_patches
+from addons.nlu.language_detector import ENGLISH, LANGUAGE_SLOT, LANGUAGES, SPANISH
 from addons.policies.confidence_bands import OFFER_RESPONSE, alternatives, topic_answers
 
-# One line under the first bot message of every conversation.
-DISCLAIMER = "(This chat gives general education, not a diagnosis. In an emergency, call 911.)"
+# One line under the first bot message of every conversation, in the conversation's language.
+DISCLAIMERS = {
+    ENGLISH: "(This chat gives general education, not a diagnosis. In an emergency, call 911.)",
+    SPANISH: "(Este chat da información general, no un diagnóstico. En una emergencia, llame al 911.)",
+}
+DISCLAIMER = DISCLAIMERS[ENGLISH]
+
+
+def conversation_language(tracker: DialogueStateTracker) -> str:
+    language = tracker.get_slot(LANGUAGE_SLOT)
+    return language if language in LANGUAGES else ENGLISH
 
 
 def is_first_bot_message(tracker: DialogueStateTracker) -> bool:
@@ -58,7 +68,7 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
             # the next likeliest topics after the best guess just answered (addons/policies/confidence_bands.py)
             parse_data = tracker.latest_message.parse_data if tracker.latest_message else {}
             # from the responses as Rasa set them for the loaded model (not known at construction)
-            message["buttons"] = alternatives(parse_data, topic_answers(self.responses))
+            message["buttons"] = alternatives(parse_data, topic_answers(self.responses, conversation_language(tracker)))
         if message and message.get("text") and is_first_bot_message(tracker):
-            message["text"] = f"{message['text']}\n\n{DISCLAIMER}"
+            message["text"] = f"{message['text']}\n\n{DISCLAIMERS[conversation_language(tracker)]}"
         return message

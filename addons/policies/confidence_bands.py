@@ -49,13 +49,16 @@ MAX_ALTERNATIVES = 2
 DEFAULT_PRIORITY = 6.5
 
 
-def topic_answers(responses: Dict[Text, List[Dict[Text, Any]]]) -> Dict[Text, Dict[Text, Text]]:
-    """intent -> {"response", "topic", "question"}, from the answers' metadata."""
+def topic_answers(responses: Dict[Text, List[Dict[Text, Any]]], language: Text = "en") -> Dict[Text, Dict[Text, Text]]:
+    """intent -> {"response", "topic", "question"}, from the metadata of the answers' variations in
+    `language` (a variation without `language:` metadata is English)."""
     answers = {}
     for name, variations in responses.items():
         for variation in variations or []:
             metadata = variation.get("metadata") or {}
             intent = metadata.get("intent")
+            if metadata.get("language", "en") != language:
+                continue
             if metadata.get("topic") and metadata.get("question") and intent:
                 answers[intent] = {"response": name, "topic": metadata["topic"], "question": metadata["question"]}
     return answers

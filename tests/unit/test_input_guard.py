@@ -166,3 +166,23 @@ def test_a_rest_request_cut_off_by_the_response_timeout_still_names_the_care_tea
     assert reply["recipient_id"] == "parent-7"
     assert "could not answer in time" in reply["text"] and "(555) 010-0140" in reply["text"]
     assert not input_guard._messages_in_flight
+
+
+# --- Spanish (issue 13) ------------------------------------------------------------------------
+
+def test_a_guard_reply_is_in_english_then_spanish_when_the_language_is_not_known():
+    verdict, reply = guard_text("   ")
+    english, spanish = reply.split("\n")
+    assert english.startswith("Please type your question") and "(555) 010-0140" in english
+    assert spanish.startswith("Por favor, escriba su pregunta") and "llame ahora" in spanish and "(555) 010-0140" in spanish
+
+
+@pytest.mark.parametrize("reply", list(input_guard.SPANISH_REPLIES))
+def test_every_guard_reply_has_a_spanish_twin_with_the_number(reply):
+    assert "{phone}" in input_guard.SPANISH_REPLIES[reply] and "{phone}" in reply
+    assert "llame ahora" in input_guard.SPANISH_REPLIES[reply]
+
+
+def test_the_web_page_s_language_picks_one_language():
+    assert guard_text("a" * (MAX_MESSAGE_CHARACTERS + 1), "es")[1].startswith("Su mensaje es demasiado largo")
+    assert guard_text("", "en")[1].startswith("Please type") and "Por favor" not in guard_text("", "en")[1]
