@@ -30,7 +30,7 @@ def load_template(path: Path) -> Dict[str, Any]:
 
 
 def channel_label(key: str) -> str:
-    """`addons.channels.providers.TwilioInput` -> `twilio`; Rasa's own names stay as they are."""
+    """`addons.channels.twilio.TwilioInput` -> `twilio`; Rasa's own names stay as they are."""
     name = key.rsplit(".", 1)[-1]
     return name[: -len("Input")].lower() if name.endswith("Input") else name
 

@@ -1,6 +1,7 @@
 """Replies that fit the channel, numbered options and the credentials rendering, without servers."""
-from addons.channels.providers import (
-    SMS_LIMIT, numbered_options, remember_options, resolve_numbered_reply, split_text, valid_hub_signature)
+from addons.channels.facebook import valid_hub_signature
+from addons.channels.messaging import numbered_options, remember_options, resolve_numbered_reply, split_text
+from addons.channels.twilio import SMS_LIMIT
 from scripts.render_credentials import render
 
 PHONE = "(555) 010-0140"
@@ -53,12 +54,12 @@ def test_hub_signature():
 
 def test_a_channel_is_on_only_with_all_its_required_variables():
     template = {"rest": None,
-                "addons.channels.providers.TwilioInput": {"account_sid": "${SID}", "auth_token": "${TOKEN}",
-                                                "whatsapp_number": "${WA:-}", "webhook_url": "${URL:-}"}}
+                "addons.channels.twilio.TwilioInput": {"account_sid": "${SID}", "auth_token": "${TOKEN}",
+                                             "whatsapp_number": "${WA:-}", "webhook_url": "${URL:-}"}}
     on, off = render(template, {"SID": "AC1"})
-    assert list(on) == ["rest"] and off == {"addons.channels.providers.TwilioInput": ["TOKEN"]}
+    assert list(on) == ["rest"] and off == {"addons.channels.twilio.TwilioInput": ["TOKEN"]}
     on, off = render(template, {"SID": "AC1", "TOKEN": "", "WA": "whatsapp:+1"})
-    assert off == {"addons.channels.providers.TwilioInput": ["TOKEN"]}  # empty counts as unset
+    assert off == {"addons.channels.twilio.TwilioInput": ["TOKEN"]}  # empty counts as unset
     on, off = render(template, {"SID": "AC1", "TOKEN": "t", "WA": "whatsapp:+1"})
-    assert on["addons.channels.providers.TwilioInput"] == {"account_sid": "AC1", "auth_token": "t", "whatsapp_number": "whatsapp:+1"}
+    assert on["addons.channels.twilio.TwilioInput"] == {"account_sid": "AC1", "auth_token": "t", "whatsapp_number": "whatsapp:+1"}
     assert off == {}

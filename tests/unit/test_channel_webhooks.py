@@ -10,7 +10,8 @@ from rasa.shared.exceptions import RasaException
 from sanic import Sanic
 from twilio.request_validator import RequestValidator
 
-from addons.channels.providers import TelegramInput, TwilioInput, TwilioWebhook
+from addons.channels.telegram import TelegramInput
+from addons.channels.twilio import TwilioInput, TwilioWebhook
 from tools.local_services import free_port
 
 AUTH_TOKEN = "twilio-unit-auth-token"
@@ -136,12 +137,12 @@ def test_a_channel_without_its_authenticating_variable_stays_off_and_the_render_
 
 
 def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, capsys, monkeypatch):
-    from addons.channels import providers as channels
+    from addons.channels import facebook
 
     async def no_action(self, recipient_id, sender_action):
         return None
 
-    monkeypatch.setattr(channels.MessengerBot, "send_action", no_action)  # no Graph API here
+    monkeypatch.setattr(facebook.MessengerBot, "send_action", no_action)  # no Graph API here
     received = []
 
     async def fail(message):
@@ -158,7 +159,7 @@ def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, ca
         event(message={"mid": "m4", "text": "marker-text she has a fever"}),
     ]}]}
     with caplog.at_level(logging.DEBUG):
-        asyncio.run(channels.Messenger("page-token", fail).handle(payload, None))
+        asyncio.run(facebook.Messenger("page-token", fail).handle(payload, None))
     assert received == ["marker-text she has a fever"]  # the echo and the rest are not messages from a parent
     assert "handling a message failed (ValueError)" in caplog.text
     printed = capsys.readouterr()
@@ -169,7 +170,7 @@ def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, ca
 def test_a_failed_sms_is_logged_without_the_number_or_the_text(caplog, monkeypatch):
     from twilio.base.exceptions import TwilioRestException
 
-    from addons.channels.providers import TwilioOutput
+    from addons.channels.twilio import TwilioOutput
 
     output = TwilioOutput("AC" + "0" * 32, AUTH_TOKEN, "+15550100001")
 
