@@ -1,7 +1,8 @@
-"""The language of a parent's message, when it is clear: the `language` entity, which sets the slot.
+"""The language of a parent's message, when it is clear: the parse data's `language`.
 
 One bilingual model answers English and Spanish: every response has a Spanish variation chosen by
-the `language` slot (`condition` in data/responses/). This component gives the slot its value:
+the `language` slot (`condition` in data/responses/). This component finds the message's language;
+ConversationLanguagePolicy (addons/policies/conversation_language.py) then sets the slot:
 
 * The web page's language switch wins: a message whose metadata says `"language": "es"` (or "en")
   is in that language. The REST channel takes no metadata from its clients.
@@ -16,8 +17,9 @@ the `language` slot (`condition` in data/responses/). This component gives the s
   sets (docs/nlu.md), knows the parents' own words (typos, "calentura", "ANC"), adds no package
   and runs in about 0.1 ms.
 
-Both languages' examples train the same intent classifier, and this component only adds an entity
-that does not influence the dialogue (domain.yml), so it changes no prediction.
+Both languages' examples train the same intent classifier. The language is a property of the
+parse data, not an entity: an entity would be compared with every test story's annotations, and a
+`from_entity` slot could be set by any message carrying it.
 """
 from __future__ import annotations
 
@@ -33,12 +35,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.extractors.extractor import EntityExtractorMixin
-from rasa.shared.nlu.constants import ENTITIES, METADATA, METADATA_INTENT, TEXT
+from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-LANGUAGE_ENTITY = "language"
+# the parse data's key, and the slot's name (domain.yml)
+LANGUAGE_KEY = "language"
 LANGUAGE_SLOT = "language"
 ENGLISH, SPANISH = "en", "es"
 LANGUAGES = (ENGLISH, SPANISH)
@@ -65,8 +67,8 @@ def words_of(text: Text) -> List[Text]:
     return [word.lower() for word in _WORD.findall(text or "")]
 
 
-@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=True)
-class LanguageDetector(GraphComponent, EntityExtractorMixin):
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LanguageDetector(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         # min_confidence: how sure the model must be before the conversation's language changes.
@@ -180,10 +182,6 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             language = requested_language(message) or (self.detect(message.get(TEXT) or "") if self.vocabulary else None)
-            if language is None:
-                continue
-            text = message.get(TEXT) or ""
-            entity = {"entity": LANGUAGE_ENTITY, "value": language, "start": 0, "end": len(text),
-                      "confidence": 1.0, "extractor": self.__class__.__name__}
-            message.set(ENTITIES, (message.get(ENTITIES) or []) + [entity], add_to_output=True)
+            if language is not None:
+                message.set(LANGUAGE_KEY, language, add_to_output=True)
         return messages

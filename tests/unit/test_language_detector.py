@@ -38,7 +38,7 @@ def trained(tmp_path_factory):
 def language_entities(detector, text, metadata=None):
     message = Message(data={"text": text, "metadata": metadata})
     detector.process([message])
-    return [e["value"] for e in message.get("entities") or [] if e["entity"] == "language"]
+    return [message.get("language")] if message.get("language") else []
 
 
 @pytest.mark.parametrize("text,language", [
