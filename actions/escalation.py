@@ -30,8 +30,9 @@ logger = logging.getLogger(__name__)
 
 # clinical-rules.md: "temperature below 36 °C" is a sign of infection
 LOW_TEMPERATURE_C = 36.0
-# "fever of 55": the entity_ruler labels the whole span a temperature, but the parent said fever
-FEVER_WORD = re.compile(r"\b(fever|feaver|fevr|febrile)", re.IGNORECASE)
+# "fever of 55", "tiene 55 de fiebre", "calentura de 48": the entity_ruler labels the whole span a
+# temperature, but the parent said fever ("febr" also covers febrile, febril, febrícula)
+FEVER_WORD = re.compile(r"\b(fever|feaver|fevr|febr|fiebr|fievre|calentur|afiebr)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
