@@ -202,18 +202,18 @@ def _language_of(variation: Mapping) -> str:
 
 
 def reply_catalog(responses: Mapping[str, Iterable[Mapping]], rephrase: str = "utter_please_rephrase") -> ReplyCatalog:
-    """The catalog of a domain's responses (tools.project_domain.load_domain().responses)."""
-    english, rephrases = set(), set()
+    """The catalog of a domain's responses (tools.project_domain.load_domain().responses). An
+    opening an English and a Spanish answer share (a drug's name, a number) tells nothing: left out."""
+    english, other, rephrases = set(), set(), set()
     for name, variations in responses.items():
         for variation in variations:
             opening = _opening(variation.get("text") or "")
             if len(opening) < SHORTEST_OPENING:
                 continue
-            if _language_of(variation) == ENGLISH:
-                english.add(opening)
+            (english if _language_of(variation) == ENGLISH else other).add(opening)
             if name == rephrase:
                 rephrases.add(opening)
-    return ReplyCatalog(tuple(sorted(english)), tuple(sorted(rephrases)))
+    return ReplyCatalog(tuple(sorted(english - other)), tuple(sorted(rephrases)))
 
 
 def reply_is_right(utterance: Utterance, texts: List[str], catalog: Optional[ReplyCatalog] = None) -> bool:
