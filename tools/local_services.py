@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence
 
+import psutil
+
 if not __package__:  # run as `python tools/local_services.py`: the project root is not on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -286,15 +288,10 @@ class Postgres(Service):
         postmaster = self._postmaster_pid()
         if postmaster is None:
             return []
-        children = []
-        for stat in glob.glob("/proc/[0-9]*/stat"):
-            try:
-                fields = Path(stat).read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):
-                continue  # the process ended meanwhile
-            if int(fields[1]) == postmaster:  # the parent's pid
-                children.append(int(Path(stat).parent.name))
-        return [postmaster, *children]
+        try:
+            return [postmaster, *(child.pid for child in psutil.Process(postmaster).children())]
+        except psutil.NoSuchProcess:  # stopped meanwhile
+            return []
 
     def pause(self) -> None:
         """A hung server: SIGSTOP to the postmaster and all its processes. Connections stay open
