@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Iterable, List, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Iterable, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple
 
 ENGLISH, SPANISH = "en", "es"
 URGENT_KINDS = ("fever", "sign")
@@ -204,7 +204,9 @@ def _language_of(variation: Mapping) -> str:
 def reply_catalog(responses: Mapping[str, Iterable[Mapping]], rephrase: str = "utter_please_rephrase") -> ReplyCatalog:
     """The catalog of a domain's responses (tools.project_domain.load_domain().responses). An
     opening an English and a Spanish answer share (a drug's name, a number) tells nothing: left out."""
-    english, other, rephrases = set(), set(), set()
+    english: Set[str] = set()
+    other: Set[str] = set()
+    rephrases: Set[str] = set()
     for name, variations in responses.items():
         for variation in variations:
             opening = _opening(variation.get("text") or "")
