@@ -19,7 +19,9 @@ credentials.yml names this class instead of `socketio`. Everything else (events,
 * Bounded input. `user_uttered`'s session_id comes from the client and becomes the
   conversation's sender id: it must be one session_request could have confirmed, or the message
   is not handled (no conversation is created; the socket is asked to reload, with the care-team
-  number). The client's metadata (rasa-webchat's customData) is not stored, as on the REST
+  number). Of the client's metadata (the `metadata_key` field, customData in credentials.yml, as
+  rasa-webchat sends it) only the page's language switch is kept, `{"language": "es"}` or "en"
+  (addons/nlu/language_detector.py); nothing else a client sends is stored, as on the REST
   channel, and a Socket.IO packet is at most MAX_PACKET_BYTES.
 * Line breaks kept. rasa-webchat renders replies as Markdown, where a single "\\n" is a space:
   "Source: ..." would run on at the end of the answer. Replies on this channel end each line
@@ -43,6 +45,7 @@ from sanic_cors.core import SANIC_CORS_EVALUATED
 
 from actions.hospital_settings import load_settings
 from addons.channels.input_guard import GuardedInput
+from addons.nlu.language_detector import LANGUAGES
 from webchat.origins import allowed_origins
 
 logger = logging.getLogger(__name__)
@@ -58,6 +61,13 @@ BAD_SESSION_REPLY = (
 )
 # a line end that is not a paragraph break ("\n\n" is where Rasa splits a reply into messages)
 SINGLE_LINE_BREAK = re.compile(r"(?<!\n)[ \t]*\n(?!\n)")
+
+
+def chosen_language(metadata: Any) -> Optional[Dict[Text, Text]]:
+    """The message metadata Rasa gets from a client's: the language the parent chose on the page,
+    when it names one the assistant speaks; None otherwise."""
+    language = metadata.get("language") if isinstance(metadata, dict) else None
+    return {"language": language} if language in LANGUAGES else None
 
 
 def valid_session_id(value: Any) -> bool:
@@ -138,7 +148,7 @@ class FixedSocketIOInput(RasaSocketIOInput):
                 SocketIOOutput(sio, self.bot_message_evt),
                 sender_id,
                 input_channel=self.name(),
-                metadata=None,  # nothing from the client is stored but its message
+                metadata=chosen_language(data.get(self.metadata_key)),  # nothing else from the client
             ))
 
         return blueprint

@@ -162,3 +162,15 @@ def test_the_channel_answers_with_the_markdown_output():
     channel = SocketIOInput(session_persistence=True)
     channel.blueprint(lambda message: None)
     assert isinstance(channel.get_output_channel(), SocketIOOutput)
+
+
+@pytest.mark.parametrize("custom_data, metadata", [
+    ({"language": "es"}, {"language": "es"}),
+    ({"language": "en", "name": "Ana", "x": "y" * 1000}, {"language": "en"}),  # only the language is kept
+    ({"language": "fr"}, None), ({"language": ["es"]}, None), ("es", None), (None, None),
+])
+def test_only_the_pages_language_choice_reaches_rasa_from_custom_data(custom_data, metadata):
+    handler, received, _ = user_uttered_of(SocketIOInput(session_persistence=True, metadata_key="customData"))
+    asyncio.run(handler("sid-9", {"message": "mi hijo tiene fiebre", "session_id": SESSION, "customData": custom_data}))
+    (message,) = received
+    assert message.metadata == metadata
