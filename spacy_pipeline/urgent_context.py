@@ -9,7 +9,7 @@ this component decides, for each of them, its `assertion`:
   hypothetical       "if she gets a fever", "what counts as a fever", "watch for chills"
   historical         "a seizure two years ago", "had pneumonia last winter"
   other_person       "her cousin had a fever", "I have a cough"
-  modifier           "seizure medicine", "fever reducer", "the fever line"
+  modifier           "seizure medicine", "fever reducer", "the fever line", "medicina para la fiebre"
   general_question   a question that names the word but not the child: "can neutropenia cause fevers?"
   not_a_temperature  a number that is a count, weight or age: "her anc is 98"
 
@@ -18,6 +18,12 @@ Negation, hypothetical, historical and other-person mentions are found with NegE
 rest with spaCy's own tokens. Where a mention could be read either way it stays `reported`:
 a false Call-now is safer than a missed one.
 
+The pipeline is bilingual (issue 13): the builder adds spacy_pipeline/context_terms_es.yml's lists
+to the English ones, and every context phrase is also matched without its accents ("todavia").
+Spanish negates with "no" before the verb, and some signs are themselves negative ("no respira",
+"no despierta", "no quiere comer"), so a mention that starts with a negation word is never
+negated by an earlier one ("no tiene fiebre, no respira" is a 911 call).
+
 The component is registered as the spaCy factory "urgent_context" when this module is imported
 (tools/build_spacy_pipeline.py puts it in the project's pipeline; the Rasa component
 addons/nlu/urgent_report_reader.py imports it so that Rasa's SpacyNLP can load that pipeline, and
@@ -25,6 +31,7 @@ so must anything else that loads the pipeline with spacy.load).
 """
 # no `from __future__ import annotations`: spaCy reads the factory's type hints at run time
 import json
+import unicodedata
 from typing import Any, Dict, Iterable, List, Optional, Set
 
 from negspacy.negation import Negex
@@ -63,6 +70,17 @@ def _phrases(values: Iterable[Any]) -> List[str]:
     return [str(v) for v in values or []]
 
 
+def without_accents(text: str) -> str:
+    """'escalofríos' -> 'escalofrios', 'niño' -> 'nino': how many parents type Spanish."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def _with_unaccented(values: Iterable[Any]) -> List[str]:
+    """The phrases, and each one without its accents when it has any."""
+    phrases = _phrases(values)
+    return phrases + [bare for bare in (without_accents(p) for p in phrases) if bare not in phrases]
+
+
 def _token_patterns(value: Any) -> List[List[Dict[str, Any]]]:
     """Token patterns as spaCy's config file gives them back: a list, or JSON text."""
     patterns = json.loads(value) if isinstance(value, str) else list(value or [])
@@ -77,7 +95,7 @@ def create_urgent_context(nlp: Language, name: str, terms: Dict[str, Any]):  # t
 class UrgentContext:
     def __init__(self, nlp: Language, name: str, terms: Dict[str, Any]) -> None:
         self.name = name
-        pseudo = _phrases(terms.get("pseudo"))
+        pseudo = _with_unaccented(terms.get("pseudo"))
         self.negex = {}
         for kind in NEGEX_KINDS:
             spec = terms.get(kind) or {}
@@ -86,9 +104,9 @@ class UrgentContext:
                 nlp, f"{name}_{kind}",
                 neg_termset={
                     "pseudo_negations": pseudo,
-                    "preceding_negations": _phrases(spec.get("preceding")),
-                    "following_negations": _phrases(spec.get("following")),
-                    "termination": _phrases(spec.get("termination")),
+                    "preceding_negations": _with_unaccented(spec.get("preceding")),
+                    "following_negations": _with_unaccented(spec.get("following")),
+                    "termination": _with_unaccented(spec.get("termination")),
                 },
                 ent_types=labels, extension_name=f"urgent_{kind}", chunk_prefix=[],
             )
@@ -98,6 +116,10 @@ class UrgentContext:
         self.not_a_symptom_after: Set[str] = {w.lower() for w in _phrases(terms.get("not_a_symptom_after"))}
         self.generic_determiners: Set[str] = {w.lower() for w in _phrases(terms.get("generic_determiners"))}
         self.breathing_manner_words: Set[str] = {w.lower() for w in _phrases(terms.get("breathing_manner_words"))}
+        self.fever_words: Set[str] = {w.lower() for w in _with_unaccented(terms.get("fever_words"))}
+        # "medicina para la fiebre": the words right before the mention make it no symptom
+        self.modifier_before = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.modifier_before.add("modifier", list(nlp.tokenizer.pipe(_with_unaccented(terms.get("modifier_before")))))
         self.historical_patterns = Matcher(nlp.vocab)
         self.historical_patterns.add("historical", _token_patterns(terms.get("historical_patterns")))
         self.question_starts = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -123,12 +145,18 @@ class UrgentContext:
         clauses = self._clauses(doc)
         questions = self._questions(clauses)
         dated = {doc[start].sent.start for _, start, _ in self.historical_patterns(doc)}
+        modified = {end for _, _, end in self.modifier_before(doc)}
         for ent in urgent:
-            ent._.set(ASSERTION, self._assertion(doc, ent, clauses, questions, dated))
+            ent._.set(ASSERTION, self._assertion(doc, ent, clauses, questions, dated, modified))
         return doc
 
-    def _assertion(self, doc: Doc, ent: Span, clauses: List[Span], questions: List[bool], dated: Set[int]) -> str:
+    def _assertion(self, doc: Doc, ent: Span, clauses: List[Span], questions: List[bool], dated: Set[int],
+                   modified: Set[int]) -> str:
         for kind in NEGEX_KINDS:
+            if kind == "negated" and ent[0].lower_ in self.adjacent_negations:
+                continue  # "no respira", "not breathing": a sign that is itself a negation
+            if kind == "not_a_temperature" and any(t.lower_ in self.fever_words for t in ent):
+                continue  # "fiebre de 3 días": a fever whatever the number counts
             if ent._.get(f"urgent_{kind}"):
                 return kind
         before = [t.lower_ for t in doc[max(0, ent.start - 2):ent.start]]
@@ -144,7 +172,7 @@ class UrgentContext:
         if following and (following[0] in self.modifier_words
                           or (following[0] in ("-", "'s") and following[1:2] and following[1] in self.modifier_words)):
             return "modifier"
-        if before and before[-1] in self.not_a_symptom_after:
+        if (before and before[-1] in self.not_a_symptom_after) or ent.start in modified:
             return "modifier"
         index = next((i for i, c in enumerate(clauses) if c.start <= ent.start < c.end), None)
         if index is not None and questions[index] and not self._names_child(clauses[index]):

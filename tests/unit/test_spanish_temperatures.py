@@ -1,0 +1,35 @@
+"""Spanish temperatures as parents write them (issue 13): tests/unit/es_temperature_phrasings.yml,
+a frozen table written by someone who never saw the reader, read by the real pipeline and triaged.
+
+Each phrasing goes through the project's built spaCy pipeline (entity_ruler + urgent_context),
+then actions/escalation.triage as a fever report, the intent the Spanish fever examples train.
+"""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from actions.escalation import triage
+from actions.hospital_settings import HospitalSettings
+
+TABLE = Path(__file__).with_name("es_temperature_phrasings.yml")
+PHRASINGS = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["phrasings"]
+# the table's decisions are for a threshold of 38.0 °C (its header)
+SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)
+
+
+def test_the_table_is_large_enough():
+    assert len(PHRASINGS) >= 40
+
+
+@pytest.mark.parametrize("row", PHRASINGS, ids=[row["text"] for row in PHRASINGS])
+def test_spanish_phrasing_is_read_and_triaged(entities_of, row):
+    entities = entities_of(row["text"])
+    result = triage("report_fever", entities, SETTINGS, row["text"])
+    assert result.decision == row["decision"], entities
+    if row["celsius"] is None:
+        assert result.reading is None, entities
+    else:
+        assert result.reading is not None, entities
+        # the table rounds to 0.1 °C
+        assert result.reading.celsius == pytest.approx(row["celsius"], abs=0.051), entities
