@@ -106,3 +106,16 @@ def test_a_request_without_a_valid_twilio_signature_is_refused(channels, fake):
                              data=twilio_sms(sender, "she has a fever of 101.5"), timeout=30)
     assert unsigned.status_code == 403
     assert fake.sent(lambda c: c["form"].get("To") == sender) == []
+
+
+def test_a_spanish_sms_fever_report_gets_llame_ahora_with_its_accents(channels, fake):
+    """Issue 13: the Spanish reply by SMS, accents and ¿ ¡ kept (Twilio sends it as UCS-2:
+    docs/channels.md says how long a Spanish reply may be before it splits)."""
+    sender = "+15550111091"
+    assert text_in(channels, sender, "¡mi hijo tiene calentura de 39! ¿qué hago?").status_code == 204
+    sms = sent_to(fake, sender)
+    reply = "\n".join(c["form"]["Body"] for c in sms)
+    assert reply.startswith("Llame ahora") and TEST_CARE_TEAM_PHONE in sms[0]["form"]["Body"]
+    assert "Fuente:" in reply and "@" not in reply  # Rasa's own connector turned every "¡" into "@"
+    assert any(ch in reply for ch in "áéíóúñ")
+    assert len(sms) == 1
