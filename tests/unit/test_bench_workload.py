@@ -128,6 +128,15 @@ def test_a_spanish_turn_that_gets_any_english_answer_is_wrong(domain_responses, 
         assert reply_is_right(Utterance("hello", "greet"), [text], catalog)
 
 
+def test_every_spanish_answer_is_right_for_a_spanish_turn(domain_responses, catalog):
+    spanish = [(name, PLACEHOLDER.sub("(555) 010-0123", v["text"])) for name, variations in domain_responses.items()
+               for v in variations if v.get("condition") and v.get("text")]
+    for name, text in spanish:
+        assert reply_is_right(Utterance("hola", "greet", SPANISH), [text], catalog), name
+        if name.startswith("utter_call_"):
+            assert reply_is_right(Utterance("tiene 39 de fiebre", "fever", SPANISH), [text], catalog), name
+
+
 def test_a_spanish_question_that_gets_the_spanish_please_rephrase_is_wrong():
     responses = {
         "utter_please_rephrase": [
