@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 import re
 import subprocess
 import sys
@@ -45,7 +46,9 @@ from ruamel.yaml.error import MarkedYAMLError
 MIN_EXAMPLES = 25
 MIN_HELD_OUT = 10
 NEAR_COPY = 0.9  # difflib ratio, after normalising, from which a test question counts as copied
-OVERLAP = 0.8  # difflib ratio from which an existing example nearly repeats a new intent's
+# an existing example is the new intent's when its words are closer to the new intent's examples
+# than to its own intent's (tf-idf cosine to each centre), and at least this close
+MIN_OVERLAP_SIMILARITY = 0.15
 MAX_GRADE = 8.0  # English: Flesch-Kincaid grade
 MIN_EASE_ES = 70.0  # Spanish: Fernandez Huerta, 70 and above is easy reading
 SENTENCES = (2, 5)
@@ -994,12 +997,50 @@ def check_review_dates(project: Project, answers: List[Answer]) -> List[Problem]
     return problems
 
 
+def _words_list(text: str) -> List[str]:
+    """The text's content words, a plural's final s dropped ("sores" and "sore" are one word)."""
+    return [
+        word[:-1] if word.endswith("s") and len(word) > 4 else word
+        for word in re.findall(r"[^\W\d_]{3,}", text.lower())
+        if word not in STOP_WORDS
+    ]
+
+
 def _words(text: str) -> Set[str]:
-    words = set()
-    for word in re.findall(r"[^\W\d_]{3,}", text.lower()):
-        if word not in STOP_WORDS:
-            words.add(word[:-1] if word.endswith("s") and len(word) > 4 else word)
-    return words
+    return set(_words_list(text))
+
+
+def _tf_idf(texts: List[str]) -> List[Dict[str, float]]:
+    """Each text's words (without stop words), weighted by how rare they are, to unit length."""
+    words = [Counter(_words_list(text)) for text in texts]
+    frequency = Counter(w for counts in words for w in counts)
+    vectors = []
+    for counts in words:
+        vector = {w: n * math.log(len(texts) / frequency[w]) for w, n in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        vectors.append({w: v / norm for w, v in vector.items()})
+    return vectors
+
+
+def _centre(vectors: List[Dict[str, float]]) -> Dict[str, float]:
+    centre: Dict[str, float] = defaultdict(float)
+    for vector in vectors:
+        for w, v in vector.items():
+            centre[w] += v / len(vectors)
+    return dict(centre)
+
+
+def _without(centre: Dict[str, float], vector: Dict[str, float], size: int) -> Dict[str, float]:
+    """The centre of an intent's examples without one of them (so an example is not compared with itself)."""
+    if size <= 1:
+        return {}
+    return {w: (v * size - vector.get(w, 0.0)) / (size - 1) for w, v in centre.items()}
+
+
+def _cosine(a: Dict[str, float], b: Dict[str, float]) -> float:
+    dot = sum(v * b.get(w, 0.0) for w, v in a.items())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
 
 
 def check_new_intents(project: Project, training: List[Example], intents: Dict[str, Tuple[str, int]]) -> List[Problem]:
@@ -1023,19 +1064,24 @@ def check_new_intents(project: Project, training: List[Example], intents: Dict[s
             ]
             if not own or not others:
                 continue
-            share_own = Counter(w for e in own for w in _words(e.text))
-            share_others = Counter(w for e in others for w in _words(e.text))
-            key_words = {
-                w
-                for w, n in share_own.items()
-                if n / len(own) >= 0.15 and n / len(own) >= 5 * share_others[w] / len(others)
-            }
+            vectors = _tf_idf([e.text for e in own + others])
+            own_vectors, other_vectors = vectors[: len(own)], vectors[len(own) :]
+            new_centre = _centre(own_vectors)
+            key_words = set(sorted(new_centre, key=new_centre.get, reverse=True)[:8])
+            by_intent: Dict[str, List[Dict[str, float]]] = defaultdict(list)
+            for example, vector in zip(others, other_vectors, strict=False):
+                by_intent[example.intent].append(vector)
+            centres = {intent: _centre(found) for intent, found in by_intent.items()}
+            sizes = {intent: len(found) for intent, found in by_intent.items()}
             pool = sorted(own, key=lambda e: len(e.key))
             lengths = [len(e.key) for e in pool]
-            for example in others:
+            for example, vector in zip(others, other_vectors, strict=False):
+                # closer to the new intent's examples than to the rest of its own intent's
+                own_centre = _without(centres[example.intent], vector, sizes[example.intent])
+                to_new, to_own = _cosine(vector, new_centre), _cosine(vector, own_centre)
                 shared = sorted(_words(example.text) & key_words)
-                twin = _similar(example.key, pool, lengths, OVERLAP)
-                if not shared and twin is None:
+                twin = _similar(example.key, pool, lengths, NEAR_COPY)
+                if twin is None and not (shared and to_new >= MIN_OVERLAP_SIMILARITY and to_new > to_own):
                     continue
                 why = f"shares the key words {', '.join(shared)}" if shared else ""
                 if twin is not None:
