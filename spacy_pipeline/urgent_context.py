@@ -51,6 +51,10 @@ KIND_LABELS = {
 ASSERTION = "assertion"
 # between an adjacent negation and the mention: "not really hot", "no more chills"
 FILLERS = {"really", "very", "so", "too", "any", "a", "more", "that", "even", "at"}
+# a sign that starts with one of these is itself a negation ("not breathing", "can't wake",
+# "no respira", "casi no respira", "sin fuerzas"): an earlier negation does not cancel it
+NEGATION_LED = {"no", "not", "never", "can't", "cant", "cannot", "won't", "wont", "isn't", "isnt",
+                "doesn't", "doesnt", "barely", "hardly", "without", "casi", "apenas", "sin", "nunca", "ni"}
 
 NAMES_CHILD = "names_child"
 CONTEXT_CUES = "context_cues"
@@ -116,6 +120,7 @@ class UrgentContext:
         self.not_a_symptom_after: Set[str] = {w.lower() for w in _phrases(terms.get("not_a_symptom_after"))}
         self.generic_determiners: Set[str] = {w.lower() for w in _phrases(terms.get("generic_determiners"))}
         self.breathing_manner_words: Set[str] = {w.lower() for w in _phrases(terms.get("breathing_manner_words"))}
+        self.question_if: Set[str] = {w.lower() for w in _phrases(terms.get("question_if"))}
         self.fever_words: Set[str] = {w.lower() for w in _with_unaccented(terms.get("fever_words"))}
         # "medicina para la fiebre": the words right before the mention make it no symptom
         self.modifier_before = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -153,7 +158,7 @@ class UrgentContext:
     def _assertion(self, doc: Doc, ent: Span, clauses: List[Span], questions: List[bool], dated: Set[int],
                    modified: Set[int]) -> str:
         for kind in NEGEX_KINDS:
-            if kind == "negated" and ent[0].lower_ in self.adjacent_negations:
+            if kind == "negated" and self._negation_led(ent):
                 continue  # "no respira", "not breathing": a sign that is itself a negation
             if kind == "not_a_temperature" and any(t.lower_ in self.fever_words for t in ent):
                 continue  # "fiebre de 3 días": a fever whatever the number counts
@@ -165,6 +170,8 @@ class UrgentContext:
             return "negated"
         if ent.sent.start in dated:
             return "historical"
+        if self._if_in_question(ent):
+            return "hypothetical"
         if (ent.label_ == "life_threatening_sign" and ent[0].lower_ in self.adjacent_negations | {"not", "isnt", "is"}
                 and ent.end < len(doc) and doc[ent.end].lower_ in self.breathing_manner_words):
             return "negated"  # "not breathing fast": about how the child breathes
@@ -178,6 +185,27 @@ class UrgentContext:
         if index is not None and questions[index] and not self._names_child(clauses[index]):
             return "general_question"
         return REPORTED
+
+    def _if_in_question(self, ent: Span) -> bool:
+        """'¿puedo darle tylenol si tiene fiebre?': an "if" inside a question, before the mention.
+        Not an "if" that opens the sentence: typed without its accent, "si tiene fiebre" is as
+        likely "yes, she has a fever" (safety first), and "si, ..." is always "yes"."""
+        sent = ent.sent
+        if not self.question_if or not any(t.text in ("?", "¿") for t in sent):
+            return False
+        words = [t for t in sent if not t.is_punct]
+        for token in words[1:]:
+            if token.i >= ent.start:
+                return False
+            if (token.lower_ in self.question_if and token.i + 1 < len(token.doc)
+                    and not token.doc[token.i + 1].is_punct):
+                return True
+        return False
+
+    def _negation_led(self, ent: Span) -> bool:
+        """'no respira', "can't breathe" ("ca" "n't"), 'sin fuerzas': a sign that is itself a negation."""
+        return (ent[0].lower_ in NEGATION_LED or ent[0].lower_ in self.adjacent_negations
+                or (len(ent) > 1 and ent[1].lower_ in ("n't", "nt")))
 
     def _questions(self, clauses: List[Span]) -> List[bool]:
         """Whether each clause is a question. A clause cut from a question by "and" or a comma

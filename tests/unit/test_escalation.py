@@ -95,3 +95,16 @@ def test_first_message_carries_the_disclaimer_once():
     later = render("utter_call_now_fever")
     assert first.startswith("Call now:") and first.endswith(DISCLAIMER)
     assert DISCLAIMER not in later
+
+
+@pytest.mark.parametrize("text, decision", [
+    ("tiene 39 de fiebre", "call_now_reading"),
+    ("tiene 55 de fiebre", "call_now_fever"),  # a fever in words, the number unreadable
+    ("está hirviendo en calentura", "call_now_fever"),
+    ("tiene escalofríos y le duele al orinar", "call_now_sign"),
+    ("no respira y tiene los labios morados", CALL_911),
+    ("tiene 37,5", "recheck"),
+])
+def test_a_spanish_report_gets_the_same_decision_as_an_english_one(entities_of, text, decision):
+    slots, _ = run_action(text, "report_fever", entities_of(text))
+    assert slots["triage_decision"] == decision

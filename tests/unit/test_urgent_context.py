@@ -139,3 +139,78 @@ def test_a_general_mention_the_classifier_cannot_place_gets_when_to_call(entitie
             "intent_ranking": ranking(("ask_causes", 0.2), ("ask_when_to_call", 0.15))}
     assert reconcile_intent(data, not_a_report="ask_when_to_call", not_a_report_below=0.3) == "read as ask_when_to_call"
     assert [r["name"] for r in data["intent_ranking"]] == ["ask_when_to_call", "ask_causes"]
+
+
+# Spanish (issue 13): the same verdicts from the same pipeline (spacy_pipeline/context_terms_es.yml,
+# entity_patterns_es.jsonl). This test's own sentences, none from tests/blind/.
+SPANISH_REPORTS_NOW = [
+    ("mi hija tiene fiebre y escalofríos", "report_fever"),
+    ("tiene escalofrios", "report_infection_sign"),  # typed without the accent
+    ("el catéter está rojo y le sale pus", "report_infection_sign"),
+    ("le arde al hacer pipí", "report_infection_sign"),
+    ("no quiere comer y está muy decaído", "report_infection_sign"),
+    ("mi niño está hirviendo", "report_fever"),
+    ("anda afiebrada", "report_fever"),
+    ("no respira bien y tiene los labios azules", "report_emergency"),
+    ("mi bebé no se despierta", "report_emergency"),
+    ("está convulsionando", "report_emergency"),
+    ("se desmayó", "report_emergency"),
+    # a "no" that does not negate the mention after it
+    ("no se le baja la fiebre", "report_fever"),
+    ("no sé si es fiebre pero está muy caliente", "report_fever"),
+    ("no para de toser", "report_infection_sign"),
+    ("no tiene fiebre pero no quiere comer", "report_infection_sign"),
+    ("tiene tos, no tiene fiebre", "report_infection_sign"),
+    # an opening "si" typed without its accent may be "sí" (yes): it stays a report
+    ("si, tiene escalofríos, ¿qué hago?", "report_infection_sign"),
+    ("¿es normal que tenga fiebre?", "report_fever"),  # Spanish drops the subject: it is the child
+    ("la semana pasada tuvo fiebre y hoy tiene tos", "report_infection_sign"),
+    ("mi esposo tiene gripe y ahora mi hijo tiene fiebre", "report_fever"),
+    ("tiene fiebre de 3 días", "report_fever"),  # "días" does not make the fever a count
+    ("le está dando un ataque de tos", "report_infection_sign"),  # a coughing fit, not a seizure
+]
+
+SPANISH_NOT_NOW = [
+    ("no tiene fiebre", "negated"),
+    ("sin fiebre", "negated"),
+    ("nada de fiebre", "negated"),
+    ("no ha tenido fiebre ni tos", "negated"),
+    ("ya se le quitó la fiebre", "resolved"),
+    ("la fiebre se le bajó", "resolved"),
+    ("si le da fiebre, ¿qué hago?", "hypothetical"),
+    ("y si tiene fiebre?", "hypothetical"),
+    ("en caso de fiebre, ¿a quién llamo?", "hypothetical"),
+    ("¿cuándo debo llamar por fiebre?", "hypothetical"),
+    ("¿qué cuenta como fiebre?", "hypothetical"),
+    ("¿puedo darle tylenol si tiene fiebre?", "hypothetical"),
+    ("tuvo una convulsión hace dos años", "historical"),
+    ("le dio neumonía el año pasado", "historical"),
+    ("cuando era bebé tuvo convulsiones", "historical"),
+    ("mi sobrino tiene fiebre", "other_person"),
+    ("yo tengo tos", "other_person"),
+    ("¿le doy medicina para la fiebre?", "modifier"),
+    ("¿la neutropenia causa fiebre?", "general_question"),
+]
+
+
+@pytest.mark.parametrize("text, intent", SPANISH_REPORTS_NOW)
+def test_a_spanish_report_now_makes_the_message_urgent(entities_of, text, intent):
+    assert urgent_intent_for(entities_of(text)) == intent
+
+
+@pytest.mark.parametrize("text, verdict", SPANISH_NOT_NOW)
+def test_a_spanish_mention_that_is_not_a_report_now_raises_no_alarm(entities_of, text, verdict):
+    entities = entities_of(text)
+    assert {e["assertion"] for e in entities if "assertion" in e} == {verdict}, entities
+    assert counted(entities) == []
+
+
+@pytest.mark.parametrize("text", [
+    "no tiene fiebre, no respira",
+    "sin fiebre, no despierta",
+    "no tiene fiebre, casi no respira",
+    "no fever, not breathing",
+])
+def test_an_earlier_negation_never_silences_a_911_sign_that_is_itself_a_negation(entities_of, text):
+    # "no respira" starts with the same "no" that negates "no tiene fiebre"
+    assert urgent_intent_for(entities_of(text)) == "report_emergency"
