@@ -9,10 +9,11 @@ def bot_messages(page):
     return page.locator("#chat-log .msg-bot")
 
 
-def say(page, text):
-    """Types a message and sends it with Enter; returns how many bot messages there were before."""
+def say(page, text, box_label="Your question"):
+    """Types a message and sends it with Enter; returns how many bot messages there were before.
+    box_label: the question box's label in the page's language ("Su pregunta" in Spanish)."""
     before = bot_messages(page).count()
-    box = page.get_by_role("textbox", name="Your question")
+    box = page.get_by_role("textbox", name=box_label)
     box.fill(text)
     box.press("Enter")
     expect(page.locator("#chat-log .msg-user .msg-body").last).to_have_text(text)

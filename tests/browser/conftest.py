@@ -27,7 +27,7 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture(scope="session")
 def chromium():
     if not CHROMIUM.exists():
-        subprocess.run([str(ROOT / "scripts" / "install_chromium.sh")], check=True)
+        subprocess.run([str(ROOT / "tools" / "install_chromium.sh")], check=True)
     return CHROMIUM
 
 
@@ -56,7 +56,7 @@ def site(tmp_path_factory):
         env = dict(servers.env, WEBCHAT_HOST="127.0.0.1", WEBCHAT_PORT=str(port),
                    WEBCHAT_RASA_URL=f"http://127.0.0.1:{servers.rasa_port}")
         with open(log, "w") as output:
-            webchat = start_in_own_group([str(VENV_BIN / "python"), str(ROOT / "scripts" / "serve_webchat.py")],
+            webchat = start_in_own_group([str(VENV_BIN / "python"), str(ROOT / "webchat" / "server.py")],
                                          cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
         wait_until_up(f"http://127.0.0.1:{port}/", webchat, log, timeout=30)
         yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", servers=servers, tmp=tmp,

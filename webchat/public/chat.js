@@ -13,6 +13,12 @@
  * - Each message waits for its own answer: one that has none after NO_REPLY_AFTER_MS gets the
  *   "no answer yet, call now" notice, whatever happened to the messages before it.
  * - Configuration (window.WEBCHAT_CONFIG) comes from /config.js, written by webchat/server.py.
+ * - English or Spanish (issue 13): the page follows the browser's language until the parent
+ *   presses "English" or "Español"; that choice is kept with the conversation and sent with each
+ *   message (customData.language), and the server answers in it. Every string the widget writes
+ *   is in STRINGS, one object per language; the page's own texts are English in index.html
+ *   (elements marked data-i18n*) and Spanish in STRINGS.es. `lang` is set on <html> and on each
+ *   message, for screen readers.
  */
 (function () {
   "use strict";
@@ -23,24 +29,137 @@
   var SESSION_KEY = STORAGE_PREFIX + "session-id";
   var TRANSCRIPT_KEY = STORAGE_PREFIX + "transcript";
   var LAST_ACTIVE_KEY = STORAGE_PREFIX + "last-active";
+  // set only when the parent presses a language button; otherwise the browser's language is used
+  var LANGUAGE_KEY = STORAGE_PREFIX + "language";
   // on a shared computer, the next person should not find a parent's conversation (index.html says so)
   var IDLE_EXPIRY_MS = 24 * 60 * 60 * 1000;
   var MAX_STORED_MESSAGES = 200;
   var MAX_MESSAGE_LENGTH = 500;
   var NO_REPLY_AFTER_MS = 20000;
 
-  // Plain questions, not /intent payloads: they go through the same understanding as typed text.
-  var TOPICS = [
-    { title: "Causes", payload: "What causes neutropenia?" },
-    { title: "Types", payload: "What types of neutropenia are there?" },
-    { title: "Symptoms", payload: "What are the symptoms of neutropenia?" },
-    { title: "Diagnosis", payload: "How is neutropenia diagnosed?" },
-    { title: "Treatment", payload: "How is neutropenia treated?" },
-    { title: "My child has a fever", payload: "My child has a fever" }
-  ];
-  var WELCOME = "Hi, I answer questions about neutropenia: what it is, its causes and types, " +
-    "symptoms, diagnosis, treatment, and when to call the care team. Choose a topic or type your " +
-    "question. If your child has a fever or any sign of infection, tell me right away.";
+  // Every string the widget writes, by language; {name} is filled in by text(). The page's own
+  // texts (index.html, data-i18n*) are English in the page and Spanish here: pageStrings() reads
+  // the English ones from the page, so no string is typed twice.
+  // Topic payloads are plain questions, not /intent payloads: they go through the same
+  // understanding as typed text.
+  var STRINGS = {
+    en: {
+      welcome: "Hi, I answer questions about neutropenia: what it is, its causes and types, " +
+        "symptoms, diagnosis, treatment, and when to call the care team. Choose a topic or type your " +
+        "question. If your child has a fever or any sign of infection, tell me right away.",
+      topics: [
+        { title: "Causes", payload: "What causes neutropenia?" },
+        { title: "Types", payload: "What types of neutropenia are there?" },
+        { title: "Symptoms", payload: "What are the symptoms of neutropenia?" },
+        { title: "Diagnosis", payload: "How is neutropenia diagnosed?" },
+        { title: "Treatment", payload: "How is neutropenia treated?" },
+        { title: "My child has a fever", payload: "My child has a fever" }
+      ],
+      suggestedQuestions: "Suggested questions",
+      youSaid: "You said: ",
+      assistantSaid: "Assistant: ",
+      // call buttons: each ends with the number as written (shown unbroken)
+      callNumber: "Call {number}",
+      callCareTeam: "Call the care team: {number}",
+      callAfterHours: "After hours: call {number}",
+      statusCareTeam: "Care team: {phone}.",
+      statusCareTeamAndAfterHours: "Care team: {phone} (after hours {afterHours}).",
+      pageCareTeam: "Care team: {phone}",
+      pageAfterHours: "Nights, weekends and holidays: {phone}",
+      urgentTextThreshold: "If your child's temperature is {threshold} or higher, or your child has " +
+        "chills or any sign of infection, call your child's care team right away, day or night. " +
+        "Give no fever medicine unless the team says so.",
+      noAnswer: "No answer yet. If your child has a fever or any sign of infection, don't wait: call the care team now.",
+      unreachable: "The assistant can't be reached right now. Trying again. If your child has a fever " +
+        "or any sign of infection, call the care team now.",
+      connectionLost: "Connection lost. Reconnecting…",
+      connecting: "Connecting to the assistant…"
+    },
+    es: {
+      welcome: "Hola, respondo preguntas sobre la neutropenia: qué es, sus causas y tipos, los " +
+        "síntomas, el diagnóstico, el tratamiento y cuándo llamar al equipo médico. Elija un tema o " +
+        "escriba su pregunta. Si su hijo tiene fiebre o cualquier signo de infección, dígamelo de inmediato.",
+      topics: [
+        { title: "Causas", payload: "¿Qué causa la neutropenia?" },
+        { title: "Tipos", payload: "¿Qué tipos de neutropenia hay?" },
+        { title: "Síntomas", payload: "¿Cuáles son los síntomas de la neutropenia?" },
+        { title: "Diagnóstico", payload: "¿Cómo se diagnostica la neutropenia?" },
+        { title: "Tratamiento", payload: "¿Cómo se trata la neutropenia?" },
+        { title: "Mi hijo tiene fiebre", payload: "Mi hijo tiene fiebre" }
+      ],
+      suggestedQuestions: "Preguntas sugeridas",
+      youSaid: "Usted dijo: ",
+      assistantSaid: "Asistente: ",
+      callNumber: "Llame al {number}",
+      callCareTeam: "Llame al equipo médico: {number}",
+      callAfterHours: "Fuera de horario, llame al {number}",
+      statusCareTeam: "Equipo médico: {phone}.",
+      statusCareTeamAndAfterHours: "Equipo médico: {phone} (fuera de horario {afterHours}).",
+      pageCareTeam: "Equipo médico: {phone}",
+      pageAfterHours: "Noches, fines de semana y días feriados: {phone}",
+      urgentTextThreshold: "Si la temperatura de su hijo es de {threshold} o más, o si tiene escalofríos " +
+        "o cualquier signo de infección, llame de inmediato al equipo médico de su hijo, de día o de " +
+        "noche. No le dé medicina para la fiebre a menos que el equipo lo indique.",
+      noAnswer: "Todavía no hay respuesta. Si su hijo tiene fiebre o cualquier signo de infección, no " +
+        "espere: llame ahora al equipo médico.",
+      unreachable: "No podemos comunicarnos con el asistente en este momento. Lo seguimos intentando. " +
+        "Si su hijo tiene fiebre o cualquier signo de infección, llame ahora al equipo médico.",
+      connectionLost: "Se perdió la conexión. Reconectando…",
+      connecting: "Conectando con el asistente…",
+      // the page's own texts (index.html's data-i18n* keys)
+      page: {
+        pageTitle: "La neutropenia en los niños | Children's Hospital",
+        pageDescription: "La neutropenia en los niños: qué es, qué vigilar y cuándo llamar al equipo " +
+          "médico. Haga sus preguntas a nuestro asistente.",
+        skipLink: "Ir al chat",
+        department: "Hematología y Oncología",
+        languageGroup: "Idioma",
+        breadcrumb: "Ruta de navegación",
+        crumbConditions: "Enfermedades que tratamos",
+        crumbBloodDisorders: "Enfermedades de la sangre",
+        crumbNeutropenia: "Neutropenia",
+        heading: "La neutropenia en los niños",
+        ledeBefore: "Neutropenia quiere decir que un niño tiene muy pocos ",
+        ledeTerm: "neutrófilos",
+        ledeAfter: ", los glóbulos blancos que combaten las infecciones. Con menos neutrófilos, una " +
+          "infección puede volverse grave muy rápido, y la fiebre puede ser el primer y único signo.",
+        toChat: "Haga una pregunta a nuestro asistente ↓",
+        urgentTitle: "¿Fiebre o un signo de infección? Llame ahora.",
+        urgentText: "Si su hijo tiene una temperatura igual o mayor que el límite que le dio el equipo " +
+          "médico, escalofríos o cualquier signo de infección, llame de inmediato al equipo médico de " +
+          "su hijo, de día o de noche. No le dé medicina para la fiebre a menos que el equipo lo indique.",
+        urgent911: "Si le cuesta respirar, tiene los labios azules, tiene una convulsión o no lo puede despertar:",
+        call911: "llame al 911",
+        helpTitle: "En qué le puede ayudar nuestro asistente",
+        helpIntro: "Pregunte con sus propias palabras. El asistente responde con nuestras páginas revisadas " +
+          "para familias y nombra la fuente de cada respuesta:",
+        helpWhat: "qué es la neutropenia y qué la causa",
+        helpTypes: "los distintos tipos, y cuál puede tener su hijo",
+        helpSymptoms: "los síntomas que hay que vigilar",
+        helpDiagnosis: "cómo se diagnostica y cómo se trata",
+        helpWhenToCall: "cuándo llamar al equipo médico",
+        helpNotADiagnosis: "El asistente da información general, no un diagnóstico. El equipo médico de su " +
+          "hijo es quien mejor lo conoce: pregúntele por los resultados y el tratamiento de su hijo.",
+        chatTitle: "Pregunte a nuestro asistente sobre la neutropenia",
+        newConversation: "Nueva conversación",
+        chatLog: "Conversación con el asistente",
+        typing: "El asistente está escribiendo",
+        inputLabel: "Su pregunta",
+        inputPlaceholder: "Escriba su pregunta",
+        send: "Enviar",
+        sendLabel: "Enviar mensaje",
+        hint: "Pulse Enter para enviar. Por favor, no escriba el nombre de su hijo ni otros datos personales.",
+        kept: "Este navegador guarda la conversación 24 horas después del último mensaje; " +
+          "«Nueva conversación» la borra ahora.",
+        footer: "Esta página da información general para las familias. No reemplaza los consejos del " +
+          "equipo médico de su hijo. En una emergencia, llame al 911."
+      }
+    }
+  };
+  var LANGUAGES = ["en", "es"];
+  function isLanguage(value) {
+    return LANGUAGES.indexOf(value) !== -1;
+  }
 
   var log = document.getElementById("chat-log");
   var form = document.getElementById("chat-form");
@@ -48,6 +167,31 @@
   var status = document.getElementById("chat-status");
   var typing = document.getElementById("chat-typing");
   var newButton = document.getElementById("chat-new");
+  var languageButtons = Array.prototype.slice.call(document.querySelectorAll(".language-button"));
+
+  // The page's texts: each data-i18n* attribute names the key, and what it fills in (text or an attribute).
+  var PAGE_BINDINGS = [
+    { attribute: "data-i18n", property: null },
+    { attribute: "data-i18n-label", property: "aria-label" },
+    { attribute: "data-i18n-placeholder", property: "placeholder" },
+    { attribute: "data-i18n-content", property: "content" }
+  ];
+  function eachPageText(visit) {
+    PAGE_BINDINGS.forEach(function (binding) {
+      var elements = document.querySelectorAll("[" + binding.attribute + "]");
+      Array.prototype.forEach.call(elements, function (element) {
+        visit(element, element.getAttribute(binding.attribute), binding.property);
+      });
+    });
+  }
+  // the English page texts are index.html's own, read before anything is translated
+  STRINGS.en.page = {};
+  eachPageText(function (element, key, property) {
+    var value = property ? element.getAttribute(property) : element.textContent;
+    STRINGS.en.page[key] = (value || "").replace(/\s+/g, " ");
+  });
+  // read by the browser test (tests/browser/test_spanish_page.py) and by a hospital's own scripts
+  window.WEBCHAT_STRINGS = STRINGS;
 
   // ---------------------------------------------------------------- storage (may be unavailable)
   function load(key) {
@@ -71,16 +215,57 @@
   function idleTooLong() {
     return Date.now() - lastActive > IDLE_EXPIRY_MS;
   }
-  // A kept conversation whose last message is older than IDLE_EXPIRY_MS (or undated) is forgotten.
-  if ((load(SESSION_KEY) || load(TRANSCRIPT_KEY)) && idleTooLong()) {
+  function touch() {
+    lastActive = Date.now();
+    save(LAST_ACTIVE_KEY, String(lastActive));
+  }
+  // A kept conversation (or language choice) whose last message or choice is older than
+  // IDLE_EXPIRY_MS (or undated) is forgotten.
+  if ((load(SESSION_KEY) || load(TRANSCRIPT_KEY) || load(LANGUAGE_KEY)) && idleTooLong()) {
     forgetAll();
     lastActive = 0;
+  }
+
+  // ---------------------------------------------------------------- language
+  // null until the parent presses a language button: then the server detects each message's language
+  var chosenLanguage = isLanguage(load(LANGUAGE_KEY)) ? load(LANGUAGE_KEY) : null;
+  var browserLanguage = /^es(-|$)/i.test(window.navigator.language || "") ? "es" : "en";
+  var language = chosenLanguage || browserLanguage;
+
+  function text(key, values, inLanguage) {
+    var template = STRINGS[inLanguage || language][key];
+    return template.replace(/\{(\w+)\}/g, function (whole, name) {
+      return values && values[name] !== undefined ? String(values[name]) : whole;
+    });
+  }
+
+  // The language of a text when it shows clearly, or null: the assistant's Spanish replies start
+  // with "Llame" (urgent) or end with a "Fuente:" line; otherwise the commoner small words decide.
+  var SPANISH_WORDS = /^(el|la|los|las|del|que|qué|su|sus|una|por|para|es|está|con|usted|hijo|hija|mi|tiene|cómo|cuándo|llame|equipo|médico|fiebre|signo|puede|hola|gracias)$/;
+  var ENGLISH_WORDS = /^(the|of|to|your|is|and|what|how|my|has|with|you|child|are|can|call|care|team|fever|sign|please|hi|thanks)$/;
+  function languageOf(message) {
+    if (/^\s*llame\b/i.test(message) || /(^|\n)Fuente:/.test(message) || /[¿¡]/.test(message)) return "es";
+    if (/^\s*call\b/i.test(message) || /(^|\n)Source:/.test(message)) return "en";
+    var spanish = 0, english = 0;
+    message.toLowerCase().split(/[^a-záéíóúüñ]+/).forEach(function (word) {
+      if (SPANISH_WORDS.test(word)) spanish += 1;
+      else if (ENGLISH_WORDS.test(word)) english += 1;
+    });
+    return spanish > english ? "es" : (english > spanish ? "en" : null);
+  }
+  // A message's language, for its bubble's lang: the one the parent chose (the server answers in
+  // it), otherwise the message's own when it shows, otherwise the page's.
+  function messageLanguage(message) {
+    return chosenLanguage || languageOf(message) || language;
   }
   function loadTranscript() {
     try {
       var entries = JSON.parse(load(TRANSCRIPT_KEY) || "[]");
       return Array.isArray(entries) ? entries.filter(function (e) {
         return e && (e.from === "user" || e.from === "bot") && typeof e.text === "string";
+      }).map(function (e) {
+        if (!isLanguage(e.lang)) e.lang = language;  // stored by an older version of the widget
+        return e;
       }) : [];
     } catch (e) {
       return [];
@@ -91,8 +276,7 @@
     transcript.push(entry);
     if (transcript.length > MAX_STORED_MESSAGES) transcript = transcript.slice(-MAX_STORED_MESSAGES);
     save(TRANSCRIPT_KEY, JSON.stringify(transcript));
-    lastActive = Date.now();
-    save(LAST_ACTIVE_KEY, String(lastActive));
+    touch();
   }
 
   // ---------------------------------------------------------------- phone numbers -> tel: links
@@ -161,27 +345,29 @@
   }
 
   // ---------------------------------------------------------------- rendering
-  function isUrgent(text) {
-    return /^\s*call (now|911)/i.test(text);
+  // "Call now: ...", "Call 911 now", "Llame ahora: ...", "Llame al 911 ahora"
+  function isUrgent(reply) {
+    return /^\s*(call (now|911)|llame (ahora|al 911))/i.test(reply);
   }
   // ends with the number as written (shown unbroken)
-  function callLabel(tel) {
-    if (tel.href === "tel:911") return "Call " + tel.text;
+  function callLabel(tel, inLanguage) {
+    var values = { number: tel.text };
+    if (tel.href === "tel:911") return text("callNumber", values, inLanguage);
     if (config.afterHoursPhone && telHref(config.afterHoursPhone) === tel.href &&
         telHref(config.afterHoursPhone) !== telHref(config.careTeamPhone || "")) {
-      return "After hours: call " + tel.text;
+      return text("callAfterHours", values, inLanguage);
     }
     if (config.careTeamPhone && telHref(config.careTeamPhone) === tel.href) {
-      return "Call the care team: " + tel.text;
+      return text("callCareTeam", values, inLanguage);
     }
-    return "Call " + tel.text;
+    return text("callNumber", values, inLanguage);
   }
 
-  function renderButtons(container, buttons) {
+  function renderButtons(container, buttons, inLanguage) {
     var group = document.createElement("div");
     group.className = "quick-replies";
     group.setAttribute("role", "group");
-    group.setAttribute("aria-label", "Suggested questions");
+    group.setAttribute("aria-label", text("suggestedQuestions", null, inLanguage));
     buttons.forEach(function (button) {
       if (!button || typeof button.title !== "string" || typeof button.payload !== "string") return;
       var element = document.createElement("button");
@@ -198,9 +384,11 @@
   function render(entry) {
     var item = document.createElement("div");
     item.className = "msg msg-" + entry.from;
+    // the whole bubble, its "who said it" and its call buttons included, is in the message's language
+    item.lang = entry.lang;
     var who = document.createElement("span");
     who.className = "visually-hidden";
-    who.textContent = entry.from === "user" ? "You said: " : "Assistant: ";
+    who.textContent = text(entry.from === "user" ? "youSaid" : "assistantSaid", null, entry.lang);
     item.appendChild(who);
 
     var body = document.createElement("div");
@@ -208,7 +396,10 @@
     var tels = [];
     entry.text.split("\n").forEach(function (line) {
       var paragraph = document.createElement("p");
-      if (entry.from === "bot" && /^Source:/.test(line)) paragraph.className = "msg-source";
+      // a line in the other language (the input guard's replies are in English, then Spanish)
+      var lineLanguage = languageOf(line);
+      if (lineLanguage && lineLanguage !== entry.lang) paragraph.lang = lineLanguage;
+      if (entry.from === "bot" && /^(Source|Fuente):/.test(line)) paragraph.className = "msg-source";
       tels = tels.concat(appendLinkified(paragraph, line, entry.from === "bot"));
       body.appendChild(paragraph);
     });
@@ -226,7 +417,7 @@
         var call = document.createElement("a");
         call.className = "call-button";
         call.href = tel.href;
-        var label = callLabel(tel);
+        var label = callLabel(tel, entry.lang);
         call.appendChild(document.createTextNode(label.slice(0, label.length - tel.text.length).trim()));
         var number = document.createElement("span");
         number.className = "number";
@@ -236,7 +427,7 @@
       });
       item.appendChild(actions);
     }
-    if (entry.from === "bot" && entry.buttons && entry.buttons.length) renderButtons(item, entry.buttons);
+    if (entry.from === "bot" && entry.buttons && entry.buttons.length) renderButtons(item, entry.buttons, entry.lang);
     log.appendChild(item);
     if (entry.from === "user") replyStart = null;
     else if (!replyStart) replyStart = item;
@@ -259,15 +450,19 @@
     render(entry);
   }
 
-  function setStatus(text, withPhone) {
+  // The notice under the conversation (a STRINGS key, or null for none), kept to be shown again
+  // in the other language when the parent switches.
+  var statusShown = { key: null, withPhone: false };
+  function setStatus(key, withPhone) {
+    statusShown = { key: key || null, withPhone: Boolean(withPhone) };
     status.textContent = "";
-    if (!text) return;
+    if (!key) return;
     var line = document.createElement("p");
-    line.textContent = text;
+    line.textContent = text(key);
     if (withPhone && config.careTeamPhone) {
       line.appendChild(document.createTextNode(" "));
-      appendLinkified(line, "Care team: " + config.careTeamPhone +
-        (config.afterHoursPhone ? " (after hours " + config.afterHoursPhone + ")." : "."), true);
+      var phones = { phone: config.careTeamPhone, afterHours: config.afterHoursPhone };
+      appendLinkified(line, text(config.afterHoursPhone ? "statusCareTeamAndAfterHours" : "statusCareTeam", phones), true);
     }
     status.appendChild(line);
   }
@@ -288,7 +483,7 @@
   function showNoAnswer() {
     noAnswerShown = true;
     updateTyping();
-    setStatus("No answer yet. If your child has a fever or any sign of infection, don't wait: call the care team now.", true);
+    setStatus("noAnswer", true);
   }
   function updateTyping() {
     typing.hidden = !waiting.some(function (message) { return !message.replies && !message.late; });
@@ -316,7 +511,7 @@
     var unanswered = waiting.some(function (message) { return message.late && !message.replies; });
     if (!unanswered && socket.connected) {
       noAnswerShown = false;
-      setStatus("");
+      setStatus(null);
     }
   }
   function stopWaiting() {
@@ -327,7 +522,10 @@
   }
 
   function emitMessage(item) {
-    socket.emit("user_uttered", { message: item.text, session_id: sessionId }, function () { done(item.message); });
+    var data = { message: item.text, session_id: sessionId };
+    // the language the parent chose, which the server answers in (webchat/socketio_channel.py)
+    if (item.language) data.customData = { language: item.language };
+    socket.emit("user_uttered", data, function () { done(item.message); });
   }
 
   function send(text) {
@@ -338,8 +536,8 @@
     }
     // a page left open past the idle time starts a new conversation, as a reload would
     if (transcript.length && idleTooLong()) newConversation();
-    add({ from: "user", text: text });
-    var item = { text: text, message: expectReply() };
+    add({ from: "user", text: text, lang: messageLanguage(text) });
+    var item = { text: text, language: chosenLanguage, message: expectReply() };
     if (sessionConfirmed) emitMessage(item); else queue.push(item);
   }
 
@@ -363,42 +561,42 @@
       save(SESSION_KEY, sessionId);
     }
     sessionConfirmed = true;
-    if (!noAnswerShown) setStatus("");
+    if (!noAnswerShown) setStatus(null);
     while (queue.length) emitMessage(queue.shift());
   });
   socket.on("bot_uttered", function (message) {
     if (!message || typeof message !== "object") return;
-    var text = typeof message.text === "string" ? message.text : "";
+    var reply = typeof message.text === "string" ? message.text : "";
     var buttons = Array.isArray(message.quick_replies) ? message.quick_replies
       : (Array.isArray(message.buttons) ? message.buttons : []);
-    if (!text && message.attachment && message.attachment.payload && message.attachment.payload.src) {
-      text = String(message.attachment.payload.src);
+    if (!reply && message.attachment && message.attachment.payload && message.attachment.payload.src) {
+      reply = String(message.attachment.payload.src);
     }
-    if (!text && !buttons.length) return;
+    if (!reply && !buttons.length) return;
     replyArrived();
-    add({ from: "bot", text: text, buttons: buttons.map(function (b) {
+    add({ from: "bot", text: reply, lang: messageLanguage(reply), buttons: buttons.map(function (b) {
       return { title: String(b.title || b.payload || ""), payload: String(b.payload || b.title || "") };
     }) });
   });
   socket.on("connect_error", function () {
     typing.hidden = true;
-    setStatus("The assistant can't be reached right now. Trying again. If your child has a fever or any sign of infection, call the care team now.", true);
+    setStatus("unreachable", true);
   });
   socket.on("disconnect", function (reason) {
     sessionConfirmed = false;
-    if (reason !== "io client disconnect") setStatus("Connection lost. Reconnecting…");
+    if (reason !== "io client disconnect") setStatus("connectionLost");
   });
 
   // ---------------------------------------------------------------- page wiring
   function welcome() {
-    add({ from: "bot", text: WELCOME, buttons: TOPICS });
+    add({ from: "bot", text: text("welcome"), lang: language, buttons: STRINGS[language].topics, welcome: true });
   }
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var text = input.value;
+    var typed = input.value;
     input.value = "";
-    send(text);
+    send(typed);
   });
 
   // "Skip to the chat" puts the cursor in the question box (not only scrolls to it)
@@ -411,14 +609,19 @@
   }
 
   // Forgets everything (messages, session id, all this widget stored) and asks for a new session.
+  // The language chosen stays: the same parent is at the keyboard.
   function newConversation() {
     forgetAll();
     transcript = [];
     lastActive = 0;
+    if (chosenLanguage) {
+      save(LANGUAGE_KEY, chosenLanguage);
+      touch();
+    }
     sessionId = null;
     queue = [];
     stopWaiting();
-    setStatus("");
+    setStatus(null);
     log.textContent = "";
     welcome();
     socket.disconnect().connect();
@@ -428,29 +631,61 @@
     input.focus();
   });
 
-  // The page's "call now" box: numbers and threshold from the same hospital settings.
-  (function fillPage() {
+  // The page in the current language: its own texts, and its "call now" box with the numbers and
+  // threshold from the same hospital settings.
+  function fillPage() {
+    document.documentElement.lang = language;
+    eachPageText(function (element, key, property) {
+      var value = STRINGS[language].page[key];
+      if (property) element.setAttribute(property, value); else element.textContent = value;
+    });
     var phones = document.getElementById("urgent-phones");
     if (phones && config.careTeamPhone) {
-      appendLinkified(phones, "Care team: " + config.careTeamPhone, true);
+      phones.textContent = "";
+      appendLinkified(phones, text("pageCareTeam", { phone: config.careTeamPhone }), true);
       if (config.afterHoursPhone) {
         phones.appendChild(document.createElement("br"));
-        appendLinkified(phones, "Nights, weekends and holidays: " + config.afterHoursPhone, true);
+        appendLinkified(phones, text("pageAfterHours", { phone: config.afterHoursPhone }), true);
       }
     }
     var urgentText = document.getElementById("urgent-text");
     if (urgentText && config.feverThreshold) {
-      urgentText.textContent = "If your child's temperature is " + config.feverThreshold +
-        " or higher, or your child has chills or any sign of infection, call your child's care team " +
-        "right away, day or night. Give no fever medicine unless the team says so.";
+      urgentText.textContent = text("urgentTextThreshold", { threshold: config.feverThreshold });
     }
     var brand = document.getElementById("brand-name");
     if (brand && config.hospitalName && !/^the hospital$/i.test(config.hospitalName)) {
       brand.textContent = config.hospitalName;
     }
-  })();
+    languageButtons.forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.getAttribute("data-language") === language));
+    });
+  }
+
+  // The parent's choice: kept with the conversation, sent with each message from now on. A
+  // conversation that has only the welcome gets the welcome again in the new language; messages
+  // already shown stay as they were written.
+  function chooseLanguage(chosen) {
+    chosenLanguage = chosen;
+    language = chosen;
+    save(LANGUAGE_KEY, chosen);
+    touch();
+    fillPage();
+    if (statusShown.key) setStatus(statusShown.key, statusShown.withPhone);
+    if (transcript.length === 1 && transcript[0].welcome && transcript[0].lang !== chosen) {
+      transcript = [];
+      log.textContent = "";
+      welcome();
+    }
+  }
+  languageButtons.forEach(function (button) {
+    button.addEventListener("click", function () { chooseLanguage(button.getAttribute("data-language")); });
+  });
+  Array.prototype.forEach.call(document.querySelectorAll(".language-switch"), function (group) {
+    group.hidden = false;  // a page without this script has no use for the buttons
+  });
+  fillPage();
 
   // History first (Rasa does not replay it), then the welcome for a new conversation.
   if (transcript.length) transcript.forEach(render); else welcome();
-  if (!sessionConfirmed) setStatus("Connecting to the assistant…");
+  if (!sessionConfirmed) setStatus("connecting");
 })();
