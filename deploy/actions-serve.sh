@@ -1,6 +1,7 @@
 #!/bin/sh
-# Starts the action server in its container (deploy/Dockerfile.actions's CMD), as `make run`
-# does: `rasa run actions --actions actions --port 5055`. It listens on SANIC_HOST (0.0.0.0 in
+# Starts the action server in its container (deploy/Dockerfile.actions's CMD), as `make run`'s
+# `rasa run actions --actions actions --port 5055` does, with rasa_sdk's own command: the image has
+# rasa-sdk and no Rasa (requirements/action-server.lock). It listens on SANIC_HOST (0.0.0.0 in
 # the image: the container's own interfaces, reachable only on the internal network).
 set -eu
 cd /app
@@ -12,4 +13,5 @@ cd /app
 python -c "from actions.hospital_settings import load_settings; load_settings()"
 
 # logging.yml: no message text and no phone number in any log line (actions/log_privacy.py)
-exec rasa run actions --actions actions --port 5055 --logging-config-file logging.yml
+# (rasa_sdk spells its option --logging-config_file, with an underscore)
+exec python -m rasa_sdk --actions actions --port 5055 --logging-config_file logging.yml

@@ -69,8 +69,6 @@ def delete_old_conversations(store, days: float, dry_run: bool = False) -> int:
 
 
 def open_store(endpoints_file: Path):
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     from addons import rasa_patches
 
     rasa_patches.apply()  # the server's engine options: POSTGRES_SSLMODE, parameters kept out of errors

@@ -23,12 +23,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import List, Mapping, Optional
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from webchat.origins import OriginsError, allowed_origins  # noqa: E402
+from webchat.origins import OriginsError, allowed_origins
 
 MIN_SECRET_LENGTH = 32
 

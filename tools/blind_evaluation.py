@@ -41,13 +41,14 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import requests
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
-
-from actions.urgent_vocabulary import (  # noqa: E402
-    ALARM_RESPONSES, ASK_PERSONAL_MEDICAL_ADVICE, CALL_911_RESPONSE, RECHECK_RESPONSE,
+from actions.urgent_vocabulary import (
+    ALARM_RESPONSES,
+    ASK_PERSONAL_MEDICAL_ADVICE,
+    CALL_911_RESPONSE,
+    RECHECK_RESPONSE,
 )
+
+ROOT = Path(__file__).resolve().parent.parent
 
 RESULTS = ROOT / "results" / "blind"
 
@@ -148,7 +149,7 @@ def run(url: str, messages: List[Dict[str, str]]) -> List[Outcome]:
     patterns = response_patterns()
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
         replies = list(pool.map(lambda m: send(url, m["text"]), messages))
-    return [Outcome(m["text"], m["expect"], classify(r, patterns), r) for m, r in zip(messages, replies)]
+    return [Outcome(m["text"], m["expect"], classify(r, patterns), r) for m, r in zip(messages, replies, strict=True)]
 
 
 def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[str, List[Outcome]]]:

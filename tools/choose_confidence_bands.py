@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import List, Tuple
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 CONFIDENT_PRECISION = 0.95
 UNSURE_PRECISION = 0.50

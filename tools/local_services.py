@@ -32,7 +32,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -40,10 +39,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import psutil
 
-if not __package__:  # run as `python tools/local_services.py`: the project root is not on sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.process_group import start_in_own_group, stop_group  # noqa: E402
+from scripts.process_group import start_in_own_group, stop_group
 
 LOOPBACK = "127.0.0.1"
 

@@ -22,11 +22,10 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from actions.hospital_settings import load_settings
+
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "webchat" / "public"
-sys.path.insert(0, str(ROOT))
-
-from actions.hospital_settings import load_settings  # noqa: E402
 
 
 def rasa_url_from(environ) -> str:

@@ -30,11 +30,8 @@ import sys
 from pathlib import Path
 from typing import Mapping, Optional
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from actions.hospital_settings import HospitalSettingsError, load_settings  # noqa: E402
-from webchat.server import PUBLIC, config_script, rasa_url_from, security_headers  # noqa: E402
+from actions.hospital_settings import HospitalSettingsError, load_settings
+from webchat.server import PUBLIC, config_script, rasa_url_from, security_headers
 
 VENDOR_JS = Path("vendor") / "socket.io.min.js"
 

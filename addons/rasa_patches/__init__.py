@@ -11,7 +11,7 @@ first (its engine options come too late), but the action-server timeout holds. `
 under addons patches nothing. Tools that open the server's tracker store (scripts/delete_old_conversations.py)
 call `apply()` themselves, for the same engine options.
 
-The patches are written against Rasa 3.6.21's source (requirements.lock), and `apply()` refuses
+The patches are written against Rasa 3.6.21's source (requirements/*.lock), and `apply()` refuses
 any other version: a patch of a changed function could silently undo Rasa's fix or this one.
 
 Each patch keeps Rasa's behaviour except for what the table says; the tests compare it with
@@ -32,6 +32,7 @@ tests/replica/test_faults.py and test_tracker_store_memory.py) and results/bench
 | `rasa.engine.runner.dask.DaskGraphRunner.run` (graph_runner) | the needed part of the graph planned once per target set, run with dask.core.get: about 10 % of a message's time; with the row below, 10.2 to 8.6 ms (one server), 11.4 to 9.9 ms (a replica) | none found | Rasa caches the minimal graph, or leaves dask |
 | `rasa.shared.core.events.Event.resolve_by_type` (events) | a table instead of walking every Event subclass for each stored event: about 5 % | none found | Rasa looks event types up in a table |
 | `rasa.core.utils._lock_store_is_multi_worker_compatible` (sanic_workers) | with SANIC_WORKERS > 1, Rasa started several workers for any lock store not literally "in_memory", so addons.stores.lock_store.InMemoryLockStore would have kept one set of locks per worker; such a server runs one worker and says why | RasaHQ/rasa #6629 (closed by #6676, which introduced the rule) | Rasa treats subclasses of its InMemoryLockStore as in-memory |
+| `rasa.core.run.configure_app` (metrics_route) | the app also answers GET /metrics (Prometheus, addons/metrics.py) on the server's own port, without the HTTP API: Rasa mounts no route of ours outside /webhooks/ | not a bug: Rasa has no hook for a server route | Rasa lets a server add routes (a plugin hook or endpoints.yml) |
 """
 from __future__ import annotations
 
@@ -40,15 +41,15 @@ import logging
 import rasa
 from rasa.shared.exceptions import RasaException
 
-from addons.rasa_patches import action_server, events, graph_runner, sanic_workers, tracker_store
+from addons.rasa_patches import action_server, events, graph_runner, metrics_route, sanic_workers, tracker_store
 
 logger = logging.getLogger(__name__)
 
-# The Rasa version every patch was written against and tested with: requirements.lock's pin
+# The Rasa version every patch was written against and tested with: the pin of requirements/*.lock
 # (tests/unit/test_rasa_patches.py checks that the two agree).
 PATCHED_RASA_VERSION = "3.6.21"
 
-PATCHES = (action_server, tracker_store, graph_runner, events, sanic_workers)
+PATCHES = (action_server, tracker_store, graph_runner, events, sanic_workers, metrics_route)
 
 _applied = False
 
@@ -61,11 +62,12 @@ def check_rasa_version() -> None:
     installed = rasa.__version__
     if installed != PATCHED_RASA_VERSION:
         raise RasaVersionNotPatched(
-            f"This project patches Rasa {PATCHED_RASA_VERSION} (requirements.lock), but Rasa {installed} is "
-            f"installed, so the server does not start. Install the locked version: `make setup`, or "
-            f"`pip install --require-hashes --no-deps -r requirements.lock`. To move to Rasa {installed}, check "
-            f"each patch in the table of addons/rasa_patches/__init__.py against its source, run the tests "
-            f"that table names, then change PATCHED_RASA_VERSION and the lock together.")
+            f"This project patches Rasa {PATCHED_RASA_VERSION} (requirements/rasa-server.lock), but Rasa "
+            f"{installed} is installed, so the server does not start. Install the locked version: `make setup`, "
+            f"or `pip install --require-hashes --no-deps -r requirements/rasa-server.lock`. To move to Rasa "
+            f"{installed}, check each patch in the table of addons/rasa_patches/__init__.py against its source, "
+            f"run the tests that table names, then change PATCHED_RASA_VERSION and requirements/rasa-server.in "
+            f"together (tools/lock_dependencies.sh).")
 
 
 def apply() -> None:

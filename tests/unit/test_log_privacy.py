@@ -120,8 +120,9 @@ def test_logging_yml_covers_stdlib_and_structlog_as_rasa_configures_them():
 
 
 def test_rasa_sdk_reads_logging_yml():
-    """`rasa run actions --logging-config-file logging.yml` goes through rasa_sdk's reader: the
-    root handler gets the filter (a file that fails to load would be ignored silently)."""
+    """`python -m rasa_sdk --logging-config_file logging.yml` (and `rasa run actions`) go through
+    rasa_sdk's reader: the root handler gets the filter (a file that fails to load would be ignored
+    silently)."""
     script = textwrap.dedent("""
         import logging
         from rasa_sdk.utils import configure_colored_logging, configure_file_logging
@@ -139,9 +140,11 @@ def test_rasa_sdk_reads_logging_yml():
 
 def test_every_server_start_reads_logging_yml():
     """The containers' start scripts copy and pass it; so do the test servers."""
-    for script in ("deploy/rasa-serve.sh", "deploy/actions-serve.sh"):
+    # the action image runs rasa_sdk's own command, which spells the option with an underscore
+    for script, option in (("deploy/rasa-serve.sh", "--logging-config-file"),
+                           ("deploy/actions-serve.sh", "--logging-config_file")):
         code = "\n".join(line.split("#", 1)[0] for line in (ROOT / script).read_text().splitlines())
-        assert "--logging-config-file logging.yml" in code, script
+        assert f"{option} logging.yml" in code, script
     for dockerfile in ("deploy/Dockerfile.rasa", "deploy/Dockerfile.actions"):
         copies = [line.split()[1:-1] for line in (ROOT / dockerfile).read_text().splitlines() if line.startswith("COPY ")]
         assert any("logging.yml" in sources for sources in copies), f"{dockerfile} does not copy logging.yml"

@@ -75,8 +75,9 @@ def test_the_hospital_nlg_applies_the_patches_for_rasa_shell():
 
 
 def test_the_patched_version_is_the_locked_and_installed_one():
-    locked = re.search(r"^rasa==(\S+)", (ROOT / "requirements.lock").read_text(), re.MULTILINE).group(1)
-    assert rasa_patches.PATCHED_RASA_VERSION == locked == rasa.__version__
+    for lock in ("rasa-server.lock", "development.lock"):
+        locked = re.search(r"^rasa==(\S+)", (ROOT / "requirements" / lock).read_text(), re.MULTILINE).group(1)
+        assert rasa_patches.PATCHED_RASA_VERSION == locked == rasa.__version__, lock
 
 
 def test_another_rasa_version_is_refused_with_what_to_do(monkeypatch):
@@ -89,5 +90,5 @@ def test_another_rasa_version_is_refused_with_what_to_do(monkeypatch):
         rasa_patches.apply()
     message = str(refused.value)
     assert "Rasa 3.6.21" in message and "Rasa 3.6.20 is installed" in message
-    assert "make setup" in message and "requirements.lock" in message and "PATCHED_RASA_VERSION" in message
+    assert "make setup" in message and "requirements/rasa-server.lock" in message and "PATCHED_RASA_VERSION" in message
     assert not rasa_patches.applied() and len(patched) == len(rasa_patches.PATCHES)
