@@ -120,6 +120,10 @@ class UrgentContext:
         self.not_a_symptom_after: Set[str] = {w.lower() for w in _phrases(terms.get("not_a_symptom_after"))}
         self.generic_determiners: Set[str] = {w.lower() for w in _phrases(terms.get("generic_determiners"))}
         self.breathing_manner_words: Set[str] = {w.lower() for w in _phrases(terms.get("breathing_manner_words"))}
+        # a child word that is also a common Spanish word ("son": they are) names the child only
+        # after an owner ("my son", "her son")
+        self.false_friends: Set[str] = {w.lower() for w in _phrases(terms.get("child_word_false_friends"))}
+        self.owners: Set[str] = {w.lower() for w in _phrases(terms.get("child_word_owners"))}
         self.question_if: Set[str] = {w.lower() for w in _phrases(terms.get("question_if"))}
         self.fever_words: Set[str] = {w.lower() for w in _with_unaccented(terms.get("fever_words"))}
         # "medicina para la fiebre": the words right before the mention make it no symptom
@@ -189,12 +193,14 @@ class UrgentContext:
     def _if_in_question(self, ent: Span) -> bool:
         """'¿puedo darle tylenol si tiene fiebre?': an "if" inside a question, before the mention.
         Not an "if" that opens the sentence: typed without its accent, "si tiene fiebre" is as
-        likely "yes, she has a fever" (safety first), and "si, ..." is always "yes"."""
+        likely "yes, she has a fever" (safety first), and "si, ..." is always "yes"; after an
+        opening "¿" it is "if" again ("¿si tiene temblores debo llamar?")."""
         sent = ent.sent
         if not self.question_if or not any(t.text in ("?", "¿") for t in sent):
             return False
         words = [t for t in sent if not t.is_punct]
-        for token in words[1:]:
+        opened = sent[0].text == "¿"  # "¿si tiene temblores...?": inside "¿", "si" is "if"
+        for token in words if opened else words[1:]:
             if token.i >= ent.start:
                 return False
             if (token.lower_ in self.question_if and token.i + 1 < len(token.doc)
@@ -229,7 +235,7 @@ class UrgentContext:
         return [doc[a:b] for a, b in zip(ordered, ordered[1:]) if b > a]
 
     def _is_question(self, clause: Span) -> bool:
-        if any(t.text == "?" for t in clause):
+        if any(t.text in ("?", "¿") for t in clause):  # Spanish opens a question with "¿"
             return True
         words = [t for t in clause if not t.is_punct]
         if not words:
@@ -241,9 +247,11 @@ class UrgentContext:
         """He, she, my son... or the child's own port, line or cut ("is it normal for the port to have pus?").
         Not "a child" or "these kids": that is anyone's child."""
         doc = clause.doc
-        for _, start, _ in self.child_phrases(doc):
+        for _, start, end in self.child_phrases(doc):
             if clause.start <= start < clause.end:
                 before = [t.lower_ for t in doc[max(0, start - 2):start]]
+                if doc[start:end].text.lower() in self.false_friends and not (before and before[-1] in self.owners):
+                    continue  # Spanish "son" (they are), not "my son"
                 if not any(word in self.generic_determiners for word in before):
                     return True
         return any(ent.label_ == "body_site" and clause.start <= ent.start < clause.end for ent in doc.ents)
