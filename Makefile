@@ -66,7 +66,7 @@ $(VENV)/.project-installed: $(VENV)/.installed pyproject.toml
 
 setup: $(VENV)/.installed $(VENV)/.project-installed $(SPACY_STAMP)
 
-$(SPACY_STAMP): $(VENV)/.installed spacy_pipeline/entity_patterns.jsonl spacy_pipeline/context_terms.yml spacy_pipeline/urgent_context.py tools/build_spacy_pipeline.py
+$(SPACY_STAMP): $(VENV)/.installed spacy_pipeline/entity_patterns.jsonl spacy_pipeline/entity_patterns_es.jsonl spacy_pipeline/context_terms.yml spacy_pipeline/context_terms_es.yml spacy_pipeline/urgent_context.py tools/build_spacy_pipeline.py
 	@$(PY) tools/build_spacy_pipeline.py
 	@touch $@
 
