@@ -15,8 +15,14 @@ per server: the action server, the Rasa server and the web chat page. It
   server down the Rasa server still answers, and a fever report still gets "Call now" from the
   safety policy (addons/policies/urgent_safety_policy.py);
 * on SIGINT (Ctrl-C), SIGTERM or SIGHUP stops every part (SIGTERM to its process group, SIGKILL
-  after 10 s, at once on a second Ctrl-C), then exits by the same signal. A part also gets
-  SIGTERM from the kernel if this loop itself is killed (PR_SET_PDEATHSIG), so none is orphaned.
+  after 10 s, at once on a second Ctrl-C), prints "stopped" and exits 0: stopping is what was asked
+  for, not a failure. A part also gets SIGTERM from the kernel if this loop itself is killed
+  (PR_SET_PDEATHSIG), so none is orphaned.
+* run from a terminal, takes the terminal's foreground for its own process group, so that Ctrl-C
+  reaches this loop alone: make, which runs it, would otherwise get the SIGINT too and end by it
+  (status 130, or "make: *** [Makefile:…: run] Interrupt") however cleanly everything stopped.
+  A TERM sent to make itself still ends make by that TERM (status 143) once this loop has stopped
+  everything: make re-raises it, whatever its recipe did.
 
 Why a loop of our own and not supervisord or circus: both are well kept, but they would be one
 more dependency in the hashed lock of a project that runs three processes on one machine, and
@@ -35,7 +41,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 if not __package__:  # run as `python scripts/supervise.py`: the project root is not on sys.path
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -133,7 +139,8 @@ class Supervisor:
         self.stopping = False
 
     def on_signal(self, signum, _frame) -> None:
-        if self.stopping:
+        # only a second Ctrl-C hurries: make passes a TERM sent to its group on to us a second time
+        if self.stopping and signum == signal.SIGINT == self.stop_signal:
             say("stopping now")
             for part in self.parts:
                 part.signal_group(signal.SIGKILL)
@@ -142,6 +149,7 @@ class Supervisor:
     def run(self) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, self.on_signal)
+        give_back_terminal = take_terminal_foreground()
         try:
             for part in self.parts:
                 part.start()
@@ -152,6 +160,7 @@ class Supervisor:
             return 1
         finally:
             self.stop_all()
+            give_back_terminal()
 
     def wait_until_all_answer(self) -> bool:
         began = time.monotonic()
@@ -210,6 +219,31 @@ class Supervisor:
             part.pid_file.unlink(missing_ok=True)
 
 
+def take_terminal_foreground() -> Callable[[], None]:
+    """Makes this process the leader of its own group and that group the foreground of the terminal
+    on stdin, if it runs in the terminal's foreground; returns how to hand the terminal back."""
+    try:
+        if not os.isatty(0) or os.tcgetpgrp(0) != os.getpgrp():
+            return lambda: None  # no terminal (a test, a service) or a background job: nothing to take
+        previous = os.getpgrp()
+        # a background group may set the foreground only with SIGTTOU ignored; Ctrl-Z would stop this
+        # loop with the terminal still its own, make waiting on it: stopping is Ctrl-C
+        for sig in (signal.SIGTTOU, signal.SIGTSTP):
+            signal.signal(sig, signal.SIG_IGN)
+        os.setpgid(0, 0)
+        os.tcsetpgrp(0, os.getpgrp())
+    except OSError:
+        return lambda: None
+
+    def give_back() -> None:
+        try:
+            os.tcsetpgrp(0, previous)
+        except OSError:
+            pass  # make is gone already: the shell takes its terminal back itself
+
+    return give_back
+
+
 def parse(argv: Sequence[str]):
     if PART_SEPARATOR not in argv:
         raise SystemExit(f"usage: supervise.py [--log-dir DIR] [--ready-message TEXT] "
@@ -239,9 +273,8 @@ def main(argv: Sequence[str]) -> None:
     supervisor = Supervisor(parts, options.ready_message)
     status = supervisor.run()
     if supervisor.stop_signal is not None:
-        # exit by the signal, so that make (or a shell) sees the run was interrupted, not failed
-        signal.signal(supervisor.stop_signal, signal.SIG_DFL)
-        os.kill(os.getpid(), supervisor.stop_signal)
+        say("stopped")
+        status = 0
     sys.exit(status)
 
 
