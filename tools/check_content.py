@@ -237,6 +237,8 @@ def _normalise(sentence: str) -> str:
 
 def _examples(block) -> List[str]:
     text = block.get("examples") or ""
+    if isinstance(text, list):  # "examples:" without "|" (reported): still count them, once
+        return [str(item).strip() for item in text]
     return [line.strip()[2:].strip() for line in str(text).splitlines() if line.strip().startswith("- ")]
 
 
@@ -726,6 +728,16 @@ def load_examples(project: Project, folder: str) -> Tuple[List[Example], List[Pr
                 )
             first_block.setdefault(intent, (project.rel(path), _line(block)))
             start = _line(block, "examples") if "examples" in block else _line(block)
+            if not isinstance(block.get("examples"), str):
+                # "examples:" without "|" reads the lines below as a list Rasa rejects
+                problems.append(
+                    Problem(
+                        project.rel(path),
+                        start,
+                        f"{intent}: 'examples:' is not followed by '|', so the examples are not read as text",
+                        "write 'examples: |' and the examples below it, 4 spaces in, each starting with '- '",
+                    )
+                )
             for offset, sentence in enumerate(_examples(block)):
                 examples.append(Example(sentence, intent, language, project.rel(path), start + 1 + offset))
     return examples, problems, first_block

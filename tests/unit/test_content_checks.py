@@ -622,3 +622,13 @@ def test_command_ends_with_one_line(project, capsys):
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 3 and out[0].startswith("data/responses/symptoms.yml:") and ": warning: " in out[1]
     assert out[-1] == "1 problem, 1 warning in the content (CONTENT.md says what each check means)"
+
+
+def test_examples_without_the_block_bar(project):
+    path = project / "data/nlu/symptoms.yml"
+    edit(path, "  examples: |\n", "  examples:\n")
+    [problem] = problems(project)
+    assert problem.startswith(
+        f"data/nlu/symptoms.yml:{line_of(path, 'examples:')}: ask_symptoms: 'examples:' is not followed by '|', so the "
+        "examples are not read as text. Fix: write 'examples: |' and the examples below it"
+    )
