@@ -240,7 +240,8 @@
   }
 
   // The language of a text when it shows clearly, or null: the assistant's Spanish replies start
-  // with "Llame" (urgent) or end with a "Fuente:" line; otherwise the commoner small words decide.
+  // with "Llame" (urgent) or end with a "Fuente:" line, its English ones "Call" / "Source:";
+  // otherwise the commoner small words of each language decide.
   var SPANISH_WORDS = /^(el|la|los|las|del|que|qué|su|sus|una|por|para|es|está|con|usted|hijo|hija|mi|tiene|cómo|cuándo|llame|equipo|médico|fiebre|signo|puede|hola|gracias)$/;
   var ENGLISH_WORDS = /^(the|of|to|your|is|and|what|how|my|has|with|you|child|are|can|call|care|team|fever|sign|please|hi|thanks)$/;
   function languageOf(message) {
@@ -253,11 +254,13 @@
     });
     return spanish > english ? "es" : (english > spanish ? "en" : null);
   }
-  // A message's language, for its bubble's lang: the one the parent chose (the server answers in
-  // it), otherwise the message's own when it shows, otherwise the page's.
+  // A message's language, for its bubble's lang: its own when it shows (a screen reader must read
+  // an English reply in English even when Spanish is chosen), otherwise the one the parent chose
+  // (the server answers in it), otherwise the page's ("ok", "101").
   function messageLanguage(message) {
-    return chosenLanguage || languageOf(message) || language;
+    return languageOf(message) || chosenLanguage || language;
   }
+
   function loadTranscript() {
     try {
       var entries = JSON.parse(load(TRANSCRIPT_KEY) || "[]");
