@@ -87,11 +87,13 @@ MSG
 )"
 
 # Each part: its name (for its log and pid file), the URL that answers once it is up, its command.
+# quiet_rasa.py is `rasa` without the libraries' DeprecationWarnings at the top of each log.
+RASA=(.venv/bin/python scripts/quiet_rasa.py)
 exec .venv/bin/python scripts/supervise.py --log-dir "$LOG_DIR" --ready-message "$READY_MESSAGE" \
   --- actions "http://127.0.0.1:$ACTIONS_PORT/health" \
-    .venv/bin/rasa run actions --actions actions --port "$ACTIONS_PORT" "${LOGGING_OPTIONS[@]}" \
+    "${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT" "${LOGGING_OPTIONS[@]}" \
   --- rasa "http://127.0.0.1:$RASA_PORT/" \
-    .venv/bin/rasa run --model "$MODEL" --endpoints "$RASA_ENDPOINTS" --credentials run/credentials.yml \
+    "${RASA[@]}" run --model "$MODEL" --endpoints "$RASA_ENDPOINTS" --credentials run/credentials.yml \
       --interface 127.0.0.1 --port "$RASA_PORT" "${RASA_OPTIONS[@]}" "${LOGGING_OPTIONS[@]}" \
   --- webchat "http://127.0.0.1:$WEBCHAT_PORT/" \
     env WEBCHAT_RASA_URL="${WEBCHAT_RASA_URL:-http://localhost:$RASA_PORT}" WEBCHAT_PORT="$WEBCHAT_PORT" \
