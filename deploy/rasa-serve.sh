@@ -35,6 +35,12 @@ python -c "from actions.hospital_settings import load_settings; load_settings()"
 python scripts/rasa_server_options.py --production --page "$WEBCHAT_RASA_URL" >/dev/null
 
 python scripts/render_credentials.py --template credentials.yml --out run/credentials.yml
+# Several Sanic workers are several processes: each writes its metrics into this directory (run/ is
+# the container's tmpfs), emptied at every start, and /metrics reports the sums (addons/metrics.py).
+if [ "${SANIC_WORKERS:-1}" -gt 1 ] 2>/dev/null; then
+  export PROMETHEUS_MULTIPROC_DIR=/app/run/metrics
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
 exec rasa run \
   --model models/neutropenia-assistant.tar.gz \
   --endpoints endpoints.production.yml \

@@ -20,6 +20,12 @@ PRODUCTION_OPTIONS=()
 if [ "$(basename "$RASA_ENDPOINTS")" != endpoints.yml ]; then PRODUCTION_OPTIONS=(--production); fi
 LOG_DIR="${LOG_DIR:-run/logs}"
 mkdir -p "$LOG_DIR" run/data
+# Several Sanic workers are several processes: each writes its metrics into this directory, emptied
+# at every start, and /metrics reports the sums (addons/metrics.py, prometheus_client's multiprocess mode).
+if [ "${SANIC_WORKERS:-1}" -gt 1 ] 2>/dev/null; then
+  export PROMETHEUS_MULTIPROC_DIR="$PWD/run/metrics"
+  rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+fi
 # The action server must never be reachable from outside this machine.
 export SANIC_HOST=127.0.0.1
 

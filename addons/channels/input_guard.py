@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from collections import Counter
 from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
 
@@ -40,7 +41,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 
 from actions.hospital_settings import load_settings
-from addons import rasa_patches
+from addons import metrics, rasa_patches
 
 logger = logging.getLogger(__name__)
 
@@ -168,14 +169,19 @@ class GuardedInput:
         channel = self.name()  # type: ignore[attr-defined]
 
         async def guarded(message: UserMessage) -> Any:
+            received_at = time.perf_counter()
+            metrics.count_message(channel)
             problem = sender_id_problem(message.sender_id)
             if problem:
                 # never the id itself: it may be a phone number
                 logger.warning("%s: dropped a message whose sender id %s", channel, problem)
+                metrics.count_refusal(channel, metrics.BAD_SENDER)
                 return None
             verdict, text = guard_text(message.text, requested_language(message))
             if verdict == "reply":
-                logger.info("message not parsed: %s", "blank" if message.text is None or not str(message.text).strip() else "too long")
+                blank = message.text is None or not str(message.text).strip()
+                logger.info("message not parsed: %s", "blank" if blank else "too long")
+                metrics.count_refusal(channel, metrics.BLANK if blank else metrics.TOO_LONG)
                 await message.output_channel.send_text_message(message.sender_id, text)
                 return None
             message.text = text
@@ -183,12 +189,15 @@ class GuardedInput:
             if _messages_in_flight[key] >= MAX_MESSAGES_IN_FLIGHT_PER_SENDER:
                 logger.warning("%s: a sender already has %d messages waiting; the next got the busy reply",
                                channel, MAX_MESSAGES_IN_FLIGHT_PER_SENDER)
+                metrics.count_refusal(channel, metrics.BUSY)
                 await message.output_channel.send_text_message(message.sender_id, guard_reply(BUSY_REPLY, requested_language(message)))
                 return None
             _messages_in_flight[key] += 1
             try:
                 return await on_new_message(message)
             finally:
+                # replies sent (or, for REST, collected for the response): also a timed-out message
+                metrics.observe_reply_latency(channel, time.perf_counter() - received_at)
                 _messages_in_flight[key] -= 1
                 if not _messages_in_flight[key]:
                     del _messages_in_flight[key]
@@ -255,6 +264,8 @@ class RestInput(GuardedInput, rest.RestInput):
                 return response.json({"error": 'the body must be a JSON object: {"sender": "...", "message": "..."}'}, status=400)
             problem = sender_id_problem(body.get("sender"))
             if problem:
+                metrics.count_message(self.name())
+                metrics.count_refusal(self.name(), metrics.BAD_SENDER)
                 return response.json({"error": f"'sender' {problem}"}, status=400)
             if body.get("message") is not None and not isinstance(body.get("message"), str):
                 return response.json({"error": "'message' must be a string"}, status=400)

@@ -17,7 +17,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from actions.hospital_settings import HospitalSettings, load_settings
-from addons import rasa_patches
+from addons import metrics, rasa_patches
 from addons.nlu.language_detector import ENGLISH, LANGUAGE_SLOT, LANGUAGES, SPANISH
 from addons.policies.confidence_bands import OFFER_RESPONSE, alternatives, topic_answers
 
@@ -71,4 +71,7 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
             message["buttons"] = alternatives(parse_data, topic_answers(self.responses, conversation_language(tracker)))
         if message and message.get("text") and is_first_bot_message(tracker):
             message["text"] = f"{message['text']}\n\n{DISCLAIMERS[conversation_language(tracker)]}"
+        if message:
+            # by the response's name and the message's channel: never its text or its sender
+            metrics.count_reply(utter_action, tracker.get_latest_input_channel())
         return message

@@ -40,6 +40,7 @@ from actions.urgent_vocabulary import (
     CALL_911_RESPONSE, CALL_NOW_FEVER_RESPONSE, CALL_NOW_SIGN_RESPONSE, CARE_INTENTS, DECISION_SLOT, ESCALATION_ACTION,
     INFECTION_SIGN, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, REPORT_INFECTION_SIGN, TEMPERATURE, URGENT_INTENTS,
 )
+from addons import metrics
 
 NLU_FALLBACK_INTENT = DEFAULT_NLU_FALLBACK_INTENT_NAME  # "nlu_fallback"
 # the replies this policy sends itself when the escalation action failed
@@ -145,4 +146,8 @@ class UrgentSafetyPolicy(Policy):
         action = next_safety_action(tracker)
         if action is not None and action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(action)] = 1.0
+            if action in FALLBACK_RESPONSES:
+                metrics.count_safety_policy_takeover(metrics.ACTION_SERVER_FAILED)
+            elif action == ESCALATION_ACTION:
+                metrics.count_safety_policy_takeover(metrics.URGENT_BUT_UNSURE)
         return self._prediction(probabilities)

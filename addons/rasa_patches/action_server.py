@@ -29,6 +29,8 @@ import jsonschema
 import rasa.core.actions.action as rasa_action
 from rasa.shared.exceptions import RasaException
 
+from addons import metrics
+
 logger = logging.getLogger(__name__)
 
 # Rasa's originals, which the patches call (and the tests compare with)
@@ -61,18 +63,31 @@ async def run_remote_action(self, output_channel, nlg, tracker, domain):  # type
     global _action_server_timed_out_at
     timed_out_at = _action_server_timed_out_at
     if timed_out_at is not None and time.monotonic() - timed_out_at < ACTION_SERVER_RETRY_AFTER_SECONDS:
+        metrics.count_action_server_failure(metrics.SKIPPED_AFTER_TIMEOUT)
         raise RasaException(f"Failed to execute custom action '{self.name()}': the action server timed out "
                             f"{time.monotonic() - timed_out_at:.1f} s ago; not called again yet.")
     try:
         events = await _rasa_remote_action_run(self, output_channel, nlg, tracker, domain)
     except asyncio.TimeoutError as error:
         _action_server_timed_out_at = time.monotonic()
+        metrics.count_action_server_failure(metrics.TIMEOUT)
         logger.error("The action server did not answer '%s' within %s s; not calling it for %s s.",
                      self.name(), rasa_action.DEFAULT_REQUEST_TIMEOUT, ACTION_SERVER_RETRY_AFTER_SECONDS)
         raise RasaException(f"Failed to execute custom action '{self.name()}': no answer from the action "
                             f"server within {rasa_action.DEFAULT_REQUEST_TIMEOUT} s.") from error
+    except rasa_action.ActionExecutionRejection:
+        raise  # a form's validation said no (400): the action server works
+    except RasaException as error:
+        metrics.count_action_server_failure(action_server_failure_reason(error))
+        raise
     _action_server_timed_out_at = None
     return events
+
+
+def action_server_failure_reason(error: RasaException) -> str:
+    """Why Rasa's RemoteAction.run failed, from the aiohttp error it raised it for."""
+    cause = error.__cause__ or error.__context__
+    return metrics.NOT_REACHABLE if isinstance(cause, aiohttp.ClientConnectionError) else metrics.ERROR
 
 
 # --------------------------------------------------------------------------------------------
