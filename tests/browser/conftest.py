@@ -11,10 +11,10 @@ from types import SimpleNamespace
 import pytest
 from playwright.sync_api import sync_playwright
 
-from tools.harness import ROOT, VENV_BIN, Servers, wait_until_up
-from tools.local_services import free_port
 from scripts.process_group import start_in_own_group, stop_group
 from scripts.rasa_server_options import server_options
+from tools.harness import ROOT, VENV_BIN, Servers, wait_until_up
+from tools.local_services import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"

@@ -21,7 +21,8 @@ SPANISH_TOPICS = ["Causas", "Tipos", "Síntomas", "Diagnóstico", "Tratamiento",
 # Every string the page shows or says to a screen reader (text, aria-label, placeholder, the
 # page's title and description), whitespace collapsed; what the parent typed is not the page's.
 SHOWN_STRINGS = """() => {
-    const shown = new Set(), add = value => { const v = (value || '').replace(/\\s+/g, ' ').trim(); if (v) shown.add(v); };
+    const shown = new Set();
+    const add = value => { const v = (value || '').replace(/\\s+/g, ' ').trim(); if (v) shown.add(v); };
     const walker = document.createTreeWalker(document.documentElement, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
         const parent = node.parentElement;
@@ -47,7 +48,7 @@ def english_left(page):
     shown = page.evaluate(SHOWN_STRINGS)
     pairs = [(english["page"][key], spanish["page"][key]) for key in english["page"]]
     pairs += [(english[key], spanish[key]) for key in english if isinstance(english[key], str)]
-    pairs += [(a["title"], b["title"]) for a, b in zip(english["topics"], spanish["topics"])]
+    pairs += [(a["title"], b["title"]) for a, b in zip(english["topics"], spanish["topics"], strict=True)]
     left = []
     for english_text, spanish_text in pairs:
         english_text = " ".join(english_text.split())
@@ -76,7 +77,8 @@ def test_the_string_table_has_every_key_in_both_languages(page):
     english, spanish = table["en"], table["es"]
     assert set(english) == set(spanish)
     assert set(english["page"]) == set(spanish["page"])  # index.html's data-i18n keys
-    assert all(spanish["page"].values()) and all(isinstance(v, str) and v for k, v in spanish.items() if k not in ("page", "topics"))
+    assert all(spanish["page"].values())
+    assert all(isinstance(v, str) and v for k, v in spanish.items() if k not in ("page", "topics"))
     assert [t["payload"] for t in spanish["topics"]] != [t["payload"] for t in english["topics"]]
     assert len(english["topics"]) == len(spanish["topics"])
 
@@ -108,7 +110,8 @@ def test_espanol_puts_every_string_of_the_page_and_the_widget_in_spanish(page, a
     expect(welcome).to_have_count(1)
     expect(welcome.first).to_have_attribute("lang", "es")
     expect(welcome.first).to_contain_text("respondo preguntas sobre la neutropenia")
-    expect(welcome.first.get_by_role("group", name="Preguntas sugeridas").get_by_role("button")).to_have_text(SPANISH_TOPICS)
+    topics = welcome.first.get_by_role("group", name="Preguntas sugeridas").get_by_role("button")
+    expect(topics).to_have_text(SPANISH_TOPICS)
     assert welcome.first.locator(".visually-hidden").first.text_content() == "Asistente: "
 
     assert english_left(page) == [], "English strings left on the Spanish page"
