@@ -160,6 +160,21 @@ def _yaml_cause(error: MarkedYAMLError, lines: Sequence[str]) -> Tuple[int, str,
                 else "write an apostrophe inside '...' text as '' (two of them), or put the text in \"...\""
             )
             return line, f"a quotation mark {quote} inside the text ends the text early", mark_fix
+    unclosed = _unclosed_quote(lines, line)
+    if unclosed:
+        return (
+            unclosed,
+            "this text's closing quotation mark is missing",
+            'end the text with " on the same line (a quotation mark inside it is written \\")',
+        )
+    previous_at = next((n for n in range(line - 1, 0, -1) if lines[n - 1].strip()), 0)
+    previous = lines[previous_at - 1] if previous_at else ""
+    if "mapping values are not allowed" in problem and previous_at and ":" not in previous:
+        return (
+            previous_at,
+            f"'{previous.strip()}' has no ':' after its key",
+            "write the key, a colon and a space: '- intent: name', 'examples: |', 'text: \"...\"'",
+        )
     if "mapping values are not allowed" in problem:
         return (
             line,
@@ -171,14 +186,26 @@ def _yaml_cause(error: MarkedYAMLError, lines: Sequence[str]) -> Tuple[int, str,
         or "block mapping start" in problem
         or "could not find expected ':'" in problem
     ):
-        previous = next((above for above in reversed(lines[: line - 1]) if above.strip()), "")
         here, there = len(text) - len(text.lstrip(" ")), len(previous) - len(previous.lstrip(" "))
         return (
             line,
-            f"this line is indented {here} spaces, which does not fit the lines above it ({there} spaces)",
+            f"this line is indented {_spaces(here)}, which does not fit the lines above it ({_spaces(there)})",
             "indent it like the lines around it: examples 4 spaces, '- intent:' 0, 'examples: |' 2, metadata keys 6",
         )
     return line, f"this file is not valid YAML ({problem or error})", "compare the line with the examples in CONTENT.md"
+
+
+def _spaces(count: int) -> str:
+    return f"{count} space" + ("" if count == 1 else "s")
+
+
+def _unclosed_quote(lines: Sequence[str], line: int, reach: int = 15) -> Optional[int]:
+    """The line, at or above `line`, of a "quoted text with no closing quotation mark, if any."""
+    for number in range(line, max(0, line - reach), -1):
+        opened = re.search(r'(?:^|:)\s*"(.*)$', lines[number - 1]) if number <= len(lines) else None
+        if opened and not re.search(r'(?<!\\)"', opened.group(1)) and lines[number - 1].strip() != '"':
+            return number
+    return None
 
 
 class Project:

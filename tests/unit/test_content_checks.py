@@ -214,6 +214,27 @@ def test_colon_in_unquoted_text(project):
     assert "a colon followed by a space (': ') inside text that is not in quotes" in problem
 
 
+def test_closing_quotation_mark_missing(project):
+    path = project / "data/responses/basics.yml"
+    edit(
+        path,
+        'Blood Counts"\n    metadata:\n      source: family_guide',
+        "Blood Counts\n    metadata:\n      source: family_guide",
+    )
+    [problem] = problems(project)
+    assert problem == (
+        f"data/responses/basics.yml:{line_of(path, 'Neutrophils are')}: this text's closing quotation mark is missing. "
+        'Fix: end the text with " on the same line (a quotation mark inside it is written \\")'
+    )
+
+
+def test_key_without_its_colon(project):
+    path = project / "data/nlu/basics.yml"
+    edit(path, "- intent: ask_neutrophils", "- intent ask_neutrophils")
+    [problem] = problems(project)
+    assert problem.startswith("data/nlu/basics.yml:3: '- intent ask_neutrophils' has no ':' after its key. Fix:")
+
+
 # --- the answers -------------------------------------------------------------------------------
 
 
