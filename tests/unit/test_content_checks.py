@@ -597,6 +597,16 @@ def test_changed_text_with_a_new_review_date_passes(committed):
     assert problems(committed) == []
 
 
+def test_changed_spanish_text_keeping_its_translation_review_is_a_warning(committed):
+    edit(committed / "data/responses/basics.yml", "los gérmenes crecen rápido.", "los gérmenes crecen muy rápido.")
+    assert problems(committed) == []
+    [warning] = warnings(committed)
+    assert (
+        "utter_neutrophils (Spanish): the text changed since the last commit, but translation_reviewed: is still "
+        "'Ana Ruiz, 2026-10-05'. Fix: have the translator review the new text" in warning
+    )
+
+
 def test_new_intent_whose_subject_an_existing_intent_covers(committed):
     """Splitting mouth problems out of ask_symptoms: the examples still under ask_symptoms are named."""
     edit(committed / "domain.yml", "  - ask_symptoms\n", "  - ask_symptoms\n  - ask_mouth_problems\n")
