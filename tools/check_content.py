@@ -4,8 +4,9 @@ Every mistake an editor can make in the content files is printed as one line,
 `file:line: what is wrong. Fix: what to do.`, and the run ends with one line: "all content
 checks passed" or "N problems". Warnings are printed the same way (`file:line: warning: ...`) with
 their own count; they do not fail the run. Checks (CONTENT.md explains each to editors):
-  * every content file is valid YAML: an unescaped quotation mark, a wrong indentation, a tab,
-    a key written twice are named in plain words, never as a traceback;
+  * every content file is valid YAML: an unescaped or missing quotation mark, a wrong
+    indentation, a tab, a key written twice are named in plain words, never as a traceback (until
+    the YAML is fixed, nothing else is checked: a file that cannot be read would mislead them);
   * every answer has a review date and names its sources: metadata `source:` lists ids from
     content_sources.yml, and the text ends with exactly one "Source: ..." line ("Fuente: ..." in
     Spanish), after `\\n`, naming each of them (only chitchat and fallback answers say `source: none`);
@@ -17,7 +18,8 @@ their own count; they do not fail the run. Checks (CONTENT.md explains each to e
     and source ids; a twin that translates an older English text is a warning, and so are the
     Spanish answers a qualified medical translator has not reviewed yet;
   * every intent has at least 25 English examples, at least 10 held-out test questions per
-    language it has examples in, none of them copied or nearly copied into the training examples,
+    language it has examples in, none of them copied or nearly copied into the training examples
+    (near copies: a pair of which one side is new since the last commit; exact copies: always),
     and appears in a test story; no example is under two intents; nothing is left unused;
   * against the last commit (git): a warning when an answer's text changed and its `reviewed:`
     date did not, and when a new intent's examples overlap an existing intent's.
@@ -42,6 +44,10 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 from ruamel.yaml import YAML
 from ruamel.yaml.constructor import DuplicateKeyError
 from ruamel.yaml.error import MarkedYAMLError
+
+# The urgent intents take a child's symptoms now (CONTENT.md): a new topic's overlap with them is
+# expected, and their examples are never moved to a question intent.
+from actions.urgent_vocabulary import URGENT_INTENTS
 
 MIN_EXAMPLES = 25
 MIN_HELD_OUT = 10
@@ -72,9 +78,6 @@ SOURCE_LABEL = {"en": "Source:", "es": "Fuente:"}
 LANGUAGES = ("en", "es")
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish"}
 BUILT_IN_INTENTS = {"nlu_fallback", "restart", "back", "out_of_scope_built_in", "session_start"}
-# The urgent intents take a child's symptoms now (CONTENT.md): a new topic's overlap with them is
-# expected, and their examples are never moved to a question intent.
-URGENT_INTENTS = {"report_fever", "report_infection_sign", "report_emergency"}
 # Answers sent by a policy rather than a rule: the unsure band's offer of other topics
 # (addons/policies/confidence_bands.py); tests/test_stories/ covers it.
 SENT_BY_POLICIES = {"utter_offer_alternatives"}
