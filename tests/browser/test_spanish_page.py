@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from addons.nlg.hospital_nlg import DISCLAIMERS
 from tests.browser.chat_page import bot_messages, say, wait_for_reply
+from tests.browser.conftest import DESKTOP
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 CARE_TEAM_TEL = "tel:" + re.sub(r"\D", "", TEST_CARE_TEAM_PHONE)
@@ -166,6 +167,25 @@ def test_the_choice_survives_a_reload_and_a_new_conversation(page, artifacts):
     expect(page.locator("html")).to_have_attribute("lang", "es")
     assert page.evaluate(f"localStorage.getItem('{LANGUAGE_KEY}')") == "es"
     page.screenshot(path=artifacts / "webchat-es-desktop-after-reload.png", full_page=True)
+
+
+def test_the_spanish_page_fits_a_phone_screen(page, artifacts):
+    page.set_viewport_size({"width": 375, "height": 812})
+    try:
+        page.reload()
+        expect(page.get_by_role("button", name="Nueva conversación")).to_be_visible()
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+        overflowing = page.evaluate("""() => [...document.querySelectorAll('body *')]
+            .filter(e => e.getClientRects().length && !e.closest('.visually-hidden'))
+            .filter(e => { const r = e.getBoundingClientRect(); return r.left < -0.5 || r.right > 375.5; })
+            .map(e => e.tagName + '.' + e.className)""")
+        assert overflowing == [], f"elements outside the 375 px screen: {overflowing}"
+        for button in page.locator(".language-button").all():
+            assert button.bounding_box()["height"] >= 36, "a language button too small to tap"
+        page.locator("#chat").scroll_into_view_if_needed()
+        page.screenshot(path=artifacts / "webchat-es-375-chat.png")
+    finally:
+        page.set_viewport_size(DESKTOP)
 
 
 def test_english_switches_back(page, artifacts):
