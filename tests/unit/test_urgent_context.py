@@ -168,6 +168,15 @@ SPANISH_REPORTS_NOW = [
     ("mi esposo tiene gripe y ahora mi hijo tiene fiebre", "report_fever"),
     ("tiene fiebre de 3 días", "report_fever"),  # "días" does not make the fever a count
     ("le está dando un ataque de tos", "report_infection_sign"),  # a coughing fit, not a seizure
+    ("tose y si tiene fiebre", "report_fever"),  # "si" may be "sí" (yes): no "what if" outside a question
+    ("ni siquiera con tylenol le baja la fiebre", "report_fever"),
+    ("no hay forma de bajarle la fiebre", "report_fever"),
+    ("no sé desde cuándo tiene fiebre", "report_fever"),
+    ("tiene 39, ¿está normal?", "report_fever"),
+    ("normalmente está bien, hoy tiene escalofríos", "report_infection_sign"),
+    ("tiene la vía roja", "report_infection_sign"),
+    ("convulsó", "report_emergency"),  # Caribbean, and any spelling of convulsión
+    ("se le pusieron azules los labios", "report_emergency"),
 ]
 
 SPANISH_NOT_NOW = [
@@ -190,6 +199,9 @@ SPANISH_NOT_NOW = [
     ("yo tengo tos", "other_person"),
     ("¿le doy medicina para la fiebre?", "modifier"),
     ("¿la neutropenia causa fiebre?", "general_question"),
+    ("¿las aftas en la boca son por la neutropenia?", "general_question"),  # Spanish "son" is not "my son"
+    ("y si tiene fiebre?", "hypothetical"),
+    ("¿qué hago si le da una convulsión?", "hypothetical"),
 ]
 
 
