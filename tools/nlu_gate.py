@@ -9,13 +9,19 @@ Reads the report `rasa test nlu` wrote and fails (exit 1) when
     and an emergency still gets 911 when the entity_ruler finds a life-threatening sign
     (actions/escalation.py); the gate applies that same code to the misread messages.
 
+When it fails it says why, from Rasa's intent_errors.json and intent_report.json: each urgent message
+that would not escalate, and for each intent below the gate every held-out question it misread (read
+as which intent, with what confidence) and every other intent's question read as it.
+
 Usage: python tools/nlu_gate.py RESULTS_DIR
 """
 from __future__ import annotations
 
 import json
 import sys
+from collections import defaultdict
 from pathlib import Path
+from typing import Dict, Iterable, List, NamedTuple, Tuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -51,6 +57,62 @@ def entity_reader():
     return lambda text: [{"entity": e.label_, "value": e.text, ASSERTION: e._.get(ASSERTION)} for e in nlp(text).ents]
 
 
+class Misreading(NamedTuple):
+    """A held-out test question the model read as another intent."""
+    text: str
+    intent: str  # what it asks (its block in tests/nlu_holdout)
+    read_as: str
+    confidence: float
+
+
+def misreadings(errors: Iterable[dict]) -> List[Misreading]:
+    """Rasa's intent_errors.json as misreadings, the most confident first."""
+    found = [Misreading(e["text"], e["intent"], (e.get("intent_prediction") or {}).get("name") or "nothing",
+                        (e.get("intent_prediction") or {}).get("confidence") or 0.0) for e in errors]
+    return sorted(found, key=lambda m: -m.confidence)
+
+
+def intent_rows(report: dict) -> Dict[str, dict]:
+    """intent_report.json's per-intent scores, without its averages."""
+    return {name: scores for name, scores in report.items()
+            if isinstance(scores, dict) and "f1-score" in scores and not name.endswith(" avg")}
+
+
+def grouped(misread: Iterable[Misreading], by: str) -> List[Tuple[str, List[Misreading]]]:
+    groups: Dict[str, List[Misreading]] = defaultdict(list)
+    for m in misread:
+        groups[getattr(m, by)].append(m)
+    return sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+
+
+def quoted(m: Misreading) -> str:
+    return f'"{m.text}" ({m.confidence:.2f})'
+
+
+def counts(groups: List[Tuple[str, List[Misreading]]], shown: int = 3) -> str:
+    text = ", ".join(f"{other} {len(ms)}×" for other, ms in groups[:shown])
+    return text + (f" and {len(groups) - shown} more" if len(groups) > shown else "")
+
+
+def explain(intent: str, scores: dict, misread: List[Misreading]) -> List[str]:
+    """Why an intent scores what it does: its test questions read as other intents (its recall),
+    other intents' questions read as it (its precision), each with the confidence it was read with."""
+    own = [m for m in misread if m.intent == intent]
+    taken = [m for m in misread if m.read_as == intent]
+    own_groups, taken_groups = grouped(own, by="read_as"), grouped(taken, by="intent")
+    causes = []
+    if own:
+        causes.append(f"{len(own)} of its {scores.get('support', 0)} test questions read as {counts(own_groups)}")
+    if taken:
+        plural = "s" * (len(taken) > 1)
+        causes.append(f"{len(taken)} question{plural} of other intents read as it ({counts(taken_groups)})")
+    lines = [f"{intent}: F1 {scores['f1-score']:.2f} < {MIN_F1:.2f} (precision {scores['precision']:.2f}, "
+             f"recall {scores['recall']:.2f}): " + ("; ".join(causes) or "no misread question listed")]
+    lines += [f"    read as {other}: {quoted(m)}" for other, ms in own_groups for m in ms]
+    lines += [f"    {other} question read as {intent}: {quoted(m)}" for other, ms in taken_groups for m in ms]
+    return lines
+
+
 def main(results_dir: Path) -> int:
     report_path = results_dir / "intent_report.json"
     if not report_path.exists():
@@ -58,34 +120,46 @@ def main(results_dir: Path) -> int:
         return 1
     report = json.loads(report_path.read_text())
     errors_path = results_dir / "intent_errors.json"
-    errors = json.loads(errors_path.read_text()) if errors_path.exists() else []
+    misread = misreadings(json.loads(errors_path.read_text()) if errors_path.exists() else [])
+    rows = intent_rows(report)
 
-    failures = []
     print(f"{'intent':32} {'F1':>6} {'support':>8}")
-    for intent, scores in sorted(report.items()):
-        if not isinstance(scores, dict) or "f1-score" not in scores or intent in ("macro avg", "weighted avg", "micro avg"):
-            continue
-        f1 = scores["f1-score"]
-        flag = "" if f1 >= MIN_F1 or scores.get("support", 0) == 0 else "  < 0.90"
-        print(f"{intent:32} {f1:6.3f} {scores.get('support', 0):8}{flag}")
-        if flag:
-            failures.append(f"intent {intent}: F1 {f1:.3f} is below {MIN_F1}")
+    below = []
+    for intent, scores in sorted(rows.items()):
+        failing = scores["f1-score"] < MIN_F1 and scores.get("support", 0) > 0
+        print(f"{intent:32} {scores['f1-score']:6.3f} {scores.get('support', 0):8}{'  < 0.90' if failing else ''}")
+        if failing:
+            below.append(intent)
 
-    entities_of = entity_reader() if any(e["intent"] in URGENT_INTENTS for e in errors) else None
-    for error in errors:
-        gold = error["intent"]
-        predicted = (error.get("intent_prediction") or {}).get("name")
-        if gold in URGENT_INTENTS and escalation_missed(gold, predicted, error["text"], entities_of(error["text"])):
-            failures.append(f"urgent message missed its escalation: {error['text']!r} ({gold} read as {predicted})")
+    urgent_misread = [m for m in misread if m.intent in URGENT_INTENTS]
+    entities_of = entity_reader() if urgent_misread else None
+    missed = [m for m in urgent_misread if escalation_missed(m.intent, m.read_as, m.text, entities_of(m.text))]
 
-    urgent_total = sum(report.get(i, {}).get("support", 0) for i in URGENT_INTENTS)
-    print(f"urgent held-out messages: {urgent_total}; weighted F1 {report['weighted avg']['f1-score']:.3f}")
-    if failures:
-        print("\nNLU gate FAILED:", *failures, sep="\n  ", file=sys.stderr)
-        print("\nAdd training examples like the failing ones to data/nlu/ (never copy the held-out sentences).", file=sys.stderr)
-        return 1
-    print("NLU gate passed: every intent F1 >= 0.90 and every urgent message escalates.")
-    return 0
+    urgent_total = sum(rows.get(i, {}).get("support", 0) for i in URGENT_INTENTS)
+    print(f"urgent held-out messages: {urgent_total}; weighted F1 {report['weighted avg']['f1-score']:.3f}", flush=True)
+    if not (below or missed):
+        print("NLU gate passed: every intent F1 >= 0.90 and every urgent message escalates.")
+        return 0
+    failures = []
+    if missed:
+        plural = "s" * (len(missed) != 1)
+        failures.append(f"{len(missed)} urgent test message{plural} would not get Call now (or Call 911)")
+    if below:
+        failures.append(f"{len(below)} intent{'s' * (len(below) != 1)} below F1 {MIN_F1:.2f}")
+    out = [f"\nNLU gate FAILED: {'; '.join(failures)}."]
+    if missed:
+        out += ["", "Urgent messages that would not escalate (what it is, what it was read as, confidence):"]
+        out += [f"  {quoted(m)}: {m.intent} read as {m.read_as}" for m in missed]
+    if below:
+        out += ["", "Intents below the gate, with every test question read wrongly and its confidence:"]
+        for intent in sorted(below, key=lambda i: rows[i]["f1-score"]):
+            out += ["  " + line for line in explain(intent, rows[intent], misread)]
+    out += ["",
+            "Fix: add training examples to data/nlu/ in the words of the questions read wrongly (never copy",
+            "the held-out sentences). Where another intent's questions are read as this one, its examples",
+            "probably cover that topic too: move those examples to the intent they belong to."]
+    print("\n".join(out), file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":
