@@ -2,6 +2,7 @@
 import json
 
 from tools import nlu_gate
+from tools.evaluation_summary import main as summary_main
 from tools.nlu_gate import escalation_missed
 from tools.nlu_gate import main as gate_main
 
@@ -34,6 +35,7 @@ def test_non_urgent_messages_are_not_judged_here():
 
 
 def write_results(folder, report, errors):
+    folder.mkdir(exist_ok=True)
     (folder / "intent_report.json").write_text(json.dumps(report))
     (folder / "intent_errors.json").write_text(json.dumps(errors))
     return folder
@@ -84,3 +86,18 @@ def test_passing_results_say_so(tmp_path, capsys):
     results = write_results(tmp_path, {"greet": perfect, "weighted avg": perfect}, [])
     assert gate_main(results) == 0
     assert "NLU gate passed" in capsys.readouterr().out
+
+
+def test_make_evaluate_says_which_intents_fail_and_writes_every_misread_question(tmp_path, capsys):
+    split_topic = {"ask_cyclic": scores(0.43, 0.8, 0.29, 24), "ask_symptoms": scores(0.95, 0.95, 0.96, 24),
+                   "weighted avg": scores(0.8, 0.8, 0.8, 48), "accuracy": 0.8}
+    mouth_sores = misread("every 3 weeks she gets mouth sores", "ask_cyclic", "ask_symptoms", 0.61)
+    write_results(tmp_path / "holdout", split_topic, [mouth_sores])
+    write_results(tmp_path / "cross_validation", split_topic, [mouth_sores])
+    assert summary_main(tmp_path) == 0
+    terminal = capsys.readouterr().out
+    assert "cross-validation: 1 intent below F1 0.90" in terminal
+    assert "held-out set: 1 intent below F1 0.90\n  ask_cyclic: F1 0.43 < 0.90" in terminal
+    assert 'read as ask_symptoms: "every 3 weeks she gets mouth sores" (0.61)' in terminal
+    summary = (tmp_path / "summary.md").read_text()
+    assert '**ask_cyclic** read as **ask_symptoms**: 1 × — "every 3 weeks she gets mouth sores" (0.61)' in summary
