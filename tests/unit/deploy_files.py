@@ -103,7 +103,10 @@ def check_nginx_site(conf: str):
     assert re.search(r"root /srv/webchat/public;", conf)
     assert "include /srv/webchat/security-headers.conf;" in conf
     locations = re.findall(r"location\s+(=?\s*\S+)\s*\{", conf)
-    assert set(locations) == {"= /healthz", "/", "/socket.io/", "/webhooks/rest/", "/webhooks/"}
+    assert set(locations) == {"= /healthz", "= /metrics", "/", "/socket.io/", "/webhooks/rest/", "/webhooks/"}
+    # the Rasa server's Prometheus metrics are for the monitoring system, never the public (addons/metrics.py)
+    metrics = re.search(r"location = /metrics \{(.*?)\}", conf, re.S).group(1)
+    assert metrics.split() == ["deny", "all;"]
     assert set(re.findall(r"proxy_pass (\S+);", conf)) <= {"http://rasa", "http://rasa_socket"}
     socket_io = re.search(r"location /socket.io/ \{(.*?)\n    \}", conf, re.S).group(1)
     assert "proxy_set_header Upgrade $http_upgrade;" in socket_io
