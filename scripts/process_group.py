@@ -28,7 +28,7 @@ import os
 import signal
 import subprocess
 import time
-from typing import Iterable, List, Optional, Sequence
+from typing import Callable, Iterable, List, Optional, Sequence
 
 PR_SET_PDEATHSIG = 1
 POLL_SECONDS = 0.1
@@ -37,6 +37,7 @@ _SIGTERM = int(signal.SIGTERM)
 
 # Looked up once here: between fork and exec the child only calls it (no import, no dlopen, no
 # lock another thread of the starter could have held), which keeps preexec_fn safe with threads.
+_PRCTL: Optional[Callable[..., int]]
 try:
     _PRCTL = ctypes.CDLL(None, use_errno=True).prctl
 except (OSError, AttributeError):  # not Linux: the starter's own stop is the only one
@@ -45,7 +46,8 @@ except (OSError, AttributeError):  # not Linux: the starter's own stop is the on
 
 def _die_with_parent() -> None:
     """In the child before exec: SIGTERM when the thread that started it ends, however it ends."""
-    _PRCTL(PR_SET_PDEATHSIG, _SIGTERM)
+    if _PRCTL is not None:  # only set as preexec_fn when it is
+        _PRCTL(PR_SET_PDEATHSIG, _SIGTERM)
 
 
 def start_in_own_group(command: Sequence[str], *, die_with_parent: bool = True, **popen_kwargs) -> subprocess.Popen:

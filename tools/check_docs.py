@@ -23,7 +23,9 @@ def domain_intents(root: Path) -> Dict[str, int]:
     """Each intent of domain.yml, with the line that declares it."""
     with (root / "domain.yml").open(encoding="utf-8") as handle:
         domain = YAML(typ="rt").load(handle) or {}
-    declared = domain.get("intents") or []
+    declared = domain.get("intents")
+    if not declared:
+        return {}
     intents = {}
     for index, entry in enumerate(declared):
         # an intent is a name, or a one-key mapping of its name to its options
@@ -34,7 +36,7 @@ def domain_intents(root: Path) -> Dict[str, int]:
 
 def example_topics(root: Path) -> Dict[str, str]:
     """Each intent's topic: the data/nlu/<topic>.yml file holding its English examples."""
-    topics = {}
+    topics: Dict[str, str] = {}
     for path in sorted((root / "data" / "nlu").glob("*.yml")):
         with path.open(encoding="utf-8") as handle:
             for block in (YAML(typ="safe").load(handle) or {}).get("nlu") or []:

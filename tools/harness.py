@@ -24,9 +24,9 @@ from typing import Dict, Iterable, Mapping, Optional
 
 import requests
 
-from tools.local_services import Postgres, Redis, free_port
 from scripts.process_group import start_in_own_group, stop_group, stop_groups
 from scripts.render_credentials import all_variables, load_template, render_file
+from tools.local_services import Postgres, Redis, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -147,4 +147,5 @@ def production_servers(tmp: Path, postgres: Postgres, redis: Redis,
                        extra_env: Optional[Mapping[str, str]] = None) -> Servers:
     """Servers on endpoints.production.yml: PostgreSQL tracker store, Redis lock store (not started;
     replicas are spawned with spawn_rasa on ports of the caller's choosing)."""
-    return Servers(tmp, endpoints=PRODUCTION_ENDPOINTS, extra_env={**production_env(postgres, redis), **(extra_env or {})})
+    environment = {**production_env(postgres, redis), **(extra_env or {})}
+    return Servers(tmp, endpoints=PRODUCTION_ENDPOINTS, extra_env=environment)

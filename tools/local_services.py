@@ -197,10 +197,15 @@ class _ProcessService(Service):
 
     def pause(self) -> None:
         """A hung server: SIGSTOP. It keeps its port; connections hang until resume()."""
-        self.process.send_signal(signal.SIGSTOP)
+        self._started().send_signal(signal.SIGSTOP)
 
     def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
+        self._started().send_signal(signal.SIGCONT)
+
+    def _started(self) -> subprocess.Popen:
+        if self.process is None:
+            raise RuntimeError(f"{self.name} was never started: call start() first")
+        return self.process
 
 
 class Postgres(Service):
@@ -214,14 +219,15 @@ class Postgres(Service):
         super().__init__(directory, port)
         self.user, self.database = user, database
         self.password = password or secrets.token_hex(16)
-        self.bin = postgres_bin_dir()
-        if self.bin is None:
+        bin_dir = postgres_bin_dir()
+        if bin_dir is None:
             raise RuntimeError("PostgreSQL is not installed: ensure_installed(['postgresql'])")
+        self.bin: Path = bin_dir
         self.data = directory / "data"
         # the Unix socket (trust authentication) is in `directory`, which only its owner can enter
         self._account = pwd.getpwnam("postgres") if os.geteuid() == 0 else None
         self._as_postgres = self._account is not None
-        if self._as_postgres:
+        if self._account is not None:
             os.chown(directory, self._account.pw_uid, self._account.pw_gid)
         self._initdb()
 
@@ -233,7 +239,7 @@ class Postgres(Service):
     def _initdb(self) -> None:
         pwfile = self.directory / "pwfile"
         pwfile.write_text(self.password + "\n")
-        if self._as_postgres:
+        if self._account is not None:
             os.chown(pwfile, self._account.pw_uid, self._account.pw_gid)
         pwfile.chmod(0o600)
         try:
@@ -372,9 +378,10 @@ class Nginx(_ProcessService):
         super().__init__(directory, port)
         self.upstreams = list(upstreams)
         self.read_timeout, self.fail_timeout = read_timeout, fail_timeout
-        self.binary = _nginx_binary()
-        if self.binary is None:
+        binary = _nginx_binary()
+        if binary is None:
             raise RuntimeError("nginx is not installed: ensure_installed(['nginx'])")
+        self.binary: str = binary
         self.conf = directory / "nginx.conf"
         self.conf.write_text(self.config())
         # as root, nginx's workers run as `nobody`: they must reach their temp directories
@@ -435,7 +442,7 @@ http {{
 class LocalServices:
     """Starts private services and stops all of them on close() (or leaving `with`)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.services: List[Service] = []
 
     def __enter__(self) -> "LocalServices":

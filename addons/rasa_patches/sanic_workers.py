@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 _rasa_lock_store_is_multi_worker_compatible = rasa.core.utils._lock_store_is_multi_worker_compatible
 
 
-def lock_store_is_multi_worker_compatible(lock_store) -> bool:  # type: ignore[no-untyped-def]
+def lock_store_is_multi_worker_compatible(lock_store) -> bool:
     if isinstance(lock_store, EndpointConfig) and lock_store.type and "." in lock_store.type:
         try:
             lock_store_class = rasa.shared.utils.common.class_from_module_path(lock_store.type)

@@ -34,12 +34,12 @@ _rasa_create_engine_kwargs = rasa_tracker_store.create_engine_kwargs
 RASA_FAIL_SAFE_TRACKER_STORE = rasa_agent.FailSafeTrackerStore
 
 
-def is_sqlite_file_url(url) -> bool:  # type: ignore[no-untyped-def]
+def is_sqlite_file_url(url) -> bool:
     parsed = sqlalchemy.engine.make_url(url)
     return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
 
-def create_engine_kwargs(url):  # type: ignore[no-untyped-def]
+def create_engine_kwargs(url):
     kwargs = _rasa_create_engine_kwargs(url)
     # a failed statement's error message would carry its parameters: message texts, sender ids
     kwargs["hide_parameters"] = True
@@ -53,7 +53,7 @@ def create_engine_kwargs(url):  # type: ignore[no-untyped-def]
     return kwargs
 
 
-def sqlite_write_ahead_log(dbapi_connection, connection_record) -> None:  # type: ignore[no-untyped-def]
+def sqlite_write_ahead_log(dbapi_connection, connection_record) -> None:
     """SQLAlchemy "connect" listener on every Engine: an SQLite connection writes a write-ahead log."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()

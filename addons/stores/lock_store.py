@@ -45,8 +45,8 @@ class PromptLockMixin:
     """Polls a busy conversation lock every LOCK_POLL_SECONDS instead of every second."""
 
     def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-             wait_time_in_seconds: float = LOCK_POLL_SECONDS):  # type: ignore[override]
-        return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)  # type: ignore[misc]
+             wait_time_in_seconds: float = LOCK_POLL_SECONDS):
+        return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)  # type: ignore[misc]  # a mixin: the Rasa lock store it is mixed into has lock()
 
 
 class InMemoryLockStore(PromptLockMixin, RasaInMemoryLockStore):
@@ -203,7 +203,7 @@ class FailSafeRedisLockStore(RedisLockStore):
     # --- one message's lock ---
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,  # type: ignore[override]
+    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
                    wait_time_in_seconds: float = LOCK_POLL_SECONDS) -> AsyncGenerator[TicketLock, None]:
         import redis
 

@@ -60,7 +60,7 @@ class PostgresNotAnswering(psycopg2.OperationalError):
     SQLAlchemy wraps it and discards the connection."""
 
 
-def _drop_socket(connection) -> None:  # type: ignore[no-untyped-def]
+def _drop_socket(connection) -> None:
     """Shuts the connection's socket down, so psycopg2 and SQLAlchemy see a broken connection and
     discard it (connection.close() here would wait for psycopg2's lock, which this call holds)."""
     try:
@@ -75,7 +75,7 @@ def _drop_socket(connection) -> None:  # type: ignore[no-untyped-def]
         sock.close()
 
 
-def wait_for_postgres(connection) -> None:  # type: ignore[no-untyped-def]
+def wait_for_postgres(connection) -> None:
     """psycopg2's wait callback (psycopg2.extensions.set_wait_callback): what psycopg2 does for each
     blocking libpq step (connect, send a query, read its result), with a deadline."""
     global _postgres_unanswered_at
@@ -125,14 +125,14 @@ class BoundedInMemoryTrackerStore(_rasa_tracker_store.InMemoryTrackerStore):
     """Rasa's InMemoryTrackerStore keeping the most recently written `max_conversations`
     conversations (and at most `max_characters` of them serialised); older ones are dropped."""
 
-    def __init__(self, domain, event_broker=None, max_conversations: int = FALLBACK_CONVERSATIONS,  # type: ignore[no-untyped-def]
+    def __init__(self, domain, event_broker=None, max_conversations: int = FALLBACK_CONVERSATIONS,
                  max_characters: int = FALLBACK_CHARACTERS) -> None:
         super().__init__(domain, event_broker)
         self.store: "OrderedDict[str, str]" = OrderedDict()
         self.max_conversations, self.max_characters = max_conversations, max_characters
         self.characters = 0
 
-    async def save(self, tracker) -> None:  # type: ignore[no-untyped-def]
+    async def save(self, tracker) -> None:
         await self.stream_events(tracker)
         serialised = self.serialise_tracker(tracker)
         self.forget(tracker.sender_id)
@@ -156,7 +156,7 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
     line when the database starts failing and one when it works again (not one per message), and,
     on PostgreSQL, a bounded wait for each database call (wait_for_postgres)."""
 
-    def __init__(self, tracker_store, on_tracker_store_error=None, fallback_tracker_store=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, tracker_store, on_tracker_store_error=None, fallback_tracker_store=None) -> None:
         super().__init__(tracker_store, on_tracker_store_error, fallback_tracker_store or
                          BoundedInMemoryTrackerStore(tracker_store.domain, tracker_store.event_broker))
         self._failing = False
@@ -180,7 +180,7 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
             logger.warning("The tracker store %s works again.", type(self._tracker_store).__name__)
             self._failing = False
 
-    async def retrieve(self, sender_id):  # type: ignore[no-untyped-def]
+    async def retrieve(self, sender_id):
         try:
             tracker = await self._tracker_store.retrieve(sender_id)
         except Exception as error:
@@ -189,7 +189,7 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
         self._worked()
         return tracker
 
-    async def retrieve_full_tracker(self, sender_id):  # type: ignore[no-untyped-def]
+    async def retrieve_full_tracker(self, sender_id):
         try:
             tracker = await self._tracker_store.retrieve_full_tracker(sender_id)
         except Exception as error:
@@ -198,7 +198,7 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
         self._worked()
         return tracker
 
-    async def save(self, tracker) -> None:  # type: ignore[no-untyped-def]
+    async def save(self, tracker) -> None:
         try:
             await self._tracker_store.save(tracker)
         except Exception as error:

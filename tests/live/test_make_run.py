@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
-from tools.local_services import free_port, port_open
 from scripts.render_credentials import all_variables, load_template
 from tests.live.conftest import MODEL, ROOT, TEST_CARE_TEAM_PHONE
+from tools.local_services import free_port, port_open
 
 READY_LINE = "The assistant is answering"
 FEVER_REPORT = "my son has a fever of 39"

@@ -7,8 +7,8 @@ import pytest
 import requests
 
 from actions.urgent_vocabulary import ALARM_RESPONSES
-from tools.blind_evaluation import classify, response_patterns
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
+from tools.blind_evaluation import classify, response_patterns
 
 PATTERNS = response_patterns()
 
@@ -85,7 +85,6 @@ def test_every_topic_button_gets_its_topic_answer(servers):
     """The buttons of "please rephrase", of the opener's reply and of the unsure band send plain
     questions (never /intent payloads): each must be understood as its topic."""
     from addons.policies.confidence_bands import topic_answers
-
     from tools.project_domain import load_domain
 
     domain = load_domain()

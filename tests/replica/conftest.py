@@ -18,9 +18,9 @@ import pytest
 import requests
 
 from addons.channels.input_guard import REST_CONVERSATION_PREFIX, rest_conversation_id
+from scripts.process_group import signal_group, stop_groups
 from tools.harness import ROOT, STOP_GRACE_SECONDS, production_servers, wait_until_up
 from tools.local_services import LocalServices, free_port
-from scripts.process_group import signal_group, stop_groups
 
 
 @dataclass
@@ -189,7 +189,7 @@ def pytest_terminal_summary(terminalreporter):
             terminalreporter.write_line(f"{path.relative_to(ROOT)}:")
             if name == "faults.json":
                 for fault, times in figures.items():
-                    terminalreporter.write_line(
-                        f"  {fault}: " + ", ".join(f"{message!r} {seconds:.2f} s" for message, seconds in times.items()))
+                    spent = ", ".join(f"{message!r} {seconds:.2f} s" for message, seconds in times.items())
+                    terminalreporter.write_line(f"  {fault}: {spent}")
             else:
                 terminalreporter.write_line("  " + json.dumps(figures))

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import requests
 
-from addons.stores import tracker_store
 from addons.channels.input_guard import rest_conversation_id
+from addons.stores import tracker_store
 from tests.live.conftest import ROOT, TEST_CARE_TEAM_PHONE
 
 RESULTS = ROOT / "results" / "replica" / "memory.json"

@@ -67,7 +67,7 @@ def _top_level_names() -> set:
 
 def _file_names() -> set:
     names = set()
-    for folder, subfolders, files in os.walk(ROOT):
+    for _folder, subfolders, files in os.walk(ROOT):
         subfolders[:] = [name for name in subfolders if name not in {".git", ".venv", "node_modules"}]
         names.update(files)
     return names

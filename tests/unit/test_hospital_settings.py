@@ -10,7 +10,12 @@ def write(tmp_path, text):
     return path
 
 
-VALID = 'hospital_name: "Test"\ncare_team_phone: "(555) 010-0140"\nafter_hours_phone: "+1 555 010 0199"\nfever_threshold_c: 38.0\n'
+VALID = (
+    'hospital_name: "Test"\n'
+    'care_team_phone: "(555) 010-0140"\n'
+    'after_hours_phone: "+1 555 010 0199"\n'
+    "fever_threshold_c: 38.0\n"
+)
 
 
 def test_the_committed_file_loads():
@@ -39,7 +44,8 @@ def test_settings_file_can_be_chosen_by_environment(tmp_path):
 
 
 def test_blank_environment_value_does_not_override(tmp_path):
-    assert load_settings(write(tmp_path, VALID), environ={"HOSPITAL_CARE_TEAM_PHONE": "  "}).care_team_phone == "(555) 010-0140"
+    settings = load_settings(write(tmp_path, VALID), environ={"HOSPITAL_CARE_TEAM_PHONE": "  "})
+    assert settings.care_team_phone == "(555) 010-0140"
 
 
 @pytest.mark.parametrize("env,message", [
@@ -64,7 +70,8 @@ def test_missing_file_and_unknown_keys_are_explained(tmp_path):
 
 
 def test_decimal_comma_threshold_is_accepted(tmp_path):
-    assert load_settings(write(tmp_path, VALID), environ={"HOSPITAL_FEVER_THRESHOLD_C": "38,3"}).fever_threshold_c == 38.3
+    settings = load_settings(write(tmp_path, VALID), environ={"HOSPITAL_FEVER_THRESHOLD_C": "38,3"})
+    assert settings.fever_threshold_c == 38.3
 
 
 def test_settings_are_not_slots_a_message_could_set():
@@ -72,7 +79,8 @@ def test_settings_are_not_slots_a_message_could_set():
 
     domain = load_domain()
     slot_names = {slot.name for slot in domain.slots}
-    assert not slot_names & {"care_team_phone", "after_hours_phone", "fever_threshold", "fever_threshold_c", "hospital_name"}
+    settings_names = {"care_team_phone", "after_hours_phone", "fever_threshold", "fever_threshold_c", "hospital_name"}
+    assert not slot_names & settings_names
     for slot in domain.slots:
         if slot.name in ("triage_decision", "temperature_reading"):
             assert [m["type"] for m in slot.mappings] == ["custom"]

@@ -4,7 +4,6 @@ whose locks live in one process runs one Sanic worker, whatever SANIC_WORKERS sa
 import logging
 
 import rasa.core.lock_store
-
 import rasa.core.utils
 from rasa.utils.endpoints import EndpointConfig
 

@@ -41,8 +41,10 @@ def test_a_package_has_one_version_in_every_lock():
     development = pins("development")
     for lock in ("rasa-server", "action-server"):
         for name, version in pins(lock).items():
-            assert development.get(name) == version, \
-                f"{lock}.lock pins {name}=={version}, development.lock {development.get(name)}: run tools/lock_dependencies.sh"
+            assert development.get(name) == version, (
+                f"{lock}.lock pins {name}=={version}, development.lock {development.get(name)}: "
+                "run tools/lock_dependencies.sh"
+            )
 
 
 def test_production_locks_carry_no_test_tools_and_the_action_lock_no_rasa():

@@ -12,7 +12,7 @@ def examples(folder):
         for block in yaml.safe_load(path.read_text())["nlu"]:
             if "intent" not in block:
                 continue  # a synonym block: no examples of an intent
-            lines = [l[2:].strip() for l in block["examples"].splitlines() if l.strip().startswith("- ")]
+            lines = [line[2:].strip() for line in block["examples"].splitlines() if line.strip().startswith("- ")]
             found.setdefault(block["intent"], []).extend(lines)
     return found
 

@@ -8,9 +8,9 @@ import sqlite3
 
 import jsonschema
 import pytest
+import rasa.core.tracker_store as rasa_tracker_store
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
-import rasa.core.tracker_store as rasa_tracker_store
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered

@@ -32,7 +32,8 @@ def rasa_state():
 
 released = rasa_state()
 import addons, addons.nlg.hospital_nlg, addons.stores.lock_store, addons.nlu.linear_intent_classifier  # noqa: E401
-import addons.nlu.urgent_report_reader, addons.policies.urgent_safety_policy, addons.policies.confidence_bands  # noqa: E401
+import addons.nlu.urgent_report_reader, addons.policies.urgent_safety_policy  # noqa: E401
+import addons.policies.confidence_bands
 import addons.channels.twilio, addons.channels.facebook, addons.channels.telegram, addons.channels.slack  # noqa: E401
 import addons.channels.input_guard, addons.rasa_patches, webchat.socketio_channel  # noqa: E401
 from addons import rasa_patches
