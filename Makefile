@@ -24,7 +24,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-replica bench
+.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-replica bench review
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
@@ -48,6 +48,7 @@ help:
 	@echo "other commands:"
 	@echo "  evaluate       NLU cross-validation, held-out report, blind sets with every miss (results/)"
 	@echo "  bench          load benchmark against a stock rasa init assistant (15 to 20 min; docs/benchmark.md)"
+	@echo "  review         what parents asked that the assistant missed, as training data; results/review/ (CONTENT.md)"
 	@echo "  clean          delete build/, models/, results/ and .rasa/"
 	@echo "  help           this list"
 
@@ -165,6 +166,13 @@ test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 # stock `rasa init` assistant trained now. About 20 minutes; results/bench/ (bench.md, latency.png).
 bench: $(MODEL)
 	@$(PY) tools/bench.py
+
+# The content team's review loop (CONTENT.md "Review loop"): the conversations of `make run` (or
+# PostgreSQL: RASA_ENDPOINTS=endpoints.production.yml with its variables), masked; what was missed,
+# by likely intent; in a terminal the editor's choices become data/nlu/ examples, then `make validate`.
+# Without a terminal, the report only (results/review/report.md and report.html). REVIEW_OPTIONS: e.g. --days 30
+review: setup
+	@$(PY) -m tools.review $(REVIEW_OPTIONS)
 
 # 5-fold cross-validation + the held-out set: reports, confusion matrices, summary.md; then the
 # blind sets end to end, with every miss (results/blind/summary.md)

@@ -1,0 +1,5 @@
+import sys
+
+from tools.review.command import main
+
+sys.exit(main())
