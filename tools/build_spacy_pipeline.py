@@ -22,6 +22,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS = ROOT / "spacy_pipeline" / "entity_patterns.jsonl"
@@ -77,13 +78,14 @@ def merged_terms(english: dict, spanish: dict) -> dict:
 def build(path: Path) -> None:
     import spacy
     import yaml
+    from spacy.pipeline import EntityRuler
 
-    sys.path.insert(0, str(ROOT))
     import spacy_pipeline.urgent_context  # noqa: F401  (registers the "urgent_context" factory)
 
     nlp = spacy.blank("en")
     # phrase patterns match on lowercase text, so "Fever" and "FEVER" match "fever"
-    ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})
+    # add_pipe is typed as returning any component; this one is the entity ruler
+    ruler = cast(EntityRuler, nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"}))
     ruler.from_disk(PATTERNS)
     spanish = [json.loads(line) for line in SPANISH_PATTERNS.read_text().splitlines() if line.strip()]
     ruler.add_patterns(with_unaccented_phrases(spanish))

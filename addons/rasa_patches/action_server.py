@@ -59,7 +59,7 @@ ACTION_SERVER_RETRY_AFTER_SECONDS = 5.0
 _action_server_timed_out_at: Optional[float] = None
 
 
-async def run_remote_action(self, output_channel, nlg, tracker, domain):  # type: ignore[no-untyped-def]
+async def run_remote_action(self, output_channel, nlg, tracker, domain):
     global _action_server_timed_out_at
     timed_out_at = _action_server_timed_out_at
     if timed_out_at is not None and time.monotonic() - timed_out_at < ACTION_SERVER_RETRY_AFTER_SECONDS:
@@ -96,7 +96,7 @@ def action_server_failure_reason(error: RasaException) -> str:
 _action_reply_validator = None
 
 
-def validate_action_result(self, result):  # type: ignore[no-untyped-def]
+def validate_action_result(self, result):
     global _action_reply_validator
     if _action_reply_validator is None:
         schema = self.action_response_format_spec()
@@ -122,17 +122,17 @@ ACTION_SERVER_KEEPALIVE_SECONDS = 2.0
 class _KeptSession:
     """`async with` for a shared session: entering gives the session, leaving does not close it."""
 
-    def __init__(self, session):  # type: ignore[no-untyped-def]
+    def __init__(self, session):
         self.session = session
 
-    async def __aenter__(self):  # type: ignore[no-untyped-def]
+    async def __aenter__(self):
         return self.session
 
     async def __aexit__(self, *exc: Any) -> None:
         return None
 
 
-def _kept_alive_session(endpoint):  # type: ignore[no-untyped-def]
+def _kept_alive_session(endpoint):
     loop = asyncio.get_running_loop()
     kept = getattr(endpoint, "_kept_session", None)
     if kept is None or kept[0] is not loop or kept[1].closed:
@@ -147,14 +147,14 @@ def _kept_alive_session(endpoint):  # type: ignore[no-untyped-def]
     return _KeptSession(kept[1])
 
 
-def keep_action_endpoint_alive(endpoint) -> None:  # type: ignore[no-untyped-def]
+def keep_action_endpoint_alive(endpoint) -> None:
     """Gives Rasa's action EndpointConfig the kept-alive session (an instance attribute, so no other
     endpoint, such as a model server, is affected)."""
     if endpoint is not None and "session" not in vars(endpoint):
         endpoint.session = functools.partial(_kept_alive_session, endpoint)
 
 
-def init_remote_action(self, name, action_endpoint):  # type: ignore[no-untyped-def]
+def init_remote_action(self, name, action_endpoint):
     _rasa_remote_action_init(self, name, action_endpoint)
     keep_action_endpoint_alive(action_endpoint)
 
