@@ -172,6 +172,7 @@ SPANISH_REPORTS_NOW = [
     ("ni siquiera con tylenol le baja la fiebre", "report_fever"),
     ("no hay forma de bajarle la fiebre", "report_fever"),
     ("no sé desde cuándo tiene fiebre", "report_fever"),
+    ("no puedo llevarlo, tiembla", "report_infection_sign"),  # the parent's "no", not the child's
     ("tiene 39, ¿está normal?", "report_fever"),
     ("normalmente está bien, hoy tiene escalofríos", "report_infection_sign"),
     ("tiene la vía roja", "report_infection_sign"),
