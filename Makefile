@@ -24,7 +24,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-replica bench review
+.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-replica bench review ask
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
@@ -46,6 +46,7 @@ help:
 	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked"
 	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
 	@echo "other commands:"
+	@echo "  ask            one question answered as a parent sees it: make ask Q=\"my son has a fever of 39\" (about 30 s without make run)"
 	@echo "  evaluate       NLU cross-validation, held-out report, blind sets with every miss (results/)"
 	@echo "  bench          load benchmark against a stock rasa init assistant (15 to 20 min; docs/benchmark.md)"
 	@echo "  review         what parents asked that the assistant missed, as training data; results/review/ (CONTENT.md)"
@@ -86,6 +87,12 @@ train: $(MODEL)
 
 run: $(MODEL) $(WEBCHAT_JS)
 	@scripts/run_assistant.sh
+
+# One question, as a parent would see the reply (tools/ask.py): `make run`'s server when it is up,
+# otherwise servers started for this question. Q reaches the script through the environment, so any
+# quotes in it stay as typed.
+ask: $(MODEL)
+	@$(PY) tools/ask.py "$${Q-}"
 
 test: lint test-unit validate test-stories test-nlu test-blind test-live test-browser test-channels test-replica
 
