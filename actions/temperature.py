@@ -33,8 +33,10 @@ _FAHRENHEIT = re.compile(
     r"(?:^|[\s\d°º])(?:°|º)?\s*(?:f|fahrenheit|farenheit|fahrenheight|farenhait|faranheit)\b", re.IGNORECASE)
 _CELSIUS = re.compile(
     r"(?:^|[\s\d°º])(?:°|º)?\s*(?:c|celsius|celcius|centigrade|cent[ií]grados?)\b", re.IGNORECASE)
-# a decimal said in words after digits: "38 con 5", "38 punto 7", "38 coma cuatro"
-_SPOKEN_DECIMAL = re.compile(r"^\s*(?:punto|coma|con|point)\s+(\d|[a-z]+)\b", re.IGNORECASE)
+# a decimal said in words after digits: "38 con 5", "38 punto 7", "38 coma cuatro", "38 y 4 décimas"
+_SPOKEN_DECIMAL = re.compile(
+    r"^\s*(?:(?:punto|coma|con|point)\s+(\d|[a-z]+)\b|(?:y|con)\s+(\d|[a-z]+)\s+(?:d[eé]cimas?|rayitas?|rayas?|l[ií]neas?)\b)",
+    re.IGNORECASE)
 # a half after digits, with or without the unit between: "38 y medio", "38 grados y medio", "37 and a half"
 _HALF = re.compile(r"^[\s°º]*(?:[a-zíé]+\s+)?(?:y|and|and\s+a)\s+(?:medio|media|half)\b", re.IGNORECASE)
 # "treintaiocho", "treintayocho": a Spanish tens word and its unit typed as one word
@@ -157,7 +159,7 @@ def _number_and_rest(text: str) -> Tuple[Optional[float], str]:
         after = text[match.end(1):]
         spoken = _SPOKEN_DECIMAL.match(after)
         if spoken and "." not in digits:
-            decimal = spoken.group(1)
+            decimal = spoken.group(1) or spoken.group(2)
             decimal = decimal if decimal.isdigit() else str(_UNITS_WORDS.get(decimal.lower(), ""))
             if len(decimal) == 1:
                 value = float(f"{int(value)}.{decimal}")

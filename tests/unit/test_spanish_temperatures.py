@@ -11,6 +11,7 @@ import yaml
 
 from actions.escalation import triage
 from actions.hospital_settings import HospitalSettings
+from actions.temperature import TemperatureReading, read_temperature
 
 TABLE = Path(__file__).with_name("es_temperature_phrasings.yml")
 PHRASINGS = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["phrasings"]
@@ -33,3 +34,20 @@ def test_spanish_phrasing_is_read_and_triaged(entities_of, row):
         assert result.reading is not None, entities
         # the table rounds to 0.1 °C
         assert result.reading.celsius == pytest.approx(row["celsius"], abs=0.051), entities
+
+
+@pytest.mark.parametrize("text, celsius, unit, inferred", [
+    ("38 y 4 décimas", 38.4, "C", True),  # Spain: tenths said after "y"
+    ("38 con 2 décimas", 38.2, "C", True),
+    ("38 coma cuatro", 38.4, "C", True),
+    ("treintayocho grados", 38.0, "C", True),
+    ("cuarenta y dos", 42.0, "C", True),
+    ("ciento cinco grados", 40.56, "F", True),
+    ("37,5 centigrados", 37.5, "C", False),
+    ("101 farenheit", 38.33, "F", False),
+])
+def test_spanish_readings_beyond_the_table(text, celsius, unit, inferred):
+    reading = read_temperature(text)
+    assert isinstance(reading, TemperatureReading), reading
+    assert (reading.unit, reading.unit_inferred) == (unit, inferred)
+    assert reading.celsius == pytest.approx(celsius, abs=0.01)
