@@ -229,10 +229,10 @@ class UrgentContext:
         for sent in doc.sents:
             cuts.add(sent.start)
             cuts.add(sent.end)
-        for _, start, end in self.clause_breaks(doc):
+        for _, start, _ in self.clause_breaks(doc):
             cuts.add(start)
         ordered = sorted(cuts)
-        return [doc[a:b] for a, b in zip(ordered, ordered[1:]) if b > a]
+        return [doc[a:b] for a, b in zip(ordered, ordered[1:], strict=False) if b > a]
 
     def _is_question(self, clause: Span) -> bool:
         if any(t.text in ("?", "¿") for t in clause):  # Spanish opens a question with "¿"
