@@ -175,14 +175,20 @@ def conversations() -> List[List[Any]]:
     ]
 
 
-def seed(store) -> None:
-    """Saves every conversation into a Rasa tracker store (SQLTrackerStore)."""
+def seed(store, prefix: str = "") -> None:
+    """Saves every conversation into a Rasa tracker store (SQLTrackerStore); `prefix` before each
+    sender id keeps them apart from a shared store's other conversations."""
     import asyncio
 
     from rasa.shared.core.trackers import DialogueStateTracker
 
     async def save_all() -> None:
-        for sender_id, events in zip(SENDER_IDS, conversations(), strict=False):
-            await store.save(DialogueStateTracker.from_events(sender_id, events, store.domain.slots))
+        for sender_id, events in zip(SENDER_IDS, conversations(), strict=True):
+            await store.save(DialogueStateTracker.from_events(prefix + sender_id, events, store.domain.slots))
 
     asyncio.run(save_all())
+
+
+def conversation_starts() -> List[float]:
+    """The time of each seeded conversation's first message: how a test finds them among others."""
+    return [next(e.timestamp for e in events if isinstance(e, UserUttered)) for events in conversations()]

@@ -313,3 +313,16 @@ def test_duplicates_and_test_set_questions_are_never_added(project):
 def test_make_review_is_a_make_target():
     result = subprocess.run(["make", "-n", "review"], cwd=ROOT, capture_output=True, text=True)
     assert result.returncode == 0 and "tools.review" in result.stdout, result.stderr
+
+
+def test_a_missing_variable_or_database_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("POSTGRES_HOST", "localhost")
+    for name in ("POSTGRES_DB", "POSTGRES_PASSWORD", "POSTGRES_PORT", "POSTGRES_USER"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(SystemExit, match="set POSTGRES_DB, POSTGRES_PASSWORD, POSTGRES_PORT, POSTGRES_USER to read"):
+        read_endpoint_conversations(ROOT / "endpoints.production.yml")
+    endpoints = tmp_path / "endpoints.yml"
+    endpoints.write_text("tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: run/data/conversations.db\n")
+    with pytest.raises(SystemExit, match="conversations.db does not exist: no conversations yet"):
+        read_endpoint_conversations(endpoints)
+    assert not (tmp_path / "run").exists()

@@ -10,11 +10,16 @@ Sender ids (which can be phone numbers) stay in this module: a conversation is n
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Text
 
+import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
 from actions.urgent_vocabulary import (
@@ -40,6 +45,7 @@ CALL_RESPONSES = (
     CALL_NOW_LOW_TEMPERATURE_RESPONSE,
 )
 LANGUAGE_SLOT = "language"
+VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 # why a message is listed for review, strongest first
 CORRECTED = "corrected"  # the parent chose an offered topic right after the answer to a best guess
@@ -163,31 +169,57 @@ def conversation_from_events(number: int, events: Iterable[Any]) -> Conversation
     return Conversation(number=number, channel=channel or "unknown", turns=turns)
 
 
-def open_store(endpoints_file: Path):
-    """Rasa's tracker store as the endpoints file configures it (variables filled in by Rasa)."""
-    from addons import rasa_patches
+def tracker_store_config(endpoints_file: Path) -> Optional[Dict[str, Any]]:
+    """The endpoints file's tracker_store section, its ${VARIABLES} filled in from the environment.
 
-    rasa_patches.apply()  # the server's engine options (POSTGRES_SSLMODE) and bounded waits
-    from rasa.core.tracker_store import TrackerStore
-    from rasa.core.utils import AvailableEndpoints
-
-    from tools.project_domain import load_domain
-
+    Only this section's: the review needs the database's variables, not the action server's or
+    Redis's (Rasa's own reader expands the whole file and stops at the first one unset)."""
     if not endpoints_file.exists():
         raise SystemExit(
             f"{endpoints_file} does not exist: give the endpoints file `make run` uses "
             f"(endpoints.yml, or endpoints.production.yml with its variables)."
         )
-    try:
-        config = AvailableEndpoints.read_endpoints(str(endpoints_file)).tracker_store
-    except Exception as error:  # Rasa names a missing ${VARIABLE} in its message
-        raise SystemExit(f"{endpoints_file}: {error}") from None
+    section = (yaml.safe_load(endpoints_file.read_text(encoding="utf-8")) or {}).get("tracker_store")
+    if section is None:
+        return None
+    text = json.dumps(section)
+    missing = sorted({name for name in VARIABLE.findall(text) if name not in os.environ})
+    if missing:
+        raise SystemExit(
+            f"{endpoints_file}: set {', '.join(missing)} to read the conversations from its tracker store "
+            f'(README "Production" lists them).'
+        )
+    return json.loads(VARIABLE.sub(lambda m: json.dumps(os.environ[m.group(1)])[1:-1], text))
+
+
+def open_store(endpoints_file: Path):
+    """Rasa's tracker store as the endpoints file configures it."""
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import EndpointConfig
+
+    # the libraries' deprecation notices (sanic_cors, SQLAlchemy's URL()) are not the editor's concern;
+    # set after importing Rasa, whose TensorFlow import puts its own filters first
+    warnings.simplefilter("ignore", DeprecationWarning)
+    from addons import rasa_patches
+
+    rasa_patches.apply()  # the server's engine options (POSTGRES_SSLMODE) and bounded waits
+
+    from tools.project_domain import load_domain
+
+    config = tracker_store_config(endpoints_file)
     if config is None:
         raise SystemExit(
             f"{endpoints_file} configures no tracker_store: conversations are kept in memory "
             f"and gone when the server stops; there is nothing to review."
         )
-    store = TrackerStore.create(config, load_domain())
+    if str(config.get("dialect", "")).lower() == "sqlite" and config.get("db"):
+        # relative to the project, as `make run` starts the server there; SQLite would create an
+        # empty file anywhere else and the review would find nothing
+        database = endpoints_file.parent / config["db"]
+        if not database.exists():
+            raise SystemExit(f"{database} does not exist: no conversations yet (`make run` writes it).")
+        config["db"] = str(database)
+    store = TrackerStore.create(EndpointConfig.from_dict(config), load_domain())
     return getattr(store, "_tracker_store", store)  # Rasa wraps stores in a fail-safe wrapper
 
 
