@@ -46,7 +46,7 @@ help:
 	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked"
 	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
 	@echo "other commands:"
-	@echo "  ask            one question answered as a parent sees it: make ask Q=\"my son has a fever of 39\" (about 30 s without make run)"
+	@echo "  ask            one question answered as a parent sees it: make ask Q=\"my son has a fever of 39\" (30 to 60 s without make run)"
 	@echo "  evaluate       NLU cross-validation, held-out report, blind sets with every miss (results/)"
 	@echo "  bench          load benchmark against a stock rasa init assistant (15 to 20 min; docs/benchmark.md)"
 	@echo "  review         what parents asked that the assistant missed, as training data; results/review/ (CONTENT.md)"

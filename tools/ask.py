@@ -8,7 +8,7 @@ confidence (from /model/parse, when the server's HTTP API is on). It asks `make 
 when one answers on 127.0.0.1:$RASA_PORT (5005 unless set); its HTTP API is off unless `make run`
 was started with RASA_ENABLE_API and RASA_AUTH_TOKEN (README "Production"), and then this reads
 RASA_AUTH_TOKEN too. Otherwise it starts the action server and the Rasa server for this one question
-(tools/harness.py, about 30 s) with the API on behind a token of its own, and stops them after.
+(tools/harness.py, 30 to 60 s) with the API on behind a token of its own, and stops them after.
 
 Each question is a new conversation: nothing said before changes the answer. Nothing is logged.
 """
@@ -111,7 +111,7 @@ def main(argv: List[str]) -> int:
         if not MODEL.exists():
             print("no trained model: run 'make train' first.", file=sys.stderr)
             return 1
-        print(f"(no assistant answers on {rasa_url}: starting one for this question, about 30 s; "
+        print(f"(no assistant answers on {rasa_url}: starting one for this question, 30 to 60 s; "
               "with `make run` in another terminal the answer comes at once)", file=sys.stderr, flush=True)
         token = secrets.token_urlsafe(32)
         began = time.monotonic()
