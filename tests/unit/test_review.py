@@ -30,18 +30,12 @@ from tools.review.training_data import add_examples
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RASA = ROOT / ".venv" / "bin" / "rasa"
+# what `make validate` runs on the project, here on its copy: the content checks, then Rasa's own
 VALIDATE = [
-    str(RASA),
-    "data",
-    "validate",
-    "--config",
-    "config.yml",
-    "--domain",
-    "domain.yml",
-    "--data",
-    "data",
-    "--fail-on-warnings",
-    "--quiet",
+    "bash",
+    "-c",
+    f"{ROOT}/.venv/bin/python {ROOT}/tools/check_content.py . && {RASA} data validate --config config.yml "
+    "--domain domain.yml --data data --fail-on-warnings --quiet",
 ]
 DOWN, UP, ENTER = "\x1b[B", "\x1b[A", "\r"
 PERSONAL = ["555-123-4567", "jane.doe@example.com", "Jake", "Emma", *seeded.SENDER_IDS]
@@ -69,21 +63,22 @@ def endpoints(tmp_path_factory):
 
 @pytest.fixture
 def project(tmp_path):
-    """A copy of what the review reads and writes: the domain, config, data/ and the test sets."""
-    for name in ("domain.yml", "config.yml"):
+    """A copy of what the review reads and writes and the content checks read: the domain, config,
+    sources, data/, the test sets and stories."""
+    for name in ("domain.yml", "config.yml", "content_sources.yml"):
         shutil.copy(ROOT / name, tmp_path / name)
-    for folder in ("data", "tests/nlu_holdout", "tests/blind"):
+    for folder in ("data", "tests/nlu_holdout", "tests/blind", "tests/test_stories"):
         shutil.copytree(ROOT / folder, tmp_path / folder)
     return tmp_path
 
 
-def run_review(project, endpoints, **options):
+def run_review(project, endpoints, validate_command=VALIDATE, **options):
     console = Console(file=io.StringIO(), width=200, color_system=None)
     code = main(
         ["--endpoints", str(endpoints), "--out", str(project / "results" / "review")],
         root=project,
         console=console,
-        validate_command=VALIDATE,
+        validate_command=validate_command,
         **options,
     )
     return code, console.file.getvalue()
@@ -116,12 +111,12 @@ class ScriptedKeys(QuestionaryPrompts):
         return super().confirm(message)
 
 
-def drive(project, endpoints, script):
+def drive(project, endpoints, script, **options):
     pipe = create_pipe_input()
     try:
         with create_app_session(input=pipe, output=DummyOutput()):
             prompts = ScriptedKeys(pipe, script)
-            code, output = run_review(project, endpoints, prompts=prompts, interactive=True)
+            code, output = run_review(project, endpoints, prompts=prompts, interactive=True, **options)
     finally:
         pipe.close()
     assert not prompts.script, f"questions never asked: {prompts.script}"
@@ -287,27 +282,46 @@ def test_an_urgent_conversations_message_stays_out_unless_the_editor_confirms(pr
     assert (project / "data/nlu/urgent.yml").read_text() == before
 
 
+def test_failing_content_checks_fail_the_review_and_say_what_to_do(project, endpoints):
+    code, output, _ = drive(
+        project,
+        endpoints,
+        [(seeded.NOT_COVERED_PLAIN, ENTER), (seeded.NOT_COVERED_MASKED, DOWN * 3 + ENTER)],  # one, then stop
+        validate_command=["false"],
+    )
+    assert code == 1 and "The content checks failed" in output and "make train" not in output
+    assert block_examples(project / "data/nlu/care_team.yml", "ask_not_covered")[-1] == seeded.NOT_COVERED_PLAIN
+
+
 def test_duplicates_and_test_set_questions_are_never_added(project):
     held_out_file = sorted((ROOT / "tests/nlu_holdout").glob("*.yml"))[0]
-    holdout = next(line.strip()[2:] for line in held_out_file.read_text().splitlines() if line.startswith("    - "))
+    held_out = next(line.strip()[2:] for line in held_out_file.read_text().splitlines() if line.startswith("    - "))
+    blind = next(
+        line[len("- text: ") :]
+        for line in (ROOT / "tests/blind/en.yml").read_text().splitlines()
+        if line.startswith("- text: ") and len(line) > 40
+    )
+    test_sets = {p: p.read_bytes() for p in (project / "tests").rglob("*.yml")}
     results = add_examples(
         project,
         [
-            ("What  is Neutropenia", "ask_what_is_neutropenia", "en"),  # already trained, case and spaces aside
+            ("What  is Neutropenia?", "ask_what_is_neutropenia", "en"),  # trained; case, spaces, punctuation aside
             ("what is neutropenia", "ask_causes", "en"),  # trained under another intent
-            (holdout, "ask_what_is_neutropenia", "en"),
+            (held_out, "ask_what_is_neutropenia", "en"),
+            (blind[:-2] + "x" + blind[-1:], "ask_what_is_neutropenia", "en"),  # a near copy of a blind question
             ("[Tylenol](drug) for a teething toddler", "ask_not_covered", "en"),
         ],
     )
     assert [r.reason for r in results] == [
         "already a training example",
         "already a training example of ask_what_is_neutropenia",
-        "in a test set (tests/nlu_holdout or tests/blind)",
+        "in a test set (tests/nlu_holdout or tests/blind), or nearly",
+        "in a test set (tests/nlu_holdout or tests/blind), or nearly",
         "",
     ]
-    assert results[3].text == "(Tylenol)(drug) for a teething toddler"  # never read as an entity annotation
-    assert not list((project / "tests").rglob("*.yml.*"))
-    assert all(r.path is None or "tests" not in r.path.relative_to(project).parts for r in results)
+    assert results[4].text == "(Tylenol)(drug) for a teething toddler"  # never read as an entity annotation
+    assert results[4].path == project / "data/nlu/care_team.yml"
+    assert {p: p.read_bytes() for p in (project / "tests").rglob("*.yml")} == test_sets
 
 
 def test_make_review_is_a_make_target():

@@ -9,16 +9,37 @@ held-out question copied into training would make the held-out measurement a lie
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from tools.review.conversations import text_key
+from tools.check_content import NEAR_COPY
 
 TEST_SETS = ("tests/nlu_holdout", "tests/blind")
 INTENT_LINE = re.compile(r"^- intent:\s*(\S+)\s*$")
 EXAMPLE_LINE = re.compile(r"^\s*-\s+(?:text:\s+)?(.+?)\s*$")
+
+
+def example_key(text: str) -> str:
+    """A message as tools/check_content.py compares examples: lower case, punctuation as spaces."""
+    return re.sub(r"[^\w]+", " ", text.lower()).strip()
+
+
+def near_copy(key: str, keys: Iterable[str]) -> Optional[str]:
+    """The first of `keys` that `key` nearly copies (difflib ratio >= NEAR_COPY, as the content checks)."""
+    matcher = difflib.SequenceMatcher(None, autojunk=False)
+    matcher.set_seq2(key)
+    for candidate in keys:
+        matcher.set_seq1(candidate)
+        if (
+            matcher.real_quick_ratio() >= NEAR_COPY
+            and matcher.quick_ratio() >= NEAR_COPY
+            and matcher.ratio() >= NEAR_COPY
+        ):
+            return candidate
+    return None
 
 
 @dataclass(frozen=True)
@@ -78,13 +99,13 @@ def training_examples(root: Path) -> Dict[str, str]:
                 continue
             match = EXAMPLE_LINE.match(line)
             if intent and match and line.startswith("    "):
-                examples.setdefault(text_key(match.group(1)), intent)
+                examples.setdefault(example_key(match.group(1)), intent)
     return examples
 
 
 def test_set_texts(root: Path) -> Set[str]:
     paths = [p for folder in TEST_SETS for p in sorted((root / folder).rglob("*.yml"))]
-    return {text_key(t) for t in _example_lines(paths)}
+    return {example_key(t) for t in _example_lines(paths)}
 
 
 def _insert(lines: List[str], intent: str, language: str, examples: List[str]) -> List[str]:
@@ -121,14 +142,14 @@ def add_examples(root: Path, choices: Iterable[Tuple[str, str, str]]) -> List[Ad
     pending: Dict[Tuple[Path, str, str], List[str]] = {}
     for text, intent, language in choices:
         example = example_text(text)
-        key = text_key(example)
+        key = example_key(example)
         if not example:
             results.append(Added(text, intent, None, "empty"))
         elif key in known:
             where = "already a training example" + ("" if known[key] == intent else f" of {known[key]}")
             results.append(Added(example, intent, None, where))
-        elif key in held_out:
-            results.append(Added(example, intent, None, "in a test set (tests/nlu_holdout or tests/blind)"))
+        elif key in held_out or near_copy(key, held_out):
+            results.append(Added(example, intent, None, "in a test set (tests/nlu_holdout or tests/blind), or nearly"))
         else:
             path = topic_file(root, intent, language)
             pending.setdefault((path, intent, language), []).append(example)
