@@ -185,6 +185,9 @@ def test_without_a_terminal_the_report_is_written_and_nothing_is_asked(project, 
     code, output = run_review(project, endpoints, prompts=ScriptedKeys(None, []))  # a question would fail
     assert code == 0
     assert "Read 8 conversations (11 messages from parents) over 2 days with messages" in output
+    # a scheduled job's output may end up in a log: figures only, no message text
+    assert "8 missed message(s) under 4 likely intent(s)" in output
+    assert not any(text in output for text in (seeded.NOT_COVERED_PLAIN, seeded.SPANISH_NOT_COVERED, "<phone>"))
     assert {p: p.read_bytes() for p in (project / "data").rglob("*.yml")} == before
 
     markdown = (project / "results/review/report.md").read_text()

@@ -17,9 +17,10 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence
 
 from rich.console import Console
+from rich.progress import track
 from rich.table import Table
 
 from tools.review.conversations import read_endpoint_conversations
@@ -108,8 +109,17 @@ def main(
     endpoints = args.endpoints if args.endpoints.is_absolute() else root / args.endpoints
     out = args.out if args.out.is_absolute() else root / args.out
 
+    # in a terminal: a progress bar, the missed messages and the editor's questions; without one (a
+    # scheduled job, CI, whose output may end up in a log) no message text, only the report's figures
+    terminal = interactive if interactive is not None else sys.stdin.isatty() and sys.stdout.isatty()
+
+    def progress(senders: List[str]) -> Iterable[str]:
+        if not terminal:
+            return senders
+        return track(senders, description="reading the conversations", console=console, transient=True)
+
     since = time.time() - args.days * SECONDS_PER_DAY if args.days else None
-    conversations = read_endpoint_conversations(endpoints, since)
+    conversations = read_endpoint_conversations(endpoints, since, progress)
     masker = default_masker(root)
     groups = missed_groups(conversations, masker)
     summary = summarise(conversations, groups)
@@ -122,11 +132,14 @@ def main(
     if not groups:
         console.print("Nothing missed: every message was answered with confidence.")
         return 0
+    if not terminal:
+        console.print(
+            f"{sum(g.count for g in groups)} missed message(s) under {len(groups)} likely intent(s); "
+            f"run `make review` in a terminal to see them and turn them into training examples."
+        )
+        return 0
     console.print(missed_table(groups))
-
-    if interactive is None:
-        interactive = sys.stdin.isatty() and sys.stdout.isatty()
-    if args.report_only or not interactive:
+    if args.report_only:
         return 0
     chosen = review(groups, domain_intents(root), prompts or QuestionaryPrompts(), console)
     if not chosen:

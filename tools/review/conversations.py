@@ -17,7 +17,7 @@ import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 
 import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
@@ -223,9 +223,9 @@ def open_store(endpoints_file: Path):
     return getattr(store, "_tracker_store", store)  # Rasa wraps stores in a fail-safe wrapper
 
 
-async def _read(store) -> List[Conversation]:
+async def _read(store, progress: Callable[[List[str]], Iterable[str]]) -> List[Conversation]:
     conversations: List[Conversation] = []
-    for sender_id in sorted(await store.keys()):
+    for sender_id in progress(sorted(await store.keys())):
         tracker = await store.retrieve_full_tracker(sender_id)
         if tracker is None:
             continue
@@ -235,9 +235,12 @@ async def _read(store) -> List[Conversation]:
     return conversations
 
 
-def read_conversations(store, since: Optional[float] = None) -> List[Conversation]:
-    """Every conversation with at least one message from the parent (since `since`, a Unix time)."""
-    conversations = asyncio.run(_read(store))
+def read_conversations(
+    store, since: Optional[float] = None, progress: Callable[[List[str]], Iterable[str]] = iter
+) -> List[Conversation]:
+    """Every conversation with at least one message from the parent (since `since`, a Unix time);
+    `progress` wraps the list of conversations to read (rich's track() in a terminal)."""
+    conversations = asyncio.run(_read(store, progress))
     if since is not None:
         for conversation in conversations:
             conversation.turns = [t for t in conversation.turns if t.timestamp >= since]
@@ -247,10 +250,12 @@ def read_conversations(store, since: Optional[float] = None) -> List[Conversatio
     return conversations
 
 
-def read_endpoint_conversations(endpoints_file: Path, since: Optional[float] = None) -> List[Conversation]:
+def read_endpoint_conversations(
+    endpoints_file: Path, since: Optional[float] = None, progress: Callable[[List[str]], Iterable[str]] = iter
+) -> List[Conversation]:
     store = open_store(endpoints_file)
     try:
-        return read_conversations(store, since)
+        return read_conversations(store, since, progress)
     except Exception as error:
         if type(error).__module__.startswith(("sqlalchemy", "psycopg2")):
             raise SystemExit(

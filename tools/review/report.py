@@ -197,7 +197,7 @@ def report_sections(
             "Conversations per day",
             ["day (UTC)", "conversations"],
             [[d.isoformat(), n] for d, n in summary.per_day.items()],
-            "",
+            "A conversation counts on each day a parent wrote in it.",
         ),
         (
             "Conversations per channel",
