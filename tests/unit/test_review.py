@@ -285,6 +285,15 @@ def test_an_urgent_conversations_message_stays_out_unless_the_editor_confirms(pr
     assert (project / "data/nlu/urgent.yml").read_text() == before
 
 
+def test_ctrl_c_cancels_the_review_and_writes_nothing(project, endpoints):
+    before = {p: p.read_bytes() for p in (project / "data").rglob("*.yml")}
+    code, output, _ = drive(
+        project, endpoints, [(seeded.NOT_COVERED_PLAIN, ENTER), (seeded.NOT_COVERED_MASKED, "\x03")]
+    )
+    assert code == 130 and "Cancelled: the training data is unchanged" in output
+    assert {p: p.read_bytes() for p in (project / "data").rglob("*.yml")} == before
+
+
 def test_failing_content_checks_fail_the_review_and_say_what_to_do(project, endpoints):
     code, output, _ = drive(
         project,

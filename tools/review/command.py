@@ -142,6 +142,9 @@ def main(
     if args.report_only:
         return 0
     chosen = review(groups, domain_intents(root), prompts or QuestionaryPrompts(), console)
+    if chosen is None:
+        console.print("Cancelled: the training data is unchanged.")
+        return 130
     if not chosen:
         console.print("No message chosen: the training data is unchanged.")
         return 0

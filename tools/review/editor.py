@@ -55,8 +55,9 @@ def choices_for(likely: str, intents: Sequence[str]) -> List[str]:
 
 def review(
     groups: Sequence[MissedGroup], intents: Sequence[str], prompts: Prompts, console: Console
-) -> List[Tuple[str, str, str]]:
-    """(masked text, intent, language) for every message the editor assigned, in order."""
+) -> Optional[List[Tuple[str, str, str]]]:
+    """(masked text, intent, language) for every message the editor assigned, in order; None when
+    the editor cancelled (Ctrl-C), so that nothing is written."""
     chosen: List[Tuple[str, str, str]] = []
     total = sum(len(g.messages) for g in groups)
     position = 0
@@ -73,7 +74,9 @@ def review(
             answer = prompts.select(f"{missed.text}  ->", choices, default)
             if answer == ANOTHER_INTENT:
                 answer = prompts.autocomplete("intent (Tab lists them):", intents)
-            if answer is None or answer == STOP:
+            if answer is None:
+                return None
+            if answer == STOP:
                 return chosen
             if answer == IGNORE:
                 continue
@@ -83,7 +86,7 @@ def review(
                     f"This message is from an urgent conversation. Copy it into the training examples of {intent}?"
                 )
                 if confirmed is None:
-                    return chosen
+                    return None
                 if not confirmed:
                     continue
             chosen.append((missed.text, intent, missed.language))
