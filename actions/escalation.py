@@ -6,6 +6,7 @@ parent reads are the content team's responses, chosen by the rules in data/rules
 from that slot. If this action cannot run (action server down, an exception), the
 UrgentSafetyPolicy in the Rasa server answers with the Call-now (or 911) response instead.
 """
+
 from __future__ import annotations
 
 import logging
@@ -21,9 +22,23 @@ from actions.hospital_settings import HospitalSettings, load_settings
 from actions.temperature import TemperatureReading, UnreadableTemperature, read_temperature
 from actions.urgent_mentions import counted
 from actions.urgent_vocabulary import (
-    ASK_AGAIN, CALL_911, CALL_NOW_FEVER, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_READING, CALL_NOW_SIGN, DECISION_SLOT,
-    ESCALATION_ACTION, FEVER_PHRASE, INFECTION_SIGN, LIFE_THREATENING_SIGN, READING_SLOT, RECHECK, REPORT_EMERGENCY,
-    REPORT_FEVER, REPORT_INFECTION_SIGN, TEMPERATURE,
+    ASK_AGAIN,
+    CALL_911,
+    CALL_NOW_FEVER,
+    CALL_NOW_LOW_TEMPERATURE,
+    CALL_NOW_READING,
+    CALL_NOW_SIGN,
+    DECISION_SLOT,
+    ESCALATION_ACTION,
+    FEVER_PHRASE,
+    INFECTION_SIGN,
+    LIFE_THREATENING_SIGN,
+    READING_SLOT,
+    RECHECK,
+    REPORT_EMERGENCY,
+    REPORT_FEVER,
+    REPORT_INFECTION_SIGN,
+    TEMPERATURE,
 )
 
 logger = logging.getLogger(__name__)

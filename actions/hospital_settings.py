@@ -6,6 +6,7 @@ server (addons/nlg/hospital_nlg.py fills the numbers into answers) read them fro
 number a parent is told to call is the same on every path, including the fallback path that
 runs when the action server is down.
 """
+
 from __future__ import annotations
 
 import math
@@ -92,9 +93,7 @@ def _validate_threshold(value: Any, source: str) -> float:
     return threshold
 
 
-def load_settings(
-    path: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None
-) -> HospitalSettings:
+def load_settings(path: Optional[Path] = None, environ: Optional[Mapping[str, str]] = None) -> HospitalSettings:
     """Reads the settings file, applies environment overrides and validates every value."""
     environ = os.environ if environ is None else environ
     path = Path(path or environ.get(SETTINGS_FILE_ENV) or DEFAULT_SETTINGS_FILE)
@@ -130,6 +129,8 @@ def load_settings(
     return HospitalSettings(
         hospital_name=name,
         care_team_phone=_validate_phone("care_team_phone", values["care_team_phone"], sources["care_team_phone"]),
-        after_hours_phone=_validate_phone("after_hours_phone", values["after_hours_phone"], sources["after_hours_phone"]),
+        after_hours_phone=_validate_phone(
+            "after_hours_phone", values["after_hours_phone"], sources["after_hours_phone"]
+        ),
         fever_threshold_c=_validate_threshold(values["fever_threshold_c"], sources["fever_threshold_c"]),
     )

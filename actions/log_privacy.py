@@ -34,6 +34,7 @@ text into a log line's own wording would not be caught; Rasa does so at DEBUG le
 servers run at INFO), and the live tests search both servers' logs on every error path they can
 reach (tests/live/test_log_privacy.py).
 """
+
 from __future__ import annotations
 
 import logging
@@ -47,14 +48,53 @@ PHONE_PLACEHOLDER = "[phone]"
 
 # structlog fields and LogRecord attributes that carry what a parent wrote (Rasa's own list of
 # anonymizable log fields, rasa/utils/log_utils.py _anonymizer, plus request bodies and ids).
-TEXT_FIELDS = frozenset({
-    "text", "message", "body", "metadata", "user_text", "response_text", "parse_data", "parse_data_text",
-    "parse_data_entities", "slot_values", "slots", "tracker_latest_message", "latest_message", "prefilled_slots",
-    "response", "slot_candidates", "rasa_event", "rasa_events", "events", "event_info_text", "tracker",
-    "tracker_states", "current_states", "old_states", "states", "successes", "current_entity", "next_entity",
-    "entity", "entities", "token_text", "user_message", "json_message", "messages", "bot_message", "utterance",
-    "payload", "request", "data", "sender", "sender_id", "recipient_id", "locals",
-})
+TEXT_FIELDS = frozenset(
+    {
+        "text",
+        "message",
+        "body",
+        "metadata",
+        "user_text",
+        "response_text",
+        "parse_data",
+        "parse_data_text",
+        "parse_data_entities",
+        "slot_values",
+        "slots",
+        "tracker_latest_message",
+        "latest_message",
+        "prefilled_slots",
+        "response",
+        "slot_candidates",
+        "rasa_event",
+        "rasa_events",
+        "events",
+        "event_info_text",
+        "tracker",
+        "tracker_states",
+        "current_states",
+        "old_states",
+        "states",
+        "successes",
+        "current_entity",
+        "next_entity",
+        "entity",
+        "entities",
+        "token_text",
+        "user_message",
+        "json_message",
+        "messages",
+        "bot_message",
+        "utterance",
+        "payload",
+        "request",
+        "data",
+        "sender",
+        "sender_id",
+        "recipient_id",
+        "locals",
+    }
+)
 # the LogRecord attributes logging itself sets: never replaced ("message" and "msg" are rewritten)
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
@@ -127,8 +167,9 @@ def redact_event(_logger: Any, _method_name: str, event_dict: MutableMapping[str
             event_dict["exception"] = rendered
     elif "exception" in event_dict:
         exception = event_dict["exception"]
-        event_dict["exception"] = (redact_phone_numbers(exception) if isinstance(exception, str)
-                                   else _redact_value(exception))  # a dict traceback: locals dropped
+        event_dict["exception"] = (
+            redact_phone_numbers(exception) if isinstance(exception, str) else _redact_value(exception)
+        )  # a dict traceback: locals dropped
     return event_dict
 
 
@@ -140,9 +181,13 @@ def _with_redaction(processors: Any) -> list:
     chain = [p for p in (processors or []) if p is not redact_event]
     if not chain:
         return [redact_event]
-    renderers = [i for i, p in enumerate(chain)
-                 if p is structlog.processors.dict_tracebacks or p is structlog.processors.format_exc_info
-                 or isinstance(p, structlog.processors.ExceptionRenderer)]
+    renderers = [
+        i
+        for i, p in enumerate(chain)
+        if p is structlog.processors.dict_tracebacks
+        or p is structlog.processors.format_exc_info
+        or isinstance(p, structlog.processors.ExceptionRenderer)
+    ]
     position = renderers[0] if renderers else len(chain) - 1
     return chain[:position] + [redact_event] + chain[position:]
 

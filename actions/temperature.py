@@ -14,6 +14,7 @@ Spanish as parents write it (issue 13): "38'5", "38 con 5", "38 punto 7", "38 gr
 range decides, as "degrees" does), "centígrados" is °C, "farenheit"/"fahrenheit" is °F; "38 y
 pico" / "38 y algo" is read as 38.
 """
+
 from __future__ import annotations
 
 import re
@@ -30,32 +31,77 @@ BODY_RANGE_C = (33.8, 43.4)
 _DECIMAL_MARKS = ".,'’"
 _DIGITS = re.compile(r"(?<![\d.,'’])(\d{1,3}(?:[.,'’]\d{1,2})?)(?![\d])")
 _FAHRENHEIT = re.compile(
-    r"(?:^|[\s\d°º])(?:°|º)?\s*(?:f|fahrenheit|farenheit|fahrenheight|farenhait|faranheit)\b", re.IGNORECASE)
-_CELSIUS = re.compile(
-    r"(?:^|[\s\d°º])(?:°|º)?\s*(?:c|celsius|celcius|centigrade|cent[ií]grados?)\b", re.IGNORECASE)
+    r"(?:^|[\s\d°º])(?:°|º)?\s*(?:f|fahrenheit|farenheit|fahrenheight|farenhait|faranheit)\b", re.IGNORECASE
+)
+_CELSIUS = re.compile(r"(?:^|[\s\d°º])(?:°|º)?\s*(?:c|celsius|celcius|centigrade|cent[ií]grados?)\b", re.IGNORECASE)
 # a decimal said in words after digits: "38 con 5", "38 punto 7", "38 coma cuatro", "38 y 4 décimas"
 _SPOKEN_DECIMAL = re.compile(
     r"^\s*(?:(?:punto|coma|con|point)\s+(\d|[a-z]+)\b|(?:y|con)\s+(\d|[a-z]+)\s+(?:d[eé]cimas?|rayitas?|rayas?|l[ií]neas?)\b)",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # a half after digits, with or without the unit between: "38 y medio", "38 grados y medio", "37 and a half"
 _HALF = re.compile(r"^[\s°º]*(?:[a-zíé]+\s+)?(?:y|and|and\s+a)\s+(?:medio|media|half)\b", re.IGNORECASE)
 # "treintaiocho", "treintayocho": a Spanish tens word and its unit typed as one word
 _FUSED_SPANISH = re.compile(
-    r"\b(treinta|trenta|cuarenta|noventa)[iy](uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)\b", re.IGNORECASE)
+    r"\b(treinta|trenta|cuarenta|noventa)[iy](uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve)\b", re.IGNORECASE
+)
 
 _UNITS_WORDS = {
-    "zero": 0, "oh": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "zero": 0,
+    "oh": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
     # Spanish
-    "cero": 0, "uno": 1, "un": 1, "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6,
-    "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+    "cero": 0,
+    "uno": 1,
+    "un": 1,
+    "una": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
 }
 _TENS_WORDS = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fourty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90,
-    "veinte": 20, "treinta": 30, "trenta": 30, "cuarenta": 40, "cincuenta": 50, "sesenta": 60,
-    "setenta": 70, "ochenta": 80, "noventa": 90,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fourty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+    "veinte": 20,
+    "treinta": 30,
+    "trenta": 30,
+    "cuarenta": 40,
+    "cincuenta": 50,
+    "sesenta": 60,
+    "setenta": 70,
+    "ochenta": 80,
+    "noventa": 90,
 }
 _HUNDRED_WORDS = ("hundred", "cien", "ciento")
 _POINT_WORDS = ("point", "punto", "coma", "con")
@@ -102,13 +148,13 @@ def _words_to_number(text: str) -> Optional[float]:
     words = [w for w in re.split(r"[\s\-]+", text.lower()) if w]
     half = any(w in _HALF_WORDS for w in words)
     if half:
-        words = words[:next(i for i, w in enumerate(words) if w in _HALF_WORDS)]
+        words = words[: next(i for i, w in enumerate(words) if w in _HALF_WORDS)]
         while words and words[-1] in ("and", "a", "y"):
             words.pop()
     integer_words, decimal_words = words, []
     point = next((i for i, w in enumerate(words) if w in _POINT_WORDS), None)
     if point is not None:
-        integer_words, decimal_words = words[:point], words[point + 1:]
+        integer_words, decimal_words = words[:point], words[point + 1 :]
     number_words = [w for w in integer_words if w in _UNITS_WORDS or w in _TENS_WORDS or w in _HUNDRED_WORDS]
     if len(number_words) >= 2 and all(w in _UNITS_WORDS and _UNITS_WORDS[w] < 10 for w in number_words):
         # "one oh one", "three eight": the way a reading is said digit by digit
@@ -143,8 +189,10 @@ def _words_to_number(text: str) -> Optional[float]:
 
 
 _NUMBER_WORD = re.compile(
-    r"\b(" + "|".join(list(_UNITS_WORDS) + list(_TENS_WORDS) + list(_HUNDRED_WORDS) + list(_POINT_WORDS)
-                       + list(_HALF_WORDS)) + r")\b", re.IGNORECASE
+    r"\b("
+    + "|".join(list(_UNITS_WORDS) + list(_TENS_WORDS) + list(_HUNDRED_WORDS) + list(_POINT_WORDS) + list(_HALF_WORDS))
+    + r")\b",
+    re.IGNORECASE,
 )
 
 
@@ -156,7 +204,7 @@ def _number_and_rest(text: str) -> Tuple[Optional[float], str]:
         for mark in _DECIMAL_MARKS:
             digits = digits.replace(mark, ".")
         value = float(digits)
-        after = text[match.end(1):]
+        after = text[match.end(1) :]
         spoken = _SPOKEN_DECIMAL.match(after)
         if spoken and "." not in digits:
             decimal = spoken.group(1) or spoken.group(2)
@@ -165,12 +213,12 @@ def _number_and_rest(text: str) -> Tuple[Optional[float], str]:
                 value = float(f"{int(value)}.{decimal}")
         elif _HALF.match(after) and "." not in digits:
             value += 0.5
-        return value, text[match.start(1):]
+        return value, text[match.start(1) :]
     text = _FUSED_SPANISH.sub(r"\1 y \2", text)
     words = list(_NUMBER_WORD.finditer(text))
     if not words:
         return None, ""
-    return _words_to_number(text), text[words[-1].end():]
+    return _words_to_number(text), text[words[-1].end() :]
 
 
 def _unit(after_number: str) -> Optional[str]:
@@ -196,6 +244,8 @@ def read_temperature(text: str) -> Union[TemperatureReading, UnreadableTemperatu
             unit = "C"
         else:
             return UnreadableTemperature(text, f"{value:g} with no unit is not a body temperature")
+    if unit is None:  # for the type checker: inferred above, or the number was refused
+        return UnreadableTemperature(text, f"{value:g} with no unit is not a body temperature")
     celsius = (value - 32) * 5 / 9 if unit == "F" else value
     if not BODY_RANGE_C[0] <= celsius <= BODY_RANGE_C[1]:
         return UnreadableTemperature(text, f"{value:g} °{unit} is not a body temperature")

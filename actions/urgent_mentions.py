@@ -6,6 +6,7 @@ hypothetical, historical, other_person, modifier, general_question, not_a_temper
 Rasa keeps that key in the message's entities, so both servers read the same verdict. The labels
 and verdicts are named in actions/urgent_vocabulary.py.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List

@@ -11,6 +11,7 @@ parent's conversation.
 Plain constants only, no import: both server images copy actions/ (deploy/Dockerfile.*), and the
 Rasa server imports this module without rasa_sdk's action server.
 """
+
 from __future__ import annotations
 
 # --- intents (domain.yml, data/nlu/urgent.yml, data/rules/urgent.yml) -----------------
@@ -40,8 +41,16 @@ REPORTED = "reported"  # the parent reports it now: it escalates
 HYPOTHETICAL = "hypothetical"
 GENERAL_QUESTION = "general_question"
 # why a mention is not reported now; the first six are NegEx kinds, checked in this order
-NOT_REPORTED = ("negated", "resolved", "historical", "other_person", HYPOTHETICAL, "not_a_temperature",
-                "modifier", GENERAL_QUESTION)
+NOT_REPORTED = (
+    "negated",
+    "resolved",
+    "historical",
+    "other_person",
+    HYPOTHETICAL,
+    "not_a_temperature",
+    "modifier",
+    GENERAL_QUESTION,
+)
 ASSERTIONS = (REPORTED, *NOT_REPORTED)
 
 # --- the escalation action and what it sets (domain.yml) -----------------------------------

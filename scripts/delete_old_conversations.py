@@ -13,6 +13,7 @@ snapshot (PostgreSQL never deletes a row it cannot see). No turn added during th
 Usage: python scripts/delete_old_conversations.py [--days N] [--endpoints FILE] [--dry-run]
   --days defaults to $CONVERSATION_RETENTION_DAYS, else 30; a finite number above 0.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -39,9 +40,11 @@ def retention_days(text: str) -> float:
     try:
         return check_days(float(text))
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days above 0 (--days, or "
-                                         f"CONVERSATION_RETENTION_DAYS when --days is not given); "
-                                         f"give e.g. 30") from None
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a number of days above 0 (--days, or "
+            f"CONVERSATION_RETENTION_DAYS when --days is not given); "
+            f"give e.g. 30"
+        ) from None
 
 
 def delete_old_conversations(store, days: float, dry_run: bool = False) -> int:
@@ -51,8 +54,9 @@ def delete_old_conversations(store, days: float, dry_run: bool = False) -> int:
     check_days(days)
     events = store.SQLEvent.__table__
     cutoff = time.time() - days * SECONDS_PER_DAY
-    old_senders = sa.select(events.c.sender_id).group_by(events.c.sender_id).having(
-        sa.func.max(events.c.timestamp) < cutoff)
+    old_senders = (
+        sa.select(events.c.sender_id).group_by(events.c.sender_id).having(sa.func.max(events.c.timestamp) < cutoff)
+    )
     with store.engine.begin() as connection:
         if dry_run:
             return connection.execute(sa.select(sa.func.count()).select_from(old_senders.subquery())).scalar()
@@ -88,9 +92,12 @@ def open_store(endpoints_file: Path):
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="Delete conversations older than N days.")
-    parser.add_argument("--days", type=retention_days, default=os.environ.get("CONVERSATION_RETENTION_DAYS", "30"),
-                        help="keep conversations active in the last N days (default: $CONVERSATION_RETENTION_DAYS, "
-                             "else 30)")
+    parser.add_argument(
+        "--days",
+        type=retention_days,
+        default=os.environ.get("CONVERSATION_RETENTION_DAYS", "30"),
+        help="keep conversations active in the last N days (default: $CONVERSATION_RETENTION_DAYS, " "else 30)",
+    )
     parser.add_argument("--endpoints", type=Path, default=ROOT / "endpoints.yml")
     parser.add_argument("--dry-run", action="store_true", help="count, do not delete")
     args = parser.parse_args(argv)

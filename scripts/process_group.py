@@ -21,6 +21,7 @@ group. So that a starter killed before it could stop its servers (pytest on SIGT
 test run cut short) leaves none running, each server also gets SIGTERM from the kernel when the
 thread that started it ends (PR_SET_PDEATHSIG), however it ends.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -82,7 +83,7 @@ def group_members(pgid: int) -> List[int]:
                 data = stat.read()
         except OSError:
             continue  # it ended meanwhile
-        fields = data[data.rindex(")") + 2:].split()  # from the 3rd field (state) on
+        fields = data[data.rindex(")") + 2 :].split()  # from the 3rd field (state) on
         if fields[0] != "Z" and int(fields[2]) == pgid:
             members.append(int(entry))
     return members

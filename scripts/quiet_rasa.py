@@ -9,6 +9,7 @@ running the assistant can act on. Only DeprecationWarnings are turned off, and o
 outside this project's own code: Rasa's UserWarnings (an unused response in `rasa data validate`, a
 training-data problem) and every error still show.
 """
+
 import sys
 import warnings
 

@@ -18,6 +18,7 @@ send an Origin header on the page's own socket too.
 Used by scripts/run_assistant.sh and deploy/rasa-serve.sh; exits 1 with a message saying what to
 set when a setting is missing or unsafe.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -66,8 +67,7 @@ def server_options(environ: Mapping[str, str], production: bool = False, page: O
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--production", action="store_true",
-                        help="a production server: ALLOWED_ORIGINS must be set")
+    parser.add_argument("--production", action="store_true", help="a production server: ALLOWED_ORIGINS must be set")
     parser.add_argument("--page", metavar="ORIGIN", help="the web chat page's origin: ALLOWED_ORIGINS must list it")
     args = parser.parse_args(argv)
     try:

@@ -9,6 +9,7 @@ readable by its owner only, under run/ (not committed).
 
     python scripts/render_credentials.py [--template credentials.yml] [--out run/credentials.yml]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -92,8 +93,9 @@ def write(credentials: Mapping[str, Any], out: Path) -> None:
         raise
 
 
-def summary(on: Mapping[str, Any], off: Mapping[str, List[str]], template: Mapping[str, Any],
-            env: Mapping[str, str]) -> List[str]:
+def summary(
+    on: Mapping[str, Any], off: Mapping[str, List[str]], template: Mapping[str, Any], env: Mapping[str, str]
+) -> List[str]:
     lines = [f"channels on: {', '.join(channel_label(c) for c in on)}"]
     if off:
         lines.append(f"channels off (their variables are not set): {', '.join(channel_label(c) for c in off)}")

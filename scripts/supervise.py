@@ -30,6 +30,7 @@ neither knows when a part *answers* (the ready message, "answering again") witho
 Production runs the servers under Docker Compose or Kubernetes instead (deploy/), which restart
 them there. Nothing is printed here from what the servers log: no message text, no phone number.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,7 +65,9 @@ def say(line: str) -> None:
     print(f"{time.strftime('%H:%M:%S')} supervisor: {line}", file=sys.stderr, flush=True)
 
 
-def how_it_ended(returncode: int) -> str:
+def how_it_ended(returncode: Optional[int]) -> str:
+    if returncode is None:
+        return "stopped"
     if returncode < 0:
         try:
             return f"killed by {signal.Signals(-returncode).name}"
@@ -103,8 +106,9 @@ class Part:
                 log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} restarted by scripts/supervise.py ---\n")
                 log.flush()
             # SIGTERM from the kernel if this loop itself dies (PR_SET_PDEATHSIG): no orphan
-            self.process = start_in_own_group(self.command, stdin=subprocess.DEVNULL, stdout=log,
-                                              stderr=subprocess.STDOUT)
+            self.process = start_in_own_group(
+                self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
+            )
         self.pid_file.write_text(f"{self.process.pid}\n")
         self.starts += 1
         self.started_at = time.monotonic()
@@ -113,6 +117,9 @@ class Part:
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    def returncode(self) -> Optional[int]:
+        return self.process.returncode if self.process is not None else None
 
     def probe(self, now: float) -> bool:
         """Whether it answers now (checked at most once a second)."""
@@ -169,8 +176,10 @@ class Supervisor:
             now = time.monotonic()
             for part in self.parts:
                 if not part.running():
-                    say(f"{part.name} {how_it_ended(part.process.returncode)} while starting; "
-                        f"the last lines of {part.log}:")
+                    say(
+                        f"{part.name} {how_it_ended(part.returncode())} while starting; "
+                        f"the last lines of {part.log}:"
+                    )
                     print(part.tail(), file=sys.stderr, flush=True)
                     return False
             if all(part.probe(now) for part in self.parts):
@@ -202,8 +211,10 @@ class Supervisor:
         # whatever the part left behind in its process group goes with it
         part.signal_group(signal.SIGKILL)
         part.restart_at = now + part.backoff
-        say(f"{part.name} {how_it_ended(part.process.returncode)} after {ran_for:.0f} s; "
-            f"restarting it in {part.backoff:.0f} s (log: {part.log})")
+        say(
+            f"{part.name} {how_it_ended(part.returncode())} after {ran_for:.0f} s; "
+            f"restarting it in {part.backoff:.0f} s (log: {part.log})"
+        )
         part.backoff = min(part.backoff * 2, MAX_BACKOFF_SECONDS)
 
     def stop_all(self) -> None:
@@ -246,8 +257,10 @@ def take_terminal_foreground() -> Callable[[], None]:
 
 def parse(argv: Sequence[str]):
     if PART_SEPARATOR not in argv:
-        raise SystemExit(f"usage: supervise.py [--log-dir DIR] [--ready-message TEXT] "
-                         f"{PART_SEPARATOR} NAME READY_URL COMMAND ... [{PART_SEPARATOR} ...]")
+        raise SystemExit(
+            f"usage: supervise.py [--log-dir DIR] [--ready-message TEXT] "
+            f"{PART_SEPARATOR} NAME READY_URL COMMAND ... [{PART_SEPARATOR} ...]"
+        )
     first = argv.index(PART_SEPARATOR)
     parser = argparse.ArgumentParser(description="Starts servers and restarts any that stops.")
     parser.add_argument("--log-dir", default="run/logs", type=Path)

@@ -25,8 +25,13 @@ def entities_of(spacy_pipeline):
 
     def extract(text):
         return [
-            {"entity": ent.label_, "value": ent.text, "start": ent.start_char, "end": ent.end_char,
-             **({"assertion": ent._.assertion} if ent._.assertion else {})}
+            {
+                "entity": ent.label_,
+                "value": ent.text,
+                "start": ent.start_char,
+                "end": ent.end_char,
+                **({"assertion": ent._.assertion} if ent._.assertion else {}),
+            }
             for ent in spacy_pipeline(text).ents
         ]
 

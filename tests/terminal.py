@@ -1,6 +1,7 @@
 """A command started as a parent would start it, in a terminal of its own (a pseudo-terminal), so
 that a test can press Ctrl-C: the terminal sends SIGINT to its foreground process group, as a real
 one does, rather than the test choosing which processes get it."""
+
 import fcntl
 import os
 import subprocess
@@ -16,8 +17,12 @@ class InTerminal:
             # the command leads a new session whose controlling terminal is this one; its process
             # group is the terminal's foreground group, as a shell makes it for a command it runs
             self.process = subprocess.Popen(
-                list(command), stdin=terminal, start_new_session=True,
-                preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0), **popen_options)
+                list(command),
+                stdin=terminal,
+                start_new_session=True,
+                preexec_fn=lambda: fcntl.ioctl(0, termios.TIOCSCTTY, 0),
+                **popen_options,
+            )
         finally:
             os.close(terminal)
 

@@ -12,6 +12,7 @@ RASA_AUTH_TOKEN too. Otherwise it starts the action server and the Rasa server f
 
 Each question is a new conversation: nothing said before changes the answer. Nothing is logged.
 """
+
 from __future__ import annotations
 
 import os
@@ -40,8 +41,10 @@ def reply_lines(messages: List[dict]) -> List[str]:
     lines = []
     for message in messages:
         if message.get("text"):
-            lines += [f"assistant: {line}" if i == 0 else f"           {line}"
-                      for i, line in enumerate(message["text"].splitlines())]
+            lines += [
+                f"assistant: {line}" if i == 0 else f"           {line}"
+                for i, line in enumerate(message["text"].splitlines())
+            ]
         if message.get("image"):
             lines.append(f"           [image: {message['image']}]")
         if message.get("buttons"):
@@ -52,8 +55,12 @@ def reply_lines(messages: List[dict]) -> List[str]:
 def read_as(rasa_url: str, question: str, token: Optional[str]) -> Optional[str]:
     """'intent (confidence)' from the model, or None when the server's HTTP API is off or refuses."""
     try:
-        response = requests.post(f"{rasa_url}/model/parse", json={"text": question},
-                                 params={"token": token} if token else None, timeout=TIMEOUT_SECONDS)
+        response = requests.post(
+            f"{rasa_url}/model/parse",
+            json={"text": question},
+            params={"token": token} if token else None,
+            timeout=TIMEOUT_SECONDS,
+        )
     except requests.RequestException:
         return None
     if not response.ok:
@@ -61,15 +68,16 @@ def read_as(rasa_url: str, question: str, token: Optional[str]) -> Optional[str]
     parsed = response.json()
     intent = parsed.get("intent") or {}
     language = next((e["value"] for e in parsed.get("entities", []) if e.get("entity") == "language"), None)
-    return (f"{intent.get('name')} ({intent.get('confidence', 0):.2f})"
-            + (f", language {language}" if language else ""))
+    return f"{intent.get('name')} ({intent.get('confidence', 0):.2f})" + (f", language {language}" if language else "")
 
 
 def ask(rasa_url: str, question: str, token: Optional[str] = None) -> List[str]:
     """The lines to print: the question, the reply, and what the model read it as (when it can say)."""
-    response = requests.post(f"{rasa_url}/webhooks/rest/webhook",
-                             json={"sender": f"make-ask-{uuid.uuid4().hex[:12]}", "message": question},
-                             timeout=TIMEOUT_SECONDS)
+    response = requests.post(
+        f"{rasa_url}/webhooks/rest/webhook",
+        json={"sender": f"make-ask-{uuid.uuid4().hex[:12]}", "message": question},
+        timeout=TIMEOUT_SECONDS,
+    )
     response.raise_for_status()
     lines = [f"you:       {question}", *reply_lines(response.json())]
     understood = read_as(rasa_url, question, token)
@@ -111,8 +119,12 @@ def main(argv: List[str]) -> int:
         if not MODEL.exists():
             print("no trained model: run 'make train' first.", file=sys.stderr)
             return 1
-        print(f"(no assistant answers on {rasa_url}: starting one for this question, 30 to 60 s; "
-              "with `make run` in another terminal the answer comes at once)", file=sys.stderr, flush=True)
+        print(
+            f"(no assistant answers on {rasa_url}: starting one for this question, 30 to 60 s; "
+            "with `make run` in another terminal the answer comes at once)",
+            file=sys.stderr,
+            flush=True,
+        )
         token = secrets.token_urlsafe(32)
         began = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="make-ask-") as tmp:

@@ -26,6 +26,7 @@ Usage: python tools/blind_evaluation.py [--gate] [--url http://127.0.0.1:5005] S
 Without --url the script starts the action server and a Rasa server itself (tools/harness.py, as
 tests/live does).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,7 +89,7 @@ def response_patterns() -> List[Tuple[str, "re.Pattern[str]"]]:
 
 def answer_of_intent() -> Dict[str, str]:
     """intent -> the response its rule answers with (data/rules: `intent: X` then `action: utter_Y`)."""
-    answers = {}
+    answers: Dict[str, str] = {}
     for path in _yaml_files("data"):
         content = yaml.safe_load(path.read_text()) or {}
         for rule in content.get("rules") or []:
@@ -121,7 +122,7 @@ class Outcome:
 
 # The once-per-conversation notice (addons/nlg/hospital_nlg.py), which Rasa's REST channel sends as a
 # message of its own: it is not an answer.
-NOTICE = re.compile(r"^\(This chat gives .*\)$", re.DOTALL)
+NOTICE = re.compile(r"^\((This chat gives|Este chat da) .*\)$", re.DOTALL)
 
 
 def classify(replies: List[str], patterns) -> List[str]:
@@ -139,8 +140,9 @@ def classify(replies: List[str], patterns) -> List[str]:
 
 
 def send(url: str, text: str) -> List[str]:
-    response = requests.post(f"{url}/webhooks/rest/webhook",
-                             json={"sender": f"blind-{uuid.uuid4().hex}", "message": text}, timeout=60)
+    response = requests.post(
+        f"{url}/webhooks/rest/webhook", json={"sender": f"blind-{uuid.uuid4().hex}", "message": text}, timeout=60
+    )
     response.raise_for_status()
     return [m.get("text", "") for m in response.json() if m.get("text")]
 
@@ -257,15 +259,19 @@ def main(argv: Optional[List[str]] = None) -> int:
             text, failed = report(path.stem, figures, misses)
             sections.append(text)
             failures += failed
-            (RESULTS / f"{path.stem}.json").write_text(json.dumps(
-                [{"text": o.text, "expect": o.expect, "responses": o.responses} for o in outcomes], indent=1))
+            (RESULTS / f"{path.stem}.json").write_text(
+                json.dumps([{"text": o.text, "expect": o.expect, "responses": o.responses} for o in outcomes], indent=1)
+            )
         summary = "\n\n".join(sections)
         (RESULTS / "summary.md").write_text(summary + "\n")
         print(_gated_only(summary) if args.quiet else summary)
         if failures:
             print("\nBlind gate FAILED:", *failures, sep="\n  ", file=sys.stderr)
-            print("Fix the class of problem (training data, entity patterns, context terms); never add "
-                  "these sentences to the training data.", file=sys.stderr)
+            print(
+                "Fix the class of problem (training data, entity patterns, context terms); never add "
+                "these sentences to the training data.",
+                file=sys.stderr,
+            )
             return 1 if args.gate else 0
         print(f"\nblind gate passed ({RESULTS / 'summary.md'})")
         return 0

@@ -327,7 +327,7 @@ def load_answers(project: Project) -> Tuple[List[Answer], List[Problem]]:
                 if not isinstance(variation, dict):
                     continue
                 language, wrong = _variation_language(variation)
-                metadata = variation.get("metadata") if isinstance(variation.get("metadata"), dict) else {}
+                metadata: Dict[str, Any] = variation["metadata"] if isinstance(variation.get("metadata"), dict) else {}
                 answer = Answer(
                     str(name),
                     project.rel(path),
@@ -729,7 +729,9 @@ class Example:
 
 def load_examples(project: Project, folder: str) -> Tuple[List[Example], List[Problem], Dict[str, Tuple[str, int]]]:
     """Every example under folder (English at the top, Spanish in es/), with its file and line."""
-    examples, problems, first_block = [], [], {}
+    examples: List[Example] = []
+    problems: List[Problem] = []
+    first_block: Dict[str, Tuple[str, int]] = {}
     for path in project.files(f"{folder}/**/*.yml"):
         spanish_file = "es" in path.relative_to(project.root / folder).parts[:-1]
         doc = project.mapping(path)
@@ -738,7 +740,7 @@ def load_examples(project: Project, folder: str) -> Tuple[List[Example], List[Pr
             if not isinstance(block, dict) or "intent" not in block:
                 continue
             intent = str(block["intent"])
-            metadata = block.get("metadata") if isinstance(block.get("metadata"), dict) else {}
+            metadata: Dict[str, Any] = block["metadata"] if isinstance(block.get("metadata"), dict) else {}
             language = "es" if spanish_file else "en"
             if folder == "data/nlu" and str(metadata.get("language") or "en") != language:
                 fix = (
@@ -1109,7 +1111,7 @@ def check_new_intents(project: Project, training: List[Example], intents: Dict[s
             vectors = _tf_idf([e.text for e in own + others])
             own_vectors, other_vectors = vectors[: len(own)], vectors[len(own) :]
             new_centre = _centre(own_vectors)
-            key_words = set(sorted(new_centre, key=new_centre.get, reverse=True)[:8])
+            key_words = set(sorted(new_centre, key=lambda word: new_centre[word], reverse=True)[:8])
             by_intent: Dict[str, List[Dict[str, float]]] = defaultdict(list)
             for example, vector in zip(others, other_vectors, strict=False):
                 by_intent[example.intent].append(vector)

@@ -8,6 +8,7 @@ longer exist, or hides new ones. Each problem is printed as `file:line: what is 
 to do.`, like tools/check_content.py.
 Usage: python tools/check_docs.py [PROJECT_DIR]
 """
+
 from __future__ import annotations
 
 import sys
@@ -71,18 +72,21 @@ def check_catalogue(root: Path) -> List[str]:
         if intent not in catalogued:
             problems.append(
                 f"domain.yml:{line}: intent {intent} is not in {CATALOGUE}. Fix: add a row "
-                f"'| {topic} | {intent} | what a parent means | the answer |'")
+                f"'| {topic} | {intent} | what a parent means | the answer |'"
+            )
             continue
         listed, row_line = catalogued[intent]
         if intent in topics and listed != topic:
             problems.append(
                 f"{CATALOGUE}:{row_line}: intent {intent} is listed under topic file '{listed}' but "
-                f"its examples are in data/nlu/{topic}.yml. Fix: write '{topic}' in its first column")
+                f"its examples are in data/nlu/{topic}.yml. Fix: write '{topic}' in its first column"
+            )
     for intent, (_, row_line) in catalogued.items():
         if intent not in declared:
             problems.append(
                 f"{CATALOGUE}:{row_line}: intent {intent} is not declared in domain.yml. "
-                f"Fix: remove the row, or correct the intent's name")
+                f"Fix: remove the row, or correct the intent's name"
+            )
     return problems
 
 

@@ -15,6 +15,7 @@ config.yml is changed by hand, with the figures in its comment.
 
 Usage: python tools/choose_confidence_bands.py [--seed 7]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -91,8 +92,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         train_file = Path(tmp) / "train.yml"
         train_file.write_text(train.nlu_as_yaml())
-        model = train_nlu(config=str(ROOT / "config.yml"), nlu_data=str(train_file), output=tmp,
-                          fixed_model_name="validation", domain=str(ROOT / "domain.yml"))
+        model = train_nlu(
+            config=str(ROOT / "config.yml"),
+            nlu_data=str(train_file),
+            output=tmp,
+            fixed_model_name="validation",
+            domain=str(ROOT / "domain.yml"),
+        )
         results = asyncio.run(guesses(Path(model), validation))
     threshold, unsure_below = choose(results)
     print("best guess right, by confidence:")
@@ -100,11 +106,17 @@ def main() -> int:
         right, count = precision(results, t, round(t + 0.05, 2))
         print(f"  [{t:.2f}, {t + 0.05:.2f}): {count:4} examples, {right:.0%} right")
     total = len(results)
-    for low, high, name in ((unsure_below, 1.01, "confident"), (threshold, unsure_below, "unsure"), (0.0, threshold, "rephrase")):
+    for low, high, name in (
+        (unsure_below, 1.01, "confident"),
+        (threshold, unsure_below, "unsure"),
+        (0.0, threshold, "rephrase"),
+    ):
         band = [right for confidence, right in results if low <= confidence < high]
         right = sum(band) / len(band) if band else 0.0
-        print(f"{name:9} [{low:.2f}, {min(high, 1.0):.2f}): {len(band):4} of {total} validation examples "
-              f"({len(band) / total:.1%}), best guess right {right:.1%}")
+        print(
+            f"{name:9} [{low:.2f}, {min(high, 1.0):.2f}): {len(band):4} of {total} validation examples "
+            f"({len(band) / total:.1%}), best guess right {right:.1%}"
+        )
     print(f"\nconfig.yml: FallbackClassifier threshold: {threshold}, ConfidenceBandPolicy unsure_below: {unsure_below}")
     return 0
 

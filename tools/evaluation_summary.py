@@ -10,6 +10,7 @@ held-out set and one line per failing intent for the cross-validation (its quest
 
 Usage: python tools/evaluation_summary.py RESULTS_DIR   (with cross_validation/ and holdout/ in it)
 """
+
 from __future__ import annotations
 
 import json
@@ -31,8 +32,10 @@ def section(title: str, folder: Path) -> Tuple[List[str], List[str]]:
     errors_path = folder / "intent_errors.json"
     misread = misreadings(json.loads(errors_path.read_text()) if errors_path.exists() else [])
     rows = intent_rows(report)
-    below = sorted((i for i, s in rows.items() if s["f1-score"] < MIN_F1 and s.get("support", 0)),
-                   key=lambda i: rows[i]["f1-score"])
+    below = sorted(
+        (i for i, s in rows.items() if s["f1-score"] < MIN_F1 and s.get("support", 0)),
+        key=lambda i: rows[i]["f1-score"],
+    )
     explanations = [explain(intent, rows[intent], misread) for intent in below]
 
     lines = [f"## {title}", ""]
@@ -41,36 +44,58 @@ def section(title: str, folder: Path) -> Tuple[List[str], List[str]]:
     lines += ["| intent | precision | recall | F1 | examples |", "| --- | ---: | ---: | ---: | ---: |"]
     for intent, scores in sorted(rows.items(), key=lambda kv: kv[1]["f1-score"]):
         flag = " ⚠" if intent in below else ""
-        lines.append(f"| {intent}{flag} | {scores['precision']:.3f} | {scores['recall']:.3f} | "
-                     f"{scores['f1-score']:.3f} | {scores['support']} |")
+        lines.append(
+            f"| {intent}{flag} | {scores['precision']:.3f} | {scores['recall']:.3f} | "
+            f"{scores['f1-score']:.3f} | {scores['support']} |"
+        )
     lines += ["", f"### Below the {MIN_F1:.2f} gate: {len(below) or 'none'}", ""]
     for explanation in explanations:
         lines += [f"- {explanation[0]}", *(f"  - {line.strip()}" for line in explanation[1:])]
     lines += ["", f"### Every confusion ({len(misread)} questions misread in all)", ""]
-    pairs = sorted(((intent, read_as, ms) for intent, by_read in grouped(misread, by="intent")
-                    for read_as, ms in grouped(by_read, by="read_as")), key=lambda t: -len(t[2]))
-    lines += [f"- **{intent}** read as **{read_as}**: {len(ms)} × — " + "; ".join(quoted(m) for m in ms)
-              for intent, read_as, ms in pairs] or ["none"]
+    pairs = sorted(
+        (
+            (intent, read_as, ms)
+            for intent, by_read in grouped(misread, by="intent")
+            for read_as, ms in grouped(by_read, by="read_as")
+        ),
+        key=lambda t: -len(t[2]),
+    )
+    lines += [
+        f"- **{intent}** read as **{read_as}**: {len(ms)} × — " + "; ".join(quoted(m) for m in ms)
+        for intent, read_as, ms in pairs
+    ] or ["none"]
     return lines + [""], [line for explanation in explanations for line in explanation]
 
 
 def main(results: Path) -> int:
-    lines = ["# NLU evaluation", "",
-             "Cross-validation trains on 4/5 of data/nlu and tests on the rest, five times; the held-out set",
-             "(tests/nlu_holdout) is never trained on. Intents marked ⚠ are below the 0.90 F1 gate; the number",
-             "after each question is the confidence it was read with.", "",
-             "Confusion-matrix images: `cross_validation/intent_confusion_matrix.png`, "
-             "`holdout/intent_confusion_matrix.png`.", ""]
+    lines = [
+        "# NLU evaluation",
+        "",
+        "Cross-validation trains on 4/5 of data/nlu and tests on the rest, five times; the held-out set",
+        "(tests/nlu_holdout) is never trained on. Intents marked ⚠ are below the 0.90 F1 gate; the number",
+        "after each question is the confidence it was read with.",
+        "",
+        "Confusion-matrix images: `cross_validation/intent_confusion_matrix.png`, "
+        "`holdout/intent_confusion_matrix.png`.",
+        "",
+    ]
     cross_lines, cross_failing = section("5-fold cross-validation (training data)", results / "cross_validation")
     holdout_lines, holdout_failing = section("Held-out test set", results / "holdout")
     out = results / "summary.md"
     out.write_text("\n".join(lines + cross_lines + holdout_lines))
     headlines = [line for line in cross_failing if not line.startswith(" ")]
-    print(f"cross-validation: {len(headlines) or 'no'} intent{'s' * (len(headlines) != 1)} below F1 {MIN_F1:.2f}"
-          + (f" (every misread question in {out})" if headlines else ""), *headlines, sep="\n  ")
+    print(
+        f"cross-validation: {len(headlines) or 'no'} intent{'s' * (len(headlines) != 1)} below F1 {MIN_F1:.2f}"
+        + (f" (every misread question in {out})" if headlines else ""),
+        *headlines,
+        sep="\n  ",
+    )
     held_out_count = sum(not line.startswith(" ") for line in holdout_failing)
-    print(f"held-out set: {held_out_count or 'no'} intent{'s' * (held_out_count != 1)} below F1 {MIN_F1:.2f}",
-          *holdout_failing, sep="\n  ")
+    print(
+        f"held-out set: {held_out_count or 'no'} intent{'s' * (held_out_count != 1)} below F1 {MIN_F1:.2f}",
+        *holdout_failing,
+        sep="\n  ",
+    )
     print(f"wrote {out}")
     return 0
 

@@ -14,6 +14,7 @@ channels on (tests/channels). `production_servers` points them at PostgreSQL and
 Each server runs in its own process group and is stopped with everything it started
 (scripts/process_group.py). A tool: nothing the servers run imports it.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,14 @@ def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float
 
 
 class Servers:
-    def __init__(self, tmp: Path, channel_env: Optional[Mapping[str, str]] = None, rasa_args: Iterable[str] = (),
-                 endpoints: Optional[Path] = None, extra_env: Optional[Mapping[str, str]] = None):
+    def __init__(
+        self,
+        tmp: Path,
+        channel_env: Optional[Mapping[str, str]] = None,
+        rasa_args: Iterable[str] = (),
+        endpoints: Optional[Path] = None,
+        extra_env: Optional[Mapping[str, str]] = None,
+    ):
         """channel_env: environment variables for the messaging channels (credentials.yml) and
         their test settings; rasa_args: extra arguments for `rasa run`; endpoints: an endpoints
         file used as it is (default: endpoints.yml on an SQLite file in `tmp`), with extra_env
@@ -71,20 +78,29 @@ class Servers:
         self.rasa_port, self.actions_port = free_port(), free_port()
         template = load_template(ROOT / "credentials.yml")
         env = {k: v for k, v in os.environ.items() if k not in all_variables(template)}
-        self.env = dict(env, SANIC_HOST="127.0.0.1", HOSPITAL_CARE_TEAM_PHONE=TEST_CARE_TEAM_PHONE,
-                        RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2", PYTHONPATH=str(ROOT),
-                        ACTION_SERVER_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
-                        **(channel_env or {}), **(extra_env or {}))
+        self.env = dict(
+            env,
+            SANIC_HOST="127.0.0.1",
+            HOSPITAL_CARE_TEAM_PHONE=TEST_CARE_TEAM_PHONE,
+            RASA_TELEMETRY_ENABLED="false",
+            TF_CPP_MIN_LOG_LEVEL="2",
+            PYTHONPATH=str(ROOT),
+            ACTION_SERVER_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
+            **(channel_env or {}),
+            **(extra_env or {}),
+        )
         self.credentials = tmp / "credentials.yml"
         self.channels_summary = render_file(ROOT / "credentials.yml", self.credentials, self.env)
         self.rasa_args = list(rasa_args)
         self.endpoints = Path(endpoints) if endpoints else tmp / "endpoints.yml"
         if not endpoints:
             self.endpoints.write_text(
-                (ROOT / "endpoints.yml").read_text()
+                (ROOT / "endpoints.yml")
+                .read_text()
                 .replace("http://localhost:5055/webhook", f"http://127.0.0.1:{self.actions_port}/webhook")
                 # each test server keeps its conversations in its own SQLite file
-                .replace("db: run/data/conversations.db", f"db: {tmp / 'conversations.db'}"))
+                .replace("db: run/data/conversations.db", f"db: {tmp / 'conversations.db'}")
+            )
         self.actions: Optional[subprocess.Popen] = None
         self.rasa: Optional[subprocess.Popen] = None
 
@@ -92,9 +108,22 @@ class Servers:
         log = self.tmp / "actions.log"
         with open(log, "w") as output:
             self.actions = start_in_own_group(
-                [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(self.actions_port),
-                 "--logging-config-file", str(LOGGING_CONFIG)],
-                cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT)
+                [
+                    str(VENV_BIN / "rasa"),
+                    "run",
+                    "actions",
+                    "--actions",
+                    "actions",
+                    "--port",
+                    str(self.actions_port),
+                    "--logging-config-file",
+                    str(LOGGING_CONFIG),
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         wait_until_up(f"http://127.0.0.1:{self.actions_port}/health", self.actions, log)
 
     def stop_actions(self) -> None:
@@ -104,10 +133,28 @@ class Servers:
         """Starts a Rasa server on `port` (not waiting for it); several may share the stores."""
         with open(log, "a") as output:
             return start_in_own_group(
-                [str(VENV_BIN / "rasa"), "run", "--model", str(MODEL), "--endpoints", str(self.endpoints),
-                 "--credentials", str(self.credentials), "--interface", "127.0.0.1", "--port", str(port),
-                 "--logging-config-file", str(LOGGING_CONFIG), *self.rasa_args],
-                cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT)
+                [
+                    str(VENV_BIN / "rasa"),
+                    "run",
+                    "--model",
+                    str(MODEL),
+                    "--endpoints",
+                    str(self.endpoints),
+                    "--credentials",
+                    str(self.credentials),
+                    "--interface",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--logging-config-file",
+                    str(LOGGING_CONFIG),
+                    *self.rasa_args,
+                ],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
 
     def start_rasa(self) -> None:
         log = self.tmp / "rasa.log"
@@ -128,8 +175,11 @@ class Servers:
         self.stop()
 
     def say(self, sender: str, message: str) -> str:
-        response = requests.post(f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
-                                 json={"sender": sender, "message": message}, timeout=30)
+        response = requests.post(
+            f"http://127.0.0.1:{self.rasa_port}/webhooks/rest/webhook",
+            json={"sender": sender, "message": message},
+            timeout=30,
+        )
         response.raise_for_status()
         return "\n".join(m.get("text", "") for m in response.json())
 
@@ -143,8 +193,9 @@ def production_env(postgres: Postgres, redis: Redis) -> Dict[str, str]:
     return {**postgres.env(), **redis.env(), "TICKET_LOCK_LIFETIME": TICKET_LOCK_LIFETIME}
 
 
-def production_servers(tmp: Path, postgres: Postgres, redis: Redis,
-                       extra_env: Optional[Mapping[str, str]] = None) -> Servers:
+def production_servers(
+    tmp: Path, postgres: Postgres, redis: Redis, extra_env: Optional[Mapping[str, str]] = None
+) -> Servers:
     """Servers on endpoints.production.yml: PostgreSQL tracker store, Redis lock store (not started;
     replicas are spawned with spawn_rasa on ports of the caller's choosing)."""
     environment = {**production_env(postgres, redis), **(extra_env or {})}

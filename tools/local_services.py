@@ -22,6 +22,7 @@ started it is closed, also when the caller fails.
 `python tools/local_services.py` starts PostgreSQL and Redis, prints the variables to run the
 assistant in production mode against them (README "Production"), and stops them on Ctrl-C.
 """
+
 from __future__ import annotations
 
 import glob
@@ -112,14 +113,21 @@ def ensure_installed(services: Iterable[str] = tuple(PACKAGES)) -> None:
     try:
         print(f"installing {' '.join(missing)} with apt-get", flush=True)
         if not _apt_updated:
-            subprocess.run(["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            subprocess.run(
+                ["apt-get", "update", "-q"], check=True, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             _apt_updated = True
-        installed = subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
-                                   env=env, capture_output=True, text=True)
+        installed = subprocess.run(
+            ["apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         if installed.returncode != 0:
-            raise RuntimeError(f"apt-get install {' '.join(missing)} failed:\n{installed.stdout[-2000:]}"
-                               f"\n{installed.stderr[-2000:]}")
+            raise RuntimeError(
+                f"apt-get install {' '.join(missing)} failed:\n{installed.stdout[-2000:]}"
+                f"\n{installed.stderr[-2000:]}"
+            )
     finally:
         if own_policy:
             policy.unlink(missing_ok=True)
@@ -178,8 +186,9 @@ class _ProcessService(Service):
         if self.running:
             return
         with open(self.log, "a") as output:
-            self.process = start_in_own_group(self.command(), stdout=output, stderr=subprocess.STDOUT,
-                                              stdin=subprocess.DEVNULL)
+            self.process = start_in_own_group(
+                self.command(), stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
 
         def up():
             if self.process.poll() is not None:
@@ -214,8 +223,9 @@ class Postgres(Service):
 
     name = "postgres"
 
-    def __init__(self, directory: Path, port: int, user: str = "rasa", database: str = "rasa",
-                 password: Optional[str] = None):
+    def __init__(
+        self, directory: Path, port: int, user: str = "rasa", database: str = "rasa", password: Optional[str] = None
+    ):
         super().__init__(directory, port)
         self.user, self.database = user, database
         self.password = password or secrets.token_hex(16)
@@ -243,24 +253,46 @@ class Postgres(Service):
             os.chown(pwfile, self._account.pw_uid, self._account.pw_gid)
         pwfile.chmod(0o600)
         try:
-            self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", self.user, f"--pwfile={pwfile}",
-                      "--auth-host=scram-sha-256", "--auth-local=trust",
-                      "-E", "UTF8", "--locale=C", "--no-sync")
+            self._run(
+                str(self.bin / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                self.user,
+                f"--pwfile={pwfile}",
+                "--auth-host=scram-sha-256",
+                "--auth-local=trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+            )
         except subprocess.CalledProcessError as error:
             raise RuntimeError(f"initdb failed:\n{error.stdout}\n{error.stderr}") from None
         finally:
             pwfile.unlink(missing_ok=True)
         # loopback only, on our port; the Unix socket in our own directory
         with open(self.data / "postgresql.conf", "a") as conf:
-            conf.write(f"\nlisten_addresses = '{LOOPBACK}'\nport = {self.port}\n"
-                       f"unix_socket_directories = '{self.directory}'\nmax_connections = 300\n")
+            conf.write(
+                f"\nlisten_addresses = '{LOOPBACK}'\nport = {self.port}\n"
+                f"unix_socket_directories = '{self.directory}'\nmax_connections = 300\n"
+            )
         self.start()
         self.psql(f"CREATE DATABASE {self.database}", database="postgres")
 
     def start(self, timeout: float = 60) -> None:
         try:
-            self._run(str(self.bin / "pg_ctl"), "start", "-D", str(self.data), "-l", str(self.log), "-w",
-                      "-t", str(int(timeout)))
+            self._run(
+                str(self.bin / "pg_ctl"),
+                "start",
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                str(int(timeout)),
+            )
         except subprocess.CalledProcessError as error:
             log = self.log.read_text(errors="replace")[-2000:] if self.log.exists() else ""
             raise RuntimeError(f"PostgreSQL did not start: {error.stderr}\n{log}") from None
@@ -277,8 +309,9 @@ class Postgres(Service):
         if pid is None:
             return
         self.resume()
-        stopped = self._run(str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30",
-                            check=False)
+        stopped = self._run(
+            str(self.bin / "pg_ctl"), "stop", "-D", str(self.data), "-m", "fast", "-w", "-t", "30", check=False
+        )
         if stopped.returncode != 0:
             try:  # SIGQUIT: PostgreSQL's immediate shutdown
                 os.kill(pid, signal.SIGQUIT)
@@ -313,24 +346,51 @@ class Postgres(Service):
 
     def psql(self, sql: str, database: Optional[str] = None) -> str:
         """Runs SQL with psql over the private Unix socket; returns unaligned, tuples-only output."""
-        result = self._run(str(self.bin / "psql"), "-h", str(self.directory), "-p", str(self.port),
-                           "-U", self.user, "-d", database or self.database, "-X", "-A", "-t",
-                           "-v", "ON_ERROR_STOP=1", "-c", sql, env=dict(os.environ, PGPASSWORD=self.password))
+        result = self._run(
+            str(self.bin / "psql"),
+            "-h",
+            str(self.directory),
+            "-p",
+            str(self.port),
+            "-U",
+            self.user,
+            "-d",
+            database or self.database,
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+            env=dict(os.environ, PGPASSWORD=self.password),
+        )
         return result.stdout
 
     def connect(self):
         """A psycopg2 connection (autocommit) to the database."""
         import psycopg2
 
-        connection = psycopg2.connect(host=self.host, port=self.port, user=self.user, password=self.password,
-                                      dbname=self.database, connect_timeout=5)
+        connection = psycopg2.connect(
+            host=self.host,
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            dbname=self.database,
+            connect_timeout=5,
+        )
         connection.autocommit = True
         return connection
 
     def env(self) -> Dict[str, str]:
         """The variables endpoints.production.yml reads for the tracker store."""
-        return {"POSTGRES_HOST": self.host, "POSTGRES_PORT": str(self.port), "POSTGRES_DB": self.database,
-                "POSTGRES_USER": self.user, "POSTGRES_PASSWORD": self.password}
+        return {
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_DB": self.database,
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+        }
 
 
 class Redis(_ProcessService):
@@ -344,8 +404,23 @@ class Redis(_ProcessService):
         self.start()
 
     def command(self) -> List[str]:
-        return ["redis-server", "--port", str(self.port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
-                "--dir", str(self.directory), "--requirepass", self.password, "--daemonize", "no"]
+        return [
+            "redis-server",
+            "--port",
+            str(self.port),
+            "--bind",
+            LOOPBACK,
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.directory),
+            "--requirepass",
+            self.password,
+            "--daemonize",
+            "no",
+        ]
 
     def ready(self) -> bool:
         import redis
@@ -373,8 +448,9 @@ class Nginx(_ProcessService):
 
     name = "nginx"
 
-    def __init__(self, directory: Path, port: int, upstreams: Sequence[int], read_timeout: float = 120,
-                 fail_timeout: float = 10):
+    def __init__(
+        self, directory: Path, port: int, upstreams: Sequence[int], read_timeout: float = 120, fail_timeout: float = 10
+    ):
         super().__init__(directory, port)
         self.upstreams = list(upstreams)
         self.read_timeout, self.fail_timeout = read_timeout, fail_timeout
@@ -394,8 +470,9 @@ class Nginx(_ProcessService):
 
     def config(self) -> str:
         d = self.directory
-        servers = "\n".join(f"        server {LOOPBACK}:{p} max_fails=1 fail_timeout={self.fail_timeout:g}s;"
-                            for p in self.upstreams)
+        servers = "\n".join(
+            f"        server {LOOPBACK}:{p} max_fails=1 fail_timeout={self.fail_timeout:g}s;" for p in self.upstreams
+        )
         return f"""# generated by tools/local_services.py
 worker_processes 1;
 pid {d}/nginx.pid;
@@ -435,8 +512,17 @@ http {{
 """
 
     def command(self) -> List[str]:
-        return [self.binary, "-p", str(self.directory), "-c", str(self.conf), "-e", str(self.directory / "error.log"),
-                "-g", "daemon off;"]
+        return [
+            self.binary,
+            "-p",
+            str(self.directory),
+            "-c",
+            str(self.conf),
+            "-e",
+            str(self.directory / "error.log"),
+            "-g",
+            "daemon off;",
+        ]
 
 
 class LocalServices:
@@ -496,8 +582,11 @@ def main() -> int:
             print("PostgreSQL and Redis are running on 127.0.0.1. In another shell:\n")
             for key, value in env.items():
                 print(f"  export {key}={value}")
-            print("  RASA_ENDPOINTS=endpoints.production.yml make run\n\n"
-                  "Ctrl-C (or kill) stops them and deletes their data.", flush=True)
+            print(
+                "  RASA_ENDPOINTS=endpoints.production.yml make run\n\n"
+                "Ctrl-C (or kill) stops them and deletes their data.",
+                flush=True,
+            )
             while True:
                 signal.pause()
     except KeyboardInterrupt:

@@ -15,6 +15,7 @@ as which intent, with what confidence) and every other intent's question read as
 
 Usage: python tools/nlu_gate.py RESULTS_DIR
 """
+
 from __future__ import annotations
 
 import json
@@ -59,6 +60,7 @@ def entity_reader():
 
 class Misreading(NamedTuple):
     """A held-out test question the model read as another intent."""
+
     text: str
     intent: str  # what it asks (its block in tests/nlu_holdout)
     read_as: str
@@ -67,15 +69,25 @@ class Misreading(NamedTuple):
 
 def misreadings(errors: Iterable[dict]) -> List[Misreading]:
     """Rasa's intent_errors.json as misreadings, the most confident first."""
-    found = [Misreading(e["text"], e["intent"], (e.get("intent_prediction") or {}).get("name") or "nothing",
-                        (e.get("intent_prediction") or {}).get("confidence") or 0.0) for e in errors]
+    found = [
+        Misreading(
+            e["text"],
+            e["intent"],
+            (e.get("intent_prediction") or {}).get("name") or "nothing",
+            (e.get("intent_prediction") or {}).get("confidence") or 0.0,
+        )
+        for e in errors
+    ]
     return sorted(found, key=lambda m: -m.confidence)
 
 
 def intent_rows(report: dict) -> Dict[str, dict]:
     """intent_report.json's per-intent scores, without its averages."""
-    return {name: scores for name, scores in report.items()
-            if isinstance(scores, dict) and "f1-score" in scores and not name.endswith(" avg")}
+    return {
+        name: scores
+        for name, scores in report.items()
+        if isinstance(scores, dict) and "f1-score" in scores and not name.endswith(" avg")
+    }
 
 
 def grouped(misread: Iterable[Misreading], by: str) -> List[Tuple[str, List[Misreading]]]:
@@ -106,8 +118,10 @@ def explain(intent: str, scores: dict, misread: List[Misreading]) -> List[str]:
     if taken:
         plural = "s" * (len(taken) > 1)
         causes.append(f"{len(taken)} question{plural} of other intents read as it ({counts(taken_groups)})")
-    lines = [f"{intent}: F1 {scores['f1-score']:.2f} < {MIN_F1:.2f} (precision {scores['precision']:.2f}, "
-             f"recall {scores['recall']:.2f}): " + ("; ".join(causes) or "no misread question listed")]
+    lines = [
+        f"{intent}: F1 {scores['f1-score']:.2f} < {MIN_F1:.2f} (precision {scores['precision']:.2f}, "
+        f"recall {scores['recall']:.2f}): " + ("; ".join(causes) or "no misread question listed")
+    ]
     lines += [f"    read as {other}: {quoted(m)}" for other, ms in own_groups for m in ms]
     lines += [f"    {other} question read as {intent}: {quoted(m)}" for other, ms in taken_groups for m in ms]
     return lines
@@ -132,8 +146,10 @@ def main(results_dir: Path) -> int:
             below.append(intent)
 
     urgent_misread = [m for m in misread if m.intent in URGENT_INTENTS]
-    entities_of = entity_reader() if urgent_misread else None
-    missed = [m for m in urgent_misread if escalation_missed(m.intent, m.read_as, m.text, entities_of(m.text))]
+    missed = []
+    if urgent_misread:  # the spaCy pipeline is loaded only when an urgent question was misread
+        entities_of = entity_reader()
+        missed = [m for m in urgent_misread if escalation_missed(m.intent, m.read_as, m.text, entities_of(m.text))]
 
     urgent_total = sum(rows.get(i, {}).get("support", 0) for i in URGENT_INTENTS)
     print(f"urgent held-out messages: {urgent_total}; weighted F1 {report['weighted avg']['f1-score']:.3f}", flush=True)
@@ -154,10 +170,12 @@ def main(results_dir: Path) -> int:
         out += ["", "Intents below the gate, with every test question read wrongly and its confidence:"]
         for intent in sorted(below, key=lambda i: rows[i]["f1-score"]):
             out += ["  " + line for line in explain(intent, rows[intent], misread)]
-    out += ["",
-            "Fix: add training examples to data/nlu/ in the words of the questions read wrongly (never copy",
-            "the held-out sentences). Where another intent's questions are read as this one, its examples",
-            "probably cover that topic too: move those examples to the intent they belong to."]
+    out += [
+        "",
+        "Fix: add training examples to data/nlu/ in the words of the questions read wrongly (never copy",
+        "the held-out sentences). Where another intent's questions are read as this one, its examples",
+        "probably cover that topic too: move those examples to the intent they belong to.",
+    ]
     print("\n".join(out), file=sys.stderr)
     return 1
 

@@ -3,6 +3,7 @@
 Rasa merges the `responses:` of files under data/ into the domain when it trains and validates;
 tools and tests that need the domain outside a trained model load it the same way here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

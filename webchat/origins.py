@@ -10,6 +10,7 @@ would let any web page open a chat socket.
 Read by the Rasa server's socketio channel (webchat/socketio_channel.py) and by
 scripts/rasa_server_options.py, so both apply the same rule with the same message.
 """
+
 from __future__ import annotations
 
 from typing import List, Mapping

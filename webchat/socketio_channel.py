@@ -27,6 +27,7 @@ credentials.yml names this class instead of `socketio`. Everything else (events,
   "Source: ..." would run on at the end of the answer. Replies on this channel end each line
   with a Markdown hard break (two spaces); the project's widget shows the lines as before.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -135,21 +136,25 @@ class FixedSocketIOInput(RasaSocketIOInput):
                 sender_id = data.get("session_id")
                 if not valid_session_id(sender_id):
                     # never the id itself in the log: it is whatever the client sent
-                    logger.warning("socketio message with a missing or invalid session_id: not handled, "
-                                   "the socket is asked to reload")
+                    logger.warning(
+                        "socketio message with a missing or invalid session_id: not handled, "
+                        "the socket is asked to reload"
+                    )
                     reply = BAD_SESSION_REPLY.format(phone=load_settings().care_team_phone)
                     await sio.emit(self.bot_message_evt, {"text": reply}, room=sid, namespace=self.namespace)
                     return
             else:
                 sender_id = sid
             text = data.get("message")
-            await on_new_message(UserMessage(
-                text if isinstance(text, str) else None,
-                SocketIOOutput(sio, self.bot_message_evt),
-                sender_id,
-                input_channel=self.name(),
-                metadata=chosen_language(data.get(self.metadata_key)),  # nothing else from the client
-            ))
+            await on_new_message(
+                UserMessage(
+                    text if isinstance(text, str) else None,
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=chosen_language(data.get(self.metadata_key)),  # nothing else from the client
+                )
+            )
 
         return blueprint
 

@@ -9,6 +9,7 @@ page's own echoed messages are ignored; an event it cannot handle is not logged 
 whole). Buttons beyond the button template's limits (3 buttons, 640 characters) become quick
 replies, or numbered options (Rasa drops them).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -19,15 +20,21 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 import requests
 from fbmessenger import MessengerClient
+from rasa.core.channels import facebook
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from addons.channels.input_guard import GuardedInput
 from addons.channels.messaging import (
-    PROVIDER_TIMEOUT, NumberedOptionsInput, base_url_from_env, json_object, paragraphs_within, send_numbered_options)
-from rasa.core.channels import facebook
-from rasa.core.channels.channel import OutputChannel, UserMessage
+    PROVIDER_TIMEOUT,
+    NumberedOptionsInput,
+    base_url_from_env,
+    json_object,
+    paragraphs_within,
+    send_numbered_options,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +46,7 @@ MESSENGER_QUICK_REPLY_TITLE_LIMIT = 20
 
 
 class _TimeoutSession(requests.Session):
-    def request(self, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, *args: Any, **kwargs: Any) -> requests.Response:
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = PROVIDER_TIMEOUT
         return super().request(*args, **kwargs)

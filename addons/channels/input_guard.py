@@ -26,6 +26,7 @@ Every reply names the care-team number (from the hospital settings): a long, emp
 message can come from a parent in trouble. The replies are in English and then Spanish, or in the
 language the web page's switch chose (the guard answers before the NLU knows the language).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -161,12 +162,12 @@ class GuardedInput:
         # agent and the Sanic workers: the patches of Rasa this server needs are applied here
         # (addons/rasa_patches says why not at import, and which commands do not get them).
         rasa_patches.apply()
-        return super().from_credentials(credentials)  # type: ignore[misc]
+        return super().from_credentials(credentials)  # type: ignore[misc]  # a mixin: Rasa's channel after it has it
 
     def guard(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
         """`on_new_message` behind the checks of the module docstring. blueprint() applies it; a
         channel that builds its own blueprint applies it to the handler it passes on."""
-        channel = self.name()  # type: ignore[attr-defined]
+        channel = self.name()  # type: ignore[attr-defined]  # a mixin: the channel has name()
 
         async def guarded(message: UserMessage) -> Any:
             received_at = time.perf_counter()
@@ -187,10 +188,15 @@ class GuardedInput:
             message.text = text
             key = (channel, message.sender_id)
             if _messages_in_flight[key] >= MAX_MESSAGES_IN_FLIGHT_PER_SENDER:
-                logger.warning("%s: a sender already has %d messages waiting; the next got the busy reply",
-                               channel, MAX_MESSAGES_IN_FLIGHT_PER_SENDER)
+                logger.warning(
+                    "%s: a sender already has %d messages waiting; the next got the busy reply",
+                    channel,
+                    MAX_MESSAGES_IN_FLIGHT_PER_SENDER,
+                )
                 metrics.count_refusal(channel, metrics.BUSY)
-                await message.output_channel.send_text_message(message.sender_id, guard_reply(BUSY_REPLY, requested_language(message)))
+                await message.output_channel.send_text_message(
+                    message.sender_id, guard_reply(BUSY_REPLY, requested_language(message))
+                )
                 return None
             _messages_in_flight[key] += 1
             try:
@@ -205,7 +211,7 @@ class GuardedInput:
         return guarded
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(self.guard(on_new_message))  # type: ignore[misc]
+        return super().blueprint(self.guard(on_new_message))  # type: ignore[misc]  # a mixin: Rasa's channel has blueprint()
 
 
 class RepliesToClientId(CollectingOutputChannel):
@@ -231,7 +237,9 @@ class RestInput(GuardedInput, rest.RestInput):
     """Rasa's REST channel (`rest`), with the input guard and strict request checks."""
 
     @staticmethod
-    def in_rest_namespace(on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Callable[[UserMessage], Awaitable[Any]]:
+    def in_rest_namespace(
+        on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    ) -> Callable[[UserMessage], Awaitable[Any]]:
         """`on_new_message` on the conversation `rest:<sender>`, replying to `<sender>`."""
 
         async def in_namespace(message: UserMessage) -> Any:
@@ -261,7 +269,9 @@ class RestInput(GuardedInput, rest.RestInput):
             except Exception:  # Sanic: not JSON, or not UTF-8
                 return response.json({"error": "the body must be a JSON object in UTF-8"}, status=400)
             if not isinstance(body, dict):
-                return response.json({"error": 'the body must be a JSON object: {"sender": "...", "message": "..."}'}, status=400)
+                return response.json(
+                    {"error": 'the body must be a JSON object: {"sender": "...", "message": "..."}'}, status=400
+                )
             problem = sender_id_problem(body.get("sender"))
             if problem:
                 metrics.count_message(self.name())

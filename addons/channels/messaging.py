@@ -5,6 +5,7 @@ channel shows no buttons.
 Numbered options are remembered in memory, per channel and sender, for that sender's next
 message only (one Rasa process; a restart forgets them, and the number is then read as text).
 """
+
 from __future__ import annotations
 
 import os
@@ -12,10 +13,9 @@ import re
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint
 from sanic.request import Request
-
-from rasa.core.channels.channel import OutputChannel, UserMessage
 
 # seconds an outbound call to a provider may take
 PROVIDER_TIMEOUT = 15
@@ -126,14 +126,14 @@ class NumberedOptionsInput:
     """Mixin for an input channel: maps a numbered reply to its option before Rasa sees it."""
 
     def rewrite_user_text(self, text: Optional[Text], sender_id: Text) -> Optional[Text]:
-        return resolve_numbered_reply(self.name(), sender_id, text)  # type: ignore[attr-defined]
+        return resolve_numbered_reply(self.name(), sender_id, text)  # type: ignore[attr-defined]  # a mixin: the channel has name()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         async def handle(message: UserMessage) -> Any:
             message.text = self.rewrite_user_text(message.text, message.sender_id)
             return await on_new_message(message)
 
-        return super().blueprint(handle)  # type: ignore[misc]
+        return super().blueprint(handle)  # type: ignore[misc]  # a mixin: the channel class after it has blueprint()
 
 
 async def send_numbered_options(

@@ -1,14 +1,16 @@
 """Slack: Rasa's route as it is (it checks the signing secret and the request's age), under the
 input guard. Rasa drops all buttons past 5; Slack shows up to 25 in one block.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
-from addons.channels.input_guard import GuardedInput
-from addons.channels.messaging import PROVIDER_TIMEOUT, NumberedOptionsInput, base_url_from_env, send_numbered_options
 from rasa.core.channels import slack
 from rasa.core.channels.channel import OutputChannel
+
+from addons.channels.input_guard import GuardedInput
+from addons.channels.messaging import PROVIDER_TIMEOUT, NumberedOptionsInput, base_url_from_env, send_numbered_options
 
 SLACK_MAX_BUTTONS = 25
 SLACK_SECTION_TEXT_LIMIT = 3000

@@ -16,6 +16,7 @@ GET /webhooks/telegram/set_webhook is gone: anyone could re-register the webhook
 than two buttons stack vertically instead of squeezing into one row; Telegram's first message,
 /start, is read as a greeting.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -23,20 +24,26 @@ import hmac
 import json
 import logging
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple, cast
 
 from aiogram.bot import api
 from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
+from rasa.core.channels import telegram
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from addons.channels.input_guard import GuardedInput
 from addons.channels.messaging import (
-    PROVIDER_TIMEOUT, NumberedOptionsInput, base_url_from_env, json_object, paragraphs_within, send_numbered_options)
-from rasa.core.channels import telegram
-from rasa.core.channels.channel import UserMessage
-from rasa.shared.exceptions import RasaException
+    PROVIDER_TIMEOUT,
+    NumberedOptionsInput,
+    base_url_from_env,
+    json_object,
+    paragraphs_within,
+    send_numbered_options,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +94,21 @@ TELEGRAM_SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 # the updates the assistant answers; others (my_chat_member, channel_post, ...) are not even sent
 TELEGRAM_ALLOWED_UPDATES = ["message", "edited_message", "callback_query"]
 # what a parent can send without text; it gets the input guard's prompt (with the care-team number)
-TELEGRAM_CONTENT_WITHOUT_TEXT = {"photo", "voice", "audio", "video", "video_note", "document", "sticker",
-                                 "animation", "location", "contact", "venue", "poll", "dice"}
+TELEGRAM_CONTENT_WITHOUT_TEXT = {
+    "photo",
+    "voice",
+    "audio",
+    "video",
+    "video_note",
+    "document",
+    "sticker",
+    "animation",
+    "location",
+    "contact",
+    "venue",
+    "poll",
+    "dice",
+}
 TELEGRAM_SET_WEBHOOK_FIRST_RETRY = 5  # seconds; doubled after each failure
 TELEGRAM_SET_WEBHOOK_MAX_RETRY = 300
 
@@ -130,6 +150,7 @@ class TelegramWebhook(telegram.TelegramInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TelegramWebhook":
         if not credentials:
             cls.raise_missing_credentials_exception()
+        credentials = cast(Dict[Text, Any], credentials)  # the line above raised if there were none
         secret_token = str(credentials.get("secret_token") or "")
         if not TELEGRAM_SECRET_TOKEN_FORMAT.fullmatch(secret_token):
             raise RasaException(
@@ -172,8 +193,9 @@ class TelegramWebhook(telegram.TelegramInput):
             if chat_id is None:
                 logger.info("Telegram: an update of kind %s needs no reply", kind)
                 return response.text("success")
-            message = UserMessage(text, out_channel, chat_id, input_channel=self.name(),
-                                  metadata=self.get_metadata(request))
+            message = UserMessage(
+                text, out_channel, chat_id, input_channel=self.name(), metadata=self.get_metadata(request)
+            )
             try:
                 await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - Telegram would deliver the update again and again
@@ -206,11 +228,13 @@ class TelegramInput(GuardedInput, NumberedOptionsInput, TelegramWebhook):
     async def set_webhook_once(self, retry_in: int) -> bool:
         """setWebhook with the secret token (aiogram 2.15's set_webhook has no secret_token)."""
         channel = TelegramOutput(self.access_token)
-        payload = {"url": self.webhook_url, "secret_token": self.secret_token,
-                   "allowed_updates": json.dumps(TELEGRAM_ALLOWED_UPDATES)}
+        payload = {
+            "url": self.webhook_url,
+            "secret_token": self.secret_token,
+            "allowed_updates": json.dumps(TELEGRAM_ALLOWED_UPDATES),
+        }
         try:
-            ok = await asyncio.wait_for(channel.request(api.Methods.SET_WEBHOOK, payload),
-                                        TELEGRAM_SET_WEBHOOK_TIMEOUT)
+            ok = await asyncio.wait_for(channel.request(api.Methods.SET_WEBHOOK, payload), TELEGRAM_SET_WEBHOOK_TIMEOUT)
             if ok:
                 logger.info("Telegram: webhook set to %s", self.webhook_url)
             else:

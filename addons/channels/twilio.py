@@ -10,12 +10,16 @@ as its own SMS, and SMS arrive in any order). It is sent from the configured num
 recipient's kind (`whatsapp:+1...` or a phone number). Buttons become numbered options
 ("1. Causes"), and a reply of just the number is read as that option.
 """
+
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, cast
 
+from rasa.core.channels import twilio
+from rasa.core.channels.channel import UserMessage
+from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -25,10 +29,12 @@ from twilio.request_validator import RequestValidator
 
 from addons.channels.input_guard import GuardedInput
 from addons.channels.messaging import (
-    PROVIDER_TIMEOUT, NumberedOptionsInput, base_url_from_env, send_numbered_options, split_text)
-from rasa.core.channels import twilio
-from rasa.core.channels.channel import UserMessage
-from rasa.shared.exceptions import RasaException
+    PROVIDER_TIMEOUT,
+    NumberedOptionsInput,
+    base_url_from_env,
+    send_numbered_options,
+    split_text,
+)
 
 logger = logging.getLogger(__name__)
 # Twilio's client logs every request at INFO (URL and headers): keep the server log readable
@@ -104,6 +110,7 @@ class TwilioWebhook(twilio.TwilioInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> "TwilioWebhook":
         if not credentials:
             cls.raise_missing_credentials_exception()
+        credentials = cast(Dict[Text, Any], credentials)  # the line above raised if there were none
         if not credentials.get("webhook_url"):
             # without it no signature can be checked, and anyone could make the assistant text
             # "Call now" to any number
@@ -156,8 +163,9 @@ class TwilioWebhook(twilio.TwilioInput):
             # "@"), which breaks Spanish ("¡Tiene fiebre!"). A media or location message has an
             # empty Body: the input guard answers it with its prompt.
             text = request.form.get("Body")
-            message = UserMessage(text, self.get_output_channel(), sender, input_channel=self.name(),
-                                  metadata=self.get_metadata(request))
+            message = UserMessage(
+                text, self.get_output_channel(), sender, input_channel=self.name(), metadata=self.get_metadata(request)
+            )
             try:
                 await on_new_message(message)
             except Exception as error:  # noqa: BLE001 - Twilio gets no 500 (it would retry, or report an error)

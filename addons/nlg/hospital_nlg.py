@@ -6,6 +6,7 @@ from actions/hospital_settings.py at render time, so no number is typed into an 
 sits in a slot a message could set. This runs in the Rasa server, so it works when the action
 server is down.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Optional, Text

@@ -21,6 +21,7 @@ Both languages' examples train the same intent classifier. The language is a pro
 parse data, not an entity: an entity would be compared with every test story's annotations, and a
 `from_entity` slot could be set by any message carrying it.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,9 +29,6 @@ import re
 from typing import Any, Dict, List, Optional, Set, Text
 
 import numpy as np
-from sklearn.feature_extraction.text import CountVectorizer
-from sklearn.linear_model import LogisticRegression
-
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -38,6 +36,8 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.constants import METADATA, METADATA_INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.feature_extraction.text import CountVectorizer
+from sklearn.linear_model import LogisticRegression
 
 # the parse data's key, and the slot's name (domain.yml)
 LANGUAGE_KEY = "language"
@@ -97,8 +97,13 @@ class LanguageDetector(GraphComponent):
         self._vectorizer = self._make_vectorizer(self.vocabulary or None)
 
     def _make_vectorizer(self, vocabulary: Optional[Dict[Text, int]]) -> CountVectorizer:
-        return CountVectorizer(analyzer="char_wb", ngram_range=(1, self.config["max_ngram"]), lowercase=True,
-                               binary=True, vocabulary=vocabulary)
+        return CountVectorizer(
+            analyzer="char_wb",
+            ngram_range=(1, self.config["max_ngram"]),
+            lowercase=True,
+            binary=True,
+            vocabulary=vocabulary,
+        )
 
     @classmethod
     def create(
@@ -117,7 +122,8 @@ class LanguageDetector(GraphComponent):
         if len(set(labels)) < 2:
             raise ValueError(
                 "LanguageDetector needs training examples in both languages: the Spanish ones carry "
-                "`metadata: language: es` on their intent block (data/nlu/es/).")
+                "`metadata: language: es` on their intent block (data/nlu/es/)."
+            )
         vectorizer = self._make_vectorizer(None)
         features = vectorizer.fit_transform(texts)
         model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced").fit(features, labels)
@@ -127,7 +133,7 @@ class LanguageDetector(GraphComponent):
         self._vectorizer = self._make_vectorizer(self.vocabulary)
 
         seen: Dict[Text, Set[Text]] = {}
-        for message, is_spanish in zip(examples, labels):
+        for message, is_spanish in zip(examples, labels, strict=False):
             for word in set(words_of(message.get(TEXT))):
                 seen.setdefault(word, set()).add(SPANISH if is_spanish else ENGLISH)
         self.single_language_words = {w: next(iter(langs)) for w, langs in seen.items() if len(langs) == 1}
@@ -137,12 +143,17 @@ class LanguageDetector(GraphComponent):
     def persist(self) -> None:
         # plain JSON: nothing executable in the model file
         with self._model_storage.write_to(self._resource) as directory:
-            (directory / "language_detector.json").write_text(json.dumps({
-                "vocabulary": self.vocabulary,
-                "coefficients": self.coefficients.tolist(),
-                "intercept": self.intercept,
-                "single_language_words": self.single_language_words,
-            }), encoding="utf-8")
+            (directory / "language_detector.json").write_text(
+                json.dumps(
+                    {
+                        "vocabulary": self.vocabulary,
+                        "coefficients": self.coefficients.tolist(),
+                        "intercept": self.intercept,
+                        "single_language_words": self.single_language_words,
+                    }
+                ),
+                encoding="utf-8",
+            )
 
     @classmethod
     def load(
@@ -155,9 +166,15 @@ class LanguageDetector(GraphComponent):
     ) -> "LanguageDetector":
         with model_storage.read_from(resource) as directory:
             saved = json.loads((directory / "language_detector.json").read_text(encoding="utf-8"))
-        return cls(config, model_storage, resource, vocabulary=saved["vocabulary"],
-                   coefficients=np.asarray(saved["coefficients"], dtype=np.float64),
-                   intercept=float(saved["intercept"]), single_language_words=saved["single_language_words"])
+        return cls(
+            config,
+            model_storage,
+            resource,
+            vocabulary=saved["vocabulary"],
+            coefficients=np.asarray(saved["coefficients"], dtype=np.float64),
+            intercept=float(saved["intercept"]),
+            single_language_words=saved["single_language_words"],
+        )
 
     def spanish_probability(self, text: Text) -> float:
         features = self._vectorizer.transform([text])
@@ -181,7 +198,9 @@ class LanguageDetector(GraphComponent):
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            language = requested_language(message) or (self.detect(message.get(TEXT) or "") if self.vocabulary else None)
+            language = requested_language(message) or (
+                self.detect(message.get(TEXT) or "") if self.vocabulary else None
+            )
             if language is not None:
                 message.set(LANGUAGE_KEY, language, add_to_output=True)
         return messages

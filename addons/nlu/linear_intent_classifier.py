@@ -7,26 +7,25 @@ language model can be downloaded here) it was measured against DIET and Rasa's l
 regression: see README "NLU model choice". Calibrated probabilities keep the FallbackClassifier
 threshold meaningful.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
-from scipy.special import expit
-
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
-from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV, _SigmoidCalibration
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
-
 
 # Types in the persisted pipeline that skops does not trust by default.
 PERSISTED_TYPES = {
@@ -72,12 +71,17 @@ class VectorizedCalibratedSVM:
     def supports(cls, pipeline: Pipeline) -> bool:
         """Multi-class sigmoid-calibrated LinearSVCs only (the case this class reproduces)."""
         calibrated = pipeline.named_steps.get("svm")
-        return (isinstance(calibrated, CalibratedClassifierCV) and len(calibrated.classes_) > 2
-                and all(isinstance(f.base_estimator, LinearSVC)
-                        and all(isinstance(c, _SigmoidCalibration) for c in f.calibrators)
-                        for f in calibrated.calibrated_classifiers_))
+        return (
+            isinstance(calibrated, CalibratedClassifierCV)
+            and len(calibrated.classes_) > 2
+            and all(
+                isinstance(f.base_estimator, LinearSVC)
+                and all(isinstance(c, _SigmoidCalibration) for c in f.calibrators)
+                for f in calibrated.calibrated_classifiers_
+            )
+        )
 
-    def predict_proba(self, X) -> np.ndarray:  # type: ignore[no-untyped-def]
+    def predict_proba(self, X: Any) -> np.ndarray:
         features = self.tfidf.transform(X)
         scores = features @ self.weights_t + self.intercepts  # every fold's decision_function
         calibrated = expit(-(self.slopes * scores + self.offsets))  # _SigmoidCalibration.predict
@@ -85,7 +89,7 @@ class VectorizedCalibratedSVM:
         mean = np.zeros((n_samples, n_classes))
         for fold, columns in enumerate(self.columns):
             proba = np.zeros((n_samples, n_classes))
-            proba[:, columns] = calibrated[:, self.bounds[fold]:self.bounds[fold + 1]]
+            proba[:, columns] = calibrated[:, self.bounds[fold] : self.bounds[fold + 1]]
             denominator = np.sum(proba, axis=1)[:, np.newaxis]
             uniform = np.full_like(proba, 1 / n_classes)
             proba = np.divide(proba, denominator, out=uniform, where=denominator != 0)
@@ -113,14 +117,19 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
     ) -> None:
         super().__init__(config, name, model_storage, resource)
         self.vectorized: Optional[VectorizedCalibratedSVM] = None  # set when a trained model is loaded
-        self.clf = Pipeline([
-            # sublinear TF-IDF: frequent words and n-grams weigh less than telling ones
-            ("tfidf", TfidfTransformer(sublinear_tf=True)),
-            ("svm", CalibratedClassifierCV(
-                LinearSVC(C=self.config["C"], random_state=self.config["random_state"]),
-                cv=self.config["calibration_folds"],
-            )),
-        ])
+        self.clf = Pipeline(
+            [
+                # sublinear TF-IDF: frequent words and n-grams weigh less than telling ones
+                ("tfidf", TfidfTransformer(sublinear_tf=True)),
+                (
+                    "svm",
+                    CalibratedClassifierCV(
+                        LinearSVC(C=self.config["C"], random_state=self.config["random_state"]),
+                        cv=self.config["calibration_folds"],
+                    ),
+                ),
+            ]
+        )
 
     @classmethod
     def load(
@@ -157,12 +166,15 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
             return super().process(messages)
         probas = self.vectorized.predict_proba(self._create_X(messages))
         ranking_length = self.config[RANKING_LENGTH]
-        for message, proba in zip(messages, probas):
-            ranking = sorted(({"name": k, "confidence": v} for k, v in zip(self.clf.classes_, proba)),
-                             key=lambda e: -e["confidence"])
+        for message, proba in zip(messages, probas, strict=False):
+            ranking = sorted(
+                ({"name": k, "confidence": v} for k, v in zip(self.clf.classes_, proba, strict=True)),
+                key=lambda e: -e["confidence"],
+            )
             message.set("intent", ranking[0], add_to_output=True)
-            message.set("intent_ranking", ranking[:ranking_length] if ranking_length > 0 else ranking,
-                        add_to_output=True)
+            message.set(
+                "intent_ranking", ranking[:ranking_length] if ranking_length > 0 else ranking, add_to_output=True
+            )
         return messages
 
     @classmethod

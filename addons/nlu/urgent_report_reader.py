@@ -15,9 +15,10 @@ copies the verdict into the entity as `assertion`, then:
 
 A message with no urgent word keeps the classifier's urgent reading when it names the child and
 has no context phrase ("she's just off today" has no pattern but is a report), and loses it
-otherwise ("her temp has been normal all week"). The action server applies the same verdicts (actions/urgent_mentions.py);
-the names are actions/urgent_vocabulary.py's.
+otherwise ("her temp has been normal all week"). The action server applies the same verdicts
+(actions/urgent_mentions.py); the names are actions/urgent_vocabulary.py's.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence, Text
@@ -28,18 +29,35 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.constants import SPACY_DOCS
 from rasa.shared.nlu.constants import (
-    ENTITIES, ENTITY_ATTRIBUTE_END, ENTITY_ATTRIBUTE_START, ENTITY_ATTRIBUTE_TYPE, INTENT,
-    INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT,
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
 )
 from rasa.shared.nlu.training_data.message import Message
 
-# importing it registers the spaCy factory that SpacyNLP needs to load the project's pipeline
-from spacy_pipeline.urgent_context import CONTEXT_CUES, NAMES_CHILD
 from actions.urgent_mentions import counted
 from actions.urgent_vocabulary import (
-    ASK_WHEN_TO_CALL, ASSERTION, FEVER_PHRASE, INFECTION_SIGN, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, REPORT_FEVER,
-    REPORT_INFECTION_SIGN, TEMPERATURE, URGENT_ENTITIES, URGENT_INTENTS,
+    ASK_WHEN_TO_CALL,
+    ASSERTION,
+    FEVER_PHRASE,
+    INFECTION_SIGN,
+    LIFE_THREATENING_SIGN,
+    REPORT_EMERGENCY,
+    REPORT_FEVER,
+    REPORT_INFECTION_SIGN,
+    TEMPERATURE,
+    URGENT_ENTITIES,
+    URGENT_INTENTS,
 )
+
+# importing it registers the spaCy factory that SpacyNLP needs to load the project's pipeline
+from spacy_pipeline.urgent_context import CONTEXT_CUES, NAMES_CHILD
 
 
 def urgent_intent_for(entities: List[Dict[Text, Any]]) -> Optional[Text]:
@@ -140,9 +158,13 @@ class UrgentReportReader(GraphComponent):
                 if entity.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES and verdict:
                     entity[ASSERTION] = verdict
             if message.get(INTENT):
-                reconcile_intent(message.data, names_child=doc._.get(NAMES_CHILD),
-                                 context_cues=doc._.get(CONTEXT_CUES), not_a_report=self.not_a_report,
-                                 not_a_report_below=self.not_a_report_below)
+                reconcile_intent(
+                    message.data,
+                    names_child=doc._.get(NAMES_CHILD),
+                    context_cues=doc._.get(CONTEXT_CUES),
+                    not_a_report=self.not_a_report,
+                    not_a_report_below=self.not_a_report_below,
+                )
         return messages
 
     def process_training_data(self, training_data: Any) -> Any:

@@ -23,6 +23,7 @@ team names them; a button sends its plain question, which goes through the NLU l
 Urgent messages never get the offer: their replies are not topic answers, and UrgentSafetyPolicy
 (priority 7) outranks this policy (6.5), which outranks RulePolicy (6) at equal confidence.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -129,7 +130,9 @@ class ConfidenceBandPolicy(Policy):
         intent = message.get("intent") or {}
         answers = self._topic_answers(domain)
         answer = answers.get(intent.get(INTENT_NAME_KEY) or "")
-        first = (answer or {}).get("response") or (ACKNOWLEDGMENT_RESPONSE if actions[:1] == [ACKNOWLEDGMENT_RESPONSE] else None)
+        first = (answer or {}).get("response") or (
+            ACKNOWLEDGMENT_RESPONSE if actions[:1] == [ACKNOWLEDGMENT_RESPONSE] else None
+        )
         kind = named_kind_answer(message, answers)
         if first and kind and kind != first:
             if actions == [first]:

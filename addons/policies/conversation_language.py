@@ -8,6 +8,7 @@ so the reply, its first line and every later one are rendered in that language. 
 action (all probabilities 0), runs in the Rasa server (so it works when the action server is down),
 and changes nothing when the message's language is unclear or already the conversation's.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text

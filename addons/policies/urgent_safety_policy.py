@@ -12,12 +12,13 @@ watches for that and for two other silent or unsafe outcomes:
    run the escalation action rather than ask a parent with a feverish child to rephrase.
    Likewise when the classifier picked an informational intent for a message that *reports*
    a temperature, a fever, a sign of infection or a life-threatening sign now (the entity's
-   `assertion`, actions/urgent_mentions.py; every name in actions/urgent_vocabulary.py): "he's feverish and his cheeks are red" is
-   escalated even if read as a question about a type.
+   `assertion`, actions/urgent_mentions.py; every name in actions/urgent_vocabulary.py): "he's
+   feverish and his cheeks are red" is escalated even if read as a question about a type.
 3. After a fallback reply, listen.
 
 It predicts nothing otherwise, and outranks RulePolicy (priority 6) only when it does.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -27,18 +28,28 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from actions.urgent_mentions import counted
 from actions.urgent_vocabulary import (
-    CALL_911_RESPONSE, CALL_NOW_FEVER_RESPONSE, CALL_NOW_SIGN_RESPONSE, CARE_INTENTS, DECISION_SLOT, ESCALATION_ACTION,
-    INFECTION_SIGN, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, REPORT_INFECTION_SIGN, TEMPERATURE, URGENT_INTENTS,
+    CALL_911_RESPONSE,
+    CALL_NOW_FEVER_RESPONSE,
+    CALL_NOW_SIGN_RESPONSE,
+    CARE_INTENTS,
+    DECISION_SLOT,
+    ESCALATION_ACTION,
+    INFECTION_SIGN,
+    LIFE_THREATENING_SIGN,
+    REPORT_EMERGENCY,
+    REPORT_INFECTION_SIGN,
+    TEMPERATURE,
+    URGENT_INTENTS,
 )
 from addons import metrics
 
@@ -100,8 +111,10 @@ def next_safety_action(tracker: DialogueStateTracker) -> Optional[Text]:
 
     if ESCALATION_ACTION not in actions:
         return None
-    after_escalation = since_user[max(i for i, e in enumerate(since_user)
-                                      if isinstance(e, ActionExecuted) and e.action_name == ESCALATION_ACTION) + 1:]
+    after_escalation = since_user[
+        max(i for i, e in enumerate(since_user) if isinstance(e, ActionExecuted) and e.action_name == ESCALATION_ACTION)
+        + 1 :
+    ]
     decided = any(isinstance(e, SlotSet) and e.key == DECISION_SLOT and e.value for e in after_escalation)
     answered = any(isinstance(e, BotUttered) for e in after_escalation)
     if decided:
@@ -113,9 +126,7 @@ def next_safety_action(tracker: DialogueStateTracker) -> Optional[Text]:
     return None
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
 class UrgentSafetyPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -34,6 +34,7 @@ tests/replica/test_faults.py and test_tracker_store_memory.py) and results/bench
 | `rasa.core.utils._lock_store_is_multi_worker_compatible` (sanic_workers) | with SANIC_WORKERS > 1, Rasa started several workers for any lock store not literally "in_memory", so addons.stores.lock_store.InMemoryLockStore would have kept one set of locks per worker; such a server runs one worker and says why | RasaHQ/rasa #6629 (closed by #6676, which introduced the rule) | Rasa treats subclasses of its InMemoryLockStore as in-memory |
 | `rasa.core.run.configure_app` (metrics_route) | the app also answers GET /metrics (Prometheus, addons/metrics.py) on the server's own port, without the HTTP API: Rasa mounts no route of ours outside /webhooks/ | not a bug: Rasa has no hook for a server route | Rasa lets a server add routes (a plugin hook or endpoints.yml) |
 """
+
 from __future__ import annotations
 
 import logging
@@ -67,7 +68,8 @@ def check_rasa_version() -> None:
             f"or `pip install --require-hashes --no-deps -r requirements/rasa-server.lock`. To move to Rasa "
             f"{installed}, check each patch in the table of addons/rasa_patches/__init__.py against its source, "
             f"run the tests that table names, then change PATCHED_RASA_VERSION and requirements/rasa-server.in "
-            f"together (tools/lock_dependencies.sh).")
+            f"together (tools/lock_dependencies.sh)."
+        )
 
 
 def apply() -> None:
@@ -81,8 +83,11 @@ def apply() -> None:
         patch.apply()
     _applied = True
     # one line at start, so an operator can tell a server that runs them from one that does not
-    logger.info("Rasa %s patched: %s (addons/rasa_patches).", PATCHED_RASA_VERSION,
-                ", ".join(patch.__name__.rsplit(".", 1)[-1] for patch in PATCHES))
+    logger.info(
+        "Rasa %s patched: %s (addons/rasa_patches).",
+        PATCHED_RASA_VERSION,
+        ", ".join(patch.__name__.rsplit(".", 1)[-1] for patch in PATCHES),
+    )
 
 
 def applied() -> bool:

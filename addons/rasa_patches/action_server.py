@@ -15,6 +15,7 @@ like a refused call after a timeout, validated by one validator, over one kept-a
   await (connect, close) puts a fever report behind the other conversations' work again. The
   action endpoint keeps one session per event loop.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -64,17 +65,25 @@ async def run_remote_action(self, output_channel, nlg, tracker, domain):
     timed_out_at = _action_server_timed_out_at
     if timed_out_at is not None and time.monotonic() - timed_out_at < ACTION_SERVER_RETRY_AFTER_SECONDS:
         metrics.count_action_server_failure(metrics.SKIPPED_AFTER_TIMEOUT)
-        raise RasaException(f"Failed to execute custom action '{self.name()}': the action server timed out "
-                            f"{time.monotonic() - timed_out_at:.1f} s ago; not called again yet.")
+        raise RasaException(
+            f"Failed to execute custom action '{self.name()}': the action server timed out "
+            f"{time.monotonic() - timed_out_at:.1f} s ago; not called again yet."
+        )
     try:
         events = await _rasa_remote_action_run(self, output_channel, nlg, tracker, domain)
     except asyncio.TimeoutError as error:
         _action_server_timed_out_at = time.monotonic()
         metrics.count_action_server_failure(metrics.TIMEOUT)
-        logger.error("The action server did not answer '%s' within %s s; not calling it for %s s.",
-                     self.name(), rasa_action.DEFAULT_REQUEST_TIMEOUT, ACTION_SERVER_RETRY_AFTER_SECONDS)
-        raise RasaException(f"Failed to execute custom action '{self.name()}': no answer from the action "
-                            f"server within {rasa_action.DEFAULT_REQUEST_TIMEOUT} s.") from error
+        logger.error(
+            "The action server did not answer '%s' within %s s; not calling it for %s s.",
+            self.name(),
+            rasa_action.DEFAULT_REQUEST_TIMEOUT,
+            ACTION_SERVER_RETRY_AFTER_SECONDS,
+        )
+        raise RasaException(
+            f"Failed to execute custom action '{self.name()}': no answer from the action "
+            f"server within {rasa_action.DEFAULT_REQUEST_TIMEOUT} s."
+        ) from error
     except rasa_action.ActionExecutionRejection:
         raise  # a form's validation said no (400): the action server works
     except RasaException as error:
@@ -105,8 +114,10 @@ def validate_action_result(self, result):
         _action_reply_validator.validate(result)
     except jsonschema.ValidationError as error:
         # Rasa's hint for whoever wrote the action server
-        error.message += (". Failed to validate Action server response from API, make sure your response "
-                          "from the Action endpoint is valid.")
+        error.message += (
+            ". Failed to validate Action server response from API, make sure your response "
+            "from the Action endpoint is valid."
+        )
         raise
     return True
 
@@ -139,7 +150,8 @@ def _kept_alive_session(endpoint):
         session = aiohttp.ClientSession(
             headers=endpoint.headers,
             auth=aiohttp.BasicAuth(endpoint.basic_auth["username"], endpoint.basic_auth["password"])
-            if endpoint.basic_auth else None,
+            if endpoint.basic_auth
+            else None,
             # RemoteAction.run passes its own bounded timeout (DEFAULT_REQUEST_TIMEOUT) with every request
             connector=aiohttp.TCPConnector(keepalive_timeout=ACTION_SERVER_KEEPALIVE_SECONDS),
         )

@@ -1,6 +1,7 @@
 """rasa.shared.core.events.Event.resolve_by_type: event classes are looked up by type name in a
 table instead of by walking every subclass of Event for every stored event each time a
 conversation is loaded (about 5 % of a message's time)."""
+
 from __future__ import annotations
 
 from typing import Dict, Optional, Text, Type

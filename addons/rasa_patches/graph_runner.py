@@ -4,6 +4,7 @@ scheduler (dask.core.get) rather than the threaded-scheduler machinery (dask.loc
 that plans memory release for large graphs: about 10 % of a message's time, for a graph of a
 dozen nodes run about 3.2 times per message (one NLU parse, two or three predictions). Same
 tasks, same order of dependencies, same exceptions."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text, Tuple
@@ -16,8 +17,9 @@ from rasa.engine.runner.dask import DaskGraphRunner
 _rasa_run_graph = DaskGraphRunner.run
 
 
-def run_graph(self: DaskGraphRunner, inputs: Optional[Dict[Text, Any]] = None,
-              targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+def run_graph(
+    self: DaskGraphRunner, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None
+) -> Dict[Text, Any]:
     run_targets = list(targets if targets else self._graph_schema.target_names)
     graphs: Dict[Tuple[Text, ...], Dict[Text, Any]] = self.__dict__.setdefault("_graphs_by_targets", {})
     graph = graphs.get(tuple(run_targets))

@@ -8,6 +8,7 @@ messages could be handled at once by two workers (and both would write the one S
 Rasa's own check, taught that a subclass of its InMemoryLockStore is in-memory too, keeps such a
 server at one worker; the operator is told why. number_of_sanic_workers calls it in
 rasa.core.run.serve_application, after the input channels are created (rasa_patches.apply)."""
+
 from __future__ import annotations
 
 import logging
@@ -31,9 +32,12 @@ def lock_store_is_multi_worker_compatible(lock_store) -> bool:
         except (ImportError, AttributeError, RasaException):
             lock_store_class = None  # Rasa reports a bad type when it creates the lock store
         if lock_store_class is not None and issubclass(lock_store_class, InMemoryLockStore):
-            logger.warning("SANIC_WORKERS is ignored: the lock store %s keeps locks in one process, so this "
-                           "server runs one worker. Use endpoints.production.yml (Redis locks) for several "
-                           "workers.", lock_store.type)
+            logger.warning(
+                "SANIC_WORKERS is ignored: the lock store %s keeps locks in one process, so this "
+                "server runs one worker. Use endpoints.production.yml (Redis locks) for several "
+                "workers.",
+                lock_store.type,
+            )
             return False
     return _rasa_lock_store_is_multi_worker_compatible(lock_store)
 

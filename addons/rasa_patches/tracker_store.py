@@ -18,6 +18,7 @@
   store in, is addons.stores.tracker_store.BoundedFailSafeTrackerStore (a bounded fallback read back during an outage,
   and a bounded wait for a hung PostgreSQL: addons/stores/tracker_store.py).
 """
+
 from __future__ import annotations
 
 import rasa.core.agent as rasa_agent

@@ -19,6 +19,7 @@ never holds a lock in one store and releases it in the other.
 
 endpoints.production.yml: `lock_store: type: addons.stores.lock_store.FailSafeRedisLockStore`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,8 +45,12 @@ LOCK_POLL_SECONDS = 0.05
 class PromptLockMixin:
     """Polls a busy conversation lock every LOCK_POLL_SECONDS instead of every second."""
 
-    def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-             wait_time_in_seconds: float = LOCK_POLL_SECONDS):
+    def lock(
+        self,
+        conversation_id: Text,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = LOCK_POLL_SECONDS,
+    ):
         return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)  # type: ignore[misc]  # a mixin: the Rasa lock store it is mixed into has lock()
 
 
@@ -102,7 +107,9 @@ end
 # KEYS[1] the lock, ARGV[1] the conversation id, ARGV[2] the ticket's lifetime in seconds.
 # Returns the new ticket's number: one more than the last one issued, and never below the time in
 # milliseconds, so a number is not issued twice even after the key was deleted.
-ISSUE_TICKET_LUA = _LOCK_LUA + """
+ISSUE_TICKET_LUA = (
+    _LOCK_LUA
+    + """
 local at = now()
 local live, last = load(KEYS[1], at)
 local number = math.max(last + 1, math.floor(at * 1000))
@@ -110,10 +117,13 @@ table.insert(live, {number = number, expires = at + tonumber(ARGV[2])})
 store(KEYS[1], ARGV[1], live, number, at)
 return number
 """
+)
 
 # KEYS[1] the lock, ARGV[1] the conversation id, ARGV[2] a ticket number.
 # Returns 1 if that ticket is now served (the first live one), 0 if it waits, -1 if it expired.
-TRY_ACQUIRE_LUA = _LOCK_LUA + """
+TRY_ACQUIRE_LUA = (
+    _LOCK_LUA
+    + """
 local at = now()
 local live, last = load(KEYS[1], at)
 store(KEYS[1], ARGV[1], live, last, at)
@@ -126,10 +136,13 @@ for i, ticket in ipairs(live) do
 end
 return -1
 """
+)
 
 # KEYS[1] the lock, ARGV[1] the conversation id, ARGV[2] the ticket number to remove.
 # Returns how many tickets are left.
-RELEASE_TICKET_LUA = _LOCK_LUA + """
+RELEASE_TICKET_LUA = (
+    _LOCK_LUA
+    + """
 local at = now()
 local live, last = load(KEYS[1], at)
 local number = tonumber(ARGV[2])
@@ -142,6 +155,7 @@ end
 store(KEYS[1], ARGV[1], live, last, at)
 return #live
 """
+)
 
 
 class FailSafeRedisLockStore(RedisLockStore):
@@ -155,8 +169,10 @@ class FailSafeRedisLockStore(RedisLockStore):
         if not options.get("password"):
             # Redis holds which conversation is being answered; an open Redis lets anyone on the
             # network hold a conversation's lock and stall its replies.
-            raise ValueError("The Redis lock store has no password: set REDIS_PASSWORD to the password of "
-                             "Redis (its requirepass); a Redis without a password is not supported.")
+            raise ValueError(
+                "The Redis lock store has no password: set REDIS_PASSWORD to the password of "
+                "Redis (its requirepass); a Redis without a password is not supported."
+            )
         super().__init__(host=host, **options)
         self._issue_ticket = self.red.register_script(ISSUE_TICKET_LUA)
         self._try_acquire = self.red.register_script(TRY_ACQUIRE_LUA)
@@ -171,8 +187,9 @@ class FailSafeRedisLockStore(RedisLockStore):
 
     def _redis_failed(self, error: Exception) -> None:
         if self._redis_down_since is None:
-            logger.error("Redis lock store unreachable (%s); using in-process locks until it is back.",
-                         type(error).__name__)
+            logger.error(
+                "Redis lock store unreachable (%s); using in-process locks until it is back.", type(error).__name__
+            )
         self._redis_down_since = time.monotonic()
 
     def _redis_answered(self) -> None:
@@ -183,8 +200,9 @@ class FailSafeRedisLockStore(RedisLockStore):
     # --- atomic ticket operations in Redis (each raises redis' errors) ---
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        return int(self._issue_ticket(keys=[self.key_prefix + conversation_id],
-                                      args=[conversation_id, float(lock_lifetime)]))
+        return int(
+            self._issue_ticket(keys=[self.key_prefix + conversation_id], args=[conversation_id, float(lock_lifetime)])
+        )
 
     def ticket_state(self, conversation_id: Text, ticket: int) -> int:
         """1: the ticket is served now, 0: it waits, -1: it expired (and expired tickets are dropped)."""
@@ -203,8 +221,12 @@ class FailSafeRedisLockStore(RedisLockStore):
     # --- one message's lock ---
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = LOCK_POLL_SECONDS) -> AsyncGenerator[TicketLock, None]:
+    async def lock(
+        self,
+        conversation_id: Text,
+        lock_lifetime: float = LOCK_LIFETIME,
+        wait_time_in_seconds: float = LOCK_POLL_SECONDS,
+    ) -> AsyncGenerator[TicketLock, None]:
         import redis
 
         ticket = await self._acquire_in_redis(conversation_id, lock_lifetime, wait_time_in_seconds)
@@ -221,8 +243,9 @@ class FailSafeRedisLockStore(RedisLockStore):
                 # the ticket expires after lock_lifetime: the conversation's next message waits until then
                 self._redis_failed(error)
 
-    async def _acquire_in_redis(self, conversation_id: Text, lock_lifetime: float,
-                                wait_time_in_seconds: float) -> Optional[int]:
+    async def _acquire_in_redis(
+        self, conversation_id: Text, lock_lifetime: float, wait_time_in_seconds: float
+    ) -> Optional[int]:
         """Waits for this message's turn in Redis; returns its ticket, or None when Redis is not
         usable (the caller then locks in memory). Raises LockError if the ticket expired while waiting."""
         import redis
@@ -239,8 +262,10 @@ class FailSafeRedisLockStore(RedisLockStore):
                     return ticket
                 if state == -1:
                     # no conversation id: sender ids can be phone numbers, and this reaches the log
-                    raise LockError(f"Could not acquire a conversation lock: its ticket expired after "
-                                    f"{lock_lifetime} s of waiting.")
+                    raise LockError(
+                        f"Could not acquire a conversation lock: its ticket expired after "
+                        f"{lock_lifetime} s of waiting."
+                    )
                 await asyncio.sleep(wait_time_in_seconds)
         except (redis.exceptions.RedisError, OSError) as error:
             # the Redis ticket, if issued, expires on its own; this message waits in memory instead

@@ -18,6 +18,7 @@ addons/rasa_patches/tracker_store.py puts in place of Rasa's:
   database cannot be read, so a conversation continues during the outage.
 * POSTGRES_SSLMODE, libpq's sslmode for the tracker store's connections (postgres_sslmode).
 """
+
 import logging
 import os
 import select
@@ -42,8 +43,10 @@ def postgres_sslmode() -> str:
     where PostgreSQL is reached across a network (deploy/README.md)."""
     value = os.environ.get("POSTGRES_SSLMODE", "").strip() or "prefer"
     if value not in POSTGRES_SSLMODES:
-        raise ValueError(f"POSTGRES_SSLMODE is {value!r}; set it to one of {', '.join(POSTGRES_SSLMODES)} "
-                         f"(default prefer; require or verify-full when PostgreSQL is across a network)")
+        raise ValueError(
+            f"POSTGRES_SSLMODE is {value!r}; set it to one of {', '.join(POSTGRES_SSLMODES)} "
+            f"(default prefer; require or verify-full when PostgreSQL is across a network)"
+        )
     return value
 
 
@@ -82,8 +85,10 @@ def wait_for_postgres(connection) -> None:
     unanswered_at = _postgres_unanswered_at
     if unanswered_at is not None and time.monotonic() - unanswered_at < POSTGRES_RETRY_AFTER_SECONDS:
         _drop_socket(connection)
-        raise PostgresNotAnswering(f"PostgreSQL did not answer within {POSTGRES_ANSWER_SECONDS:g} s "
-                                      f"{time.monotonic() - unanswered_at:.1f} s ago; not waiting for it again yet")
+        raise PostgresNotAnswering(
+            f"PostgreSQL did not answer within {POSTGRES_ANSWER_SECONDS:g} s "
+            f"{time.monotonic() - unanswered_at:.1f} s ago; not waiting for it again yet"
+        )
     deadline = time.monotonic() + POSTGRES_ANSWER_SECONDS
     poller = select.poll()
     while True:
@@ -104,9 +109,12 @@ def wait_for_postgres(connection) -> None:
                 poller.unregister(connection.fileno())
         if not ready:
             if _postgres_unanswered_at is None:
-                logger.error("PostgreSQL did not answer within %g s; database calls fail at once for %g s "
-                             "(messages are answered from memory).", POSTGRES_ANSWER_SECONDS,
-                             POSTGRES_RETRY_AFTER_SECONDS)
+                logger.error(
+                    "PostgreSQL did not answer within %g s; database calls fail at once for %g s "
+                    "(messages are answered from memory).",
+                    POSTGRES_ANSWER_SECONDS,
+                    POSTGRES_RETRY_AFTER_SECONDS,
+                )
             _postgres_unanswered_at = time.monotonic()
             _drop_socket(connection)
             raise PostgresNotAnswering(f"PostgreSQL did not answer within {POSTGRES_ANSWER_SECONDS:g} s")
@@ -125,8 +133,13 @@ class BoundedInMemoryTrackerStore(_rasa_tracker_store.InMemoryTrackerStore):
     """Rasa's InMemoryTrackerStore keeping the most recently written `max_conversations`
     conversations (and at most `max_characters` of them serialised); older ones are dropped."""
 
-    def __init__(self, domain, event_broker=None, max_conversations: int = FALLBACK_CONVERSATIONS,
-                 max_characters: int = FALLBACK_CHARACTERS) -> None:
+    def __init__(
+        self,
+        domain,
+        event_broker=None,
+        max_conversations: int = FALLBACK_CONVERSATIONS,
+        max_characters: int = FALLBACK_CHARACTERS,
+    ) -> None:
         super().__init__(domain, event_broker)
         self.store: "OrderedDict[str, str]" = OrderedDict()
         self.max_conversations, self.max_characters = max_conversations, max_characters
@@ -157,8 +170,11 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
     on PostgreSQL, a bounded wait for each database call (wait_for_postgres)."""
 
     def __init__(self, tracker_store, on_tracker_store_error=None, fallback_tracker_store=None) -> None:
-        super().__init__(tracker_store, on_tracker_store_error, fallback_tracker_store or
-                         BoundedInMemoryTrackerStore(tracker_store.domain, tracker_store.event_broker))
+        super().__init__(
+            tracker_store,
+            on_tracker_store_error,
+            fallback_tracker_store or BoundedInMemoryTrackerStore(tracker_store.domain, tracker_store.event_broker),
+        )
         self._failing = False
         engine = getattr(tracker_store, "engine", None)
         if engine is not None and engine.dialect.name == "postgresql":
@@ -170,9 +186,13 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
         elif not self._failing:
             # SQLAlchemy's message: the statement without its parameters (hide_parameters,
             # addons/rasa_patches/tracker_store.py)
-            logger.error("The tracker store %s failed (%s); conversations are kept in memory (at most %d) "
-                         "until it works again.", type(self._tracker_store).__name__, error,
-                         getattr(self.fallback_tracker_store, "max_conversations", -1))
+            logger.error(
+                "The tracker store %s failed (%s); conversations are kept in memory (at most %d) "
+                "until it works again.",
+                type(self._tracker_store).__name__,
+                error,
+                getattr(self.fallback_tracker_store, "max_conversations", -1),
+            )
         self._failing = True
 
     def _worked(self) -> None:

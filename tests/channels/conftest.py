@@ -6,6 +6,7 @@ graph.facebook.com, api.telegram.org and slack.com/api and records every call. T
 each provider's real webhook payload to the Rasa server's route and read what the assistant
 sent back from the fake.
 """
+
 import base64
 import hashlib
 import hmac
@@ -77,8 +78,14 @@ class FakeProviders:
     def answer(self, method, raw_path, headers, body):
         url = urlsplit(raw_path)
         content_type = headers.get("Content-Type", "")
-        call = {"method": method, "path": url.path, "query": parse_qs(url.query), "headers": headers,
-                "form": {}, "json": None}
+        call = {
+            "method": method,
+            "path": url.path,
+            "query": parse_qs(url.query),
+            "headers": headers,
+            "form": {},
+            "json": None,
+        }
         if "application/x-www-form-urlencoded" in content_type:
             call["form"] = {k: v[0] for k, v in parse_qs(body.decode(), keep_blank_values=True).items()}
         elif "application/json" in content_type and body:
@@ -89,21 +96,41 @@ class FakeProviders:
 
         form, payload = call["form"], call["json"] or {}
         if re.fullmatch(r"/2010-04-01/Accounts/\w+/Messages\.json", url.path):
-            return 201, {"sid": f"SM{message_id:032d}", "account_sid": TWILIO_ACCOUNT_SID, "to": form.get("To"),
-                         "from": form.get("From"), "body": form.get("Body"), "status": "queued",
-                         "num_segments": "1", "direction": "outbound-api"}
+            return 201, {
+                "sid": f"SM{message_id:032d}",
+                "account_sid": TWILIO_ACCOUNT_SID,
+                "to": form.get("To"),
+                "from": form.get("From"),
+                "body": form.get("Body"),
+                "status": "queued",
+                "num_segments": "1",
+                "direction": "outbound-api",
+            }
         if re.fullmatch(r"/v[\d.]+/me/messages", url.path):
             return 200, {"recipient_id": (payload.get("recipient") or {}).get("id"), "message_id": f"m_{message_id}"}
         telegram = re.fullmatch(r"/bot[^/]+/(\w+)", url.path)
         if telegram:
             api_method = telegram.group(1).lower()
             if api_method == "getme":
-                return 200, {"ok": True, "result": {"id": 123456789, "is_bot": True, "first_name": "Hospital",
-                                                    "username": TELEGRAM_BOT_USERNAME}}
+                return 200, {
+                    "ok": True,
+                    "result": {
+                        "id": 123456789,
+                        "is_bot": True,
+                        "first_name": "Hospital",
+                        "username": TELEGRAM_BOT_USERNAME,
+                    },
+                }
             if api_method == "sendmessage":
-                return 200, {"ok": True, "result": {"message_id": message_id, "date": int(time.time()),
-                                                    "chat": {"id": int(form["chat_id"]), "type": "private"},
-                                                    "text": form.get("text")}}
+                return 200, {
+                    "ok": True,
+                    "result": {
+                        "message_id": message_id,
+                        "date": int(time.time()),
+                        "chat": {"id": int(form["chat_id"]), "type": "private"},
+                        "text": form.get("text"),
+                    },
+                }
             return 200, {"ok": True, "result": True}
         if url.path.startswith("/api/"):
             return 200, {"ok": True, "channel": payload.get("channel"), "ts": f"{time.time():.6f}"}
@@ -135,9 +162,20 @@ class FakeProviders:
 
 def twilio_sms(sender, text, to=TWILIO_NUMBER, message_sid="SM0000000000000000000000000000000a"):
     """The form Twilio posts for an incoming SMS or WhatsApp message."""
-    return {"ToCountry": "US", "SmsMessageSid": message_sid, "NumMedia": "0", "SmsSid": message_sid,
-            "SmsStatus": "received", "Body": text, "To": to, "NumSegments": "1", "MessageSid": message_sid,
-            "AccountSid": TWILIO_ACCOUNT_SID, "From": sender, "ApiVersion": "2010-04-01"}
+    return {
+        "ToCountry": "US",
+        "SmsMessageSid": message_sid,
+        "NumMedia": "0",
+        "SmsSid": message_sid,
+        "SmsStatus": "received",
+        "Body": text,
+        "To": to,
+        "NumSegments": "1",
+        "MessageSid": message_sid,
+        "AccountSid": TWILIO_ACCOUNT_SID,
+        "From": sender,
+        "ApiVersion": "2010-04-01",
+    }
 
 
 def twilio_signature(params, url=TWILIO_WEBHOOK_URL, token=TWILIO_AUTH_TOKEN):
@@ -170,24 +208,33 @@ class ChannelServers(Servers):
         response = requests.post(
             f"{self.url}/conversations/{quote(str(sender), safe='+:')}/tracker/events",
             params={"output_channel": channel, "execute_side_effects": "true", "token": API_TOKEN},
-            json=[{"event": "bot", "text": text, "data": {"buttons": buttons}}], timeout=30)
+            json=[{"event": "bot", "text": text, "data": {"buttons": buttons}}],
+            timeout=30,
+        )
         response.raise_for_status()
 
 
 def channel_env(fake_url):
     return {
-        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID, "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
-        "TWILIO_NUMBER": TWILIO_NUMBER, "TWILIO_WHATSAPP_NUMBER": TWILIO_WHATSAPP_NUMBER,
+        "TWILIO_ACCOUNT_SID": TWILIO_ACCOUNT_SID,
+        "TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN,
+        "TWILIO_NUMBER": TWILIO_NUMBER,
+        "TWILIO_WHATSAPP_NUMBER": TWILIO_WHATSAPP_NUMBER,
         "TWILIO_WEBHOOK_URL": TWILIO_WEBHOOK_URL,
-        "FACEBOOK_VERIFY_TOKEN": FACEBOOK_VERIFY_TOKEN, "FACEBOOK_APP_SECRET": FACEBOOK_APP_SECRET,
+        "FACEBOOK_VERIFY_TOKEN": FACEBOOK_VERIFY_TOKEN,
+        "FACEBOOK_APP_SECRET": FACEBOOK_APP_SECRET,
         "FACEBOOK_PAGE_ACCESS_TOKEN": FACEBOOK_PAGE_ACCESS_TOKEN,
-        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN, "TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
+        "TELEGRAM_BOT_TOKEN": TELEGRAM_BOT_TOKEN,
+        "TELEGRAM_WEBHOOK_URL": TELEGRAM_WEBHOOK_URL,
         "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET_TOKEN,
-        "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN, "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
+        "SLACK_BOT_TOKEN": SLACK_BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SLACK_SIGNING_SECRET,
         # the outbound clients talk to the fake (production leaves these unset): in place of
         # https://api.twilio.com, https://graph.facebook.com, https://api.telegram.org, https://slack.com/api
-        "TWILIO_API_BASE_URL": fake_url, "FACEBOOK_GRAPH_BASE_URL": fake_url,
-        "TELEGRAM_API_BASE_URL": fake_url, "SLACK_API_BASE_URL": f"{fake_url}/api",
+        "TWILIO_API_BASE_URL": fake_url,
+        "FACEBOOK_GRAPH_BASE_URL": fake_url,
+        "TELEGRAM_API_BASE_URL": fake_url,
+        "SLACK_API_BASE_URL": f"{fake_url}/api",
     }
 
 
@@ -201,8 +248,11 @@ def fake():
 @pytest.fixture(scope="session")
 def channels(fake, tmp_path_factory):
     """One Rasa server (and action server) with every messaging channel on, for all channel tests."""
-    servers = ChannelServers(tmp_path_factory.mktemp("channels"), channel_env=channel_env(fake.url),
-                             rasa_args=["--enable-api", "--auth-token", API_TOKEN])
+    servers = ChannelServers(
+        tmp_path_factory.mktemp("channels"),
+        channel_env=channel_env(fake.url),
+        rasa_args=["--enable-api", "--auth-token", API_TOKEN],
+    )
     assert servers.channels_summary[0] == "channels on: rest, socketio, twilio, facebook, telegram, slack"
     with servers:
         yield servers

@@ -1,4 +1,5 @@
 """Replies that fit the channel, numbered options and the credentials rendering, without servers."""
+
 from addons.channels.facebook import valid_hub_signature
 from addons.channels.messaging import numbered_options, remember_options, resolve_numbered_reply, split_text
 from addons.channels.twilio import SMS_LIMIT
@@ -43,6 +44,7 @@ def test_numbered_options_and_the_next_reply():
 def test_hub_signature():
     import hashlib
     import hmac
+
     body = b'{"object":"page"}'
     sha1 = "sha1=" + hmac.new(b"secret", body, hashlib.sha1).hexdigest()
     sha256 = "sha256=" + hmac.new(b"secret", body, hashlib.sha256).hexdigest()
@@ -53,13 +55,23 @@ def test_hub_signature():
 
 
 def test_a_channel_is_on_only_with_all_its_required_variables():
-    template = {"rest": None,
-                "addons.channels.twilio.TwilioInput": {"account_sid": "${SID}", "auth_token": "${TOKEN}",
-                                             "whatsapp_number": "${WA:-}", "webhook_url": "${URL:-}"}}
+    template = {
+        "rest": None,
+        "addons.channels.twilio.TwilioInput": {
+            "account_sid": "${SID}",
+            "auth_token": "${TOKEN}",
+            "whatsapp_number": "${WA:-}",
+            "webhook_url": "${URL:-}",
+        },
+    }
     on, off = render(template, {"SID": "AC1"})
     assert list(on) == ["rest"] and off == {"addons.channels.twilio.TwilioInput": ["TOKEN"]}
     on, off = render(template, {"SID": "AC1", "TOKEN": "", "WA": "whatsapp:+1"})
     assert off == {"addons.channels.twilio.TwilioInput": ["TOKEN"]}  # empty counts as unset
     on, off = render(template, {"SID": "AC1", "TOKEN": "t", "WA": "whatsapp:+1"})
-    assert on["addons.channels.twilio.TwilioInput"] == {"account_sid": "AC1", "auth_token": "t", "whatsapp_number": "whatsapp:+1"}
+    assert on["addons.channels.twilio.TwilioInput"] == {
+        "account_sid": "AC1",
+        "auth_token": "t",
+        "whatsapp_number": "whatsapp:+1",
+    }
     assert off == {}

@@ -1,4 +1,5 @@
 """With no channel variables set, the server starts with rest and socketio only."""
+
 import subprocess
 import sys
 
@@ -19,8 +20,13 @@ def plain(tmp_path_factory):
 def test_the_render_script_turns_on_only_rest_and_socketio(tmp_path):
     out = tmp_path / "credentials.yml"
     env = {"PATH": "/usr/bin:/bin"}
-    result = subprocess.run([sys.executable, str(ROOT / "scripts" / "render_credentials.py"), "--out", str(out)],
-                            env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "render_credentials.py"), "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.splitlines()[0] == "channels on: rest, socketio"
     assert "channels off (their variables are not set): twilio, facebook, telegram, slack" in result.stdout
     rendered = out.read_text()

@@ -1,4 +1,5 @@
 """Slack: a signed Events API event_callback in, chat.postMessage calls out."""
+
 import json
 import time
 from urllib.parse import urlencode
@@ -13,22 +14,38 @@ TEAM, BOT_USER = "T0HOSPITAL", "U0BOTUSER"
 
 def message_event(user, channel, text):
     ts = f"{time.time():.6f}"
-    return {"token": "verification-token-unused", "team_id": TEAM, "api_app_id": "A0HOSPITAL",
-            "type": "event_callback", "event_id": f"Ev{ts.replace('.', '')}", "event_time": int(time.time()),
-            "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
-            "event": {"type": "message", "channel": channel, "user": user, "text": text, "ts": ts,
-                      "event_ts": ts, "channel_type": "im", "team": TEAM}}
+    return {
+        "token": "verification-token-unused",
+        "team_id": TEAM,
+        "api_app_id": "A0HOSPITAL",
+        "type": "event_callback",
+        "event_id": f"Ev{ts.replace('.', '')}",
+        "event_time": int(time.time()),
+        "authorizations": [{"team_id": TEAM, "user_id": BOT_USER, "is_bot": True}],
+        "event": {
+            "type": "message",
+            "channel": channel,
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "event_ts": ts,
+            "channel_type": "im",
+            "team": TEAM,
+        },
+    }
 
 
 def post_event(channels, event, headers=None):
     body = json.dumps(event).encode()
-    return requests.post(f"{channels.url}/webhooks/slack/webhook", data=body, timeout=60,
-                         headers=headers or slack_headers(body))
+    return requests.post(
+        f"{channels.url}/webhooks/slack/webhook", data=body, timeout=60, headers=headers or slack_headers(body)
+    )
 
 
 def posted_to(fake, channel, **kwargs):
-    return fake.wait_for(lambda c: c["path"] == "/api/chat.postMessage" and (c["json"] or {}).get("channel") == channel,
-                         **kwargs)
+    return fake.wait_for(
+        lambda c: c["path"] == "/api/chat.postMessage" and (c["json"] or {}).get("channel") == channel, **kwargs
+    )
 
 
 def texts(calls):
@@ -44,7 +61,9 @@ def test_fever_report_gets_call_now_with_the_number(channels, fake):
 
 
 def test_topic_question_gets_its_answer(channels, fake):
-    assert post_event(channels, message_event("U0PARENT02", "D0PARENT02", "what causes neutropenia?")).status_code == 200
+    assert (
+        post_event(channels, message_event("U0PARENT02", "D0PARENT02", "what causes neutropenia?")).status_code == 200
+    )
     reply = texts(posted_to(fake, "D0PARENT02"))
     assert "Source:" in reply and "Call now" not in reply
 
@@ -68,13 +87,29 @@ def test_six_topic_buttons_are_shown_and_a_click_is_answered(channels, fake):
     blocks = posted_to(fake, channel)[0]["json"]["blocks"]
     assert [e["text"]["text"] for e in blocks[1]["elements"]] == topics  # Rasa's drops all past 5
 
-    click = {"type": "block_actions", "user": {"id": user, "username": "parent"}, "team": {"id": TEAM},
-             "channel": {"id": channel, "name": "directmessage"}, "message": {"ts": f"{time.time():.6f}"},
-             "actions": [{"type": "button", "action_id": "a1", "block_id": "b1", "value": TOPIC_BUTTONS[0]["payload"],
-                          "text": {"type": "plain_text", "text": "Causes"}}]}
+    click = {
+        "type": "block_actions",
+        "user": {"id": user, "username": "parent"},
+        "team": {"id": TEAM},
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"ts": f"{time.time():.6f}"},
+        "actions": [
+            {
+                "type": "button",
+                "action_id": "a1",
+                "block_id": "b1",
+                "value": TOPIC_BUTTONS[0]["payload"],
+                "text": {"type": "plain_text", "text": "Causes"},
+            }
+        ],
+    }
     body = urlencode({"payload": json.dumps(click)}).encode()
-    response = requests.post(f"{channels.url}/webhooks/slack/webhook", data=body, timeout=60,
-                             headers=slack_headers(body, content_type="application/x-www-form-urlencoded"))
+    response = requests.post(
+        f"{channels.url}/webhooks/slack/webhook",
+        data=body,
+        timeout=60,
+        headers=slack_headers(body, content_type="application/x-www-form-urlencoded"),
+    )
     assert response.status_code == 200
     answer = texts(posted_to(fake, channel, count=2)[1:])
     assert "chemotherapy" in answer.lower() and "Source:" in answer

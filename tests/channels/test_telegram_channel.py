@@ -1,12 +1,12 @@
 """Telegram: an Update in, Bot API calls out; the webhook is registered after start-up, with
 the secret token every update must carry."""
+
 import json
 import time
 
 import requests
 
-from tests.channels.conftest import (
-    TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN, TELEGRAM_WEBHOOK_URL, TOPIC_BUTTONS)
+from tests.channels.conftest import TELEGRAM_BOT_TOKEN, TELEGRAM_SECRET_TOKEN, TELEGRAM_WEBHOOK_URL, TOPIC_BUTTONS
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -19,17 +19,35 @@ def user(chat_id):
 
 
 def text_update(chat_id, text):
-    return {"update_id": next(_update_ids), "message": {
-        "message_id": next(_update_ids), "from": user(chat_id), "date": int(time.time()),
-        "chat": {"id": chat_id, "first_name": "Parent", "type": "private"}, "text": text}}
+    return {
+        "update_id": next(_update_ids),
+        "message": {
+            "message_id": next(_update_ids),
+            "from": user(chat_id),
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "first_name": "Parent", "type": "private"},
+            "text": text,
+        },
+    }
 
 
 def button_update(chat_id, data):
-    return {"update_id": next(_update_ids), "callback_query": {
-        "id": str(next(_update_ids)), "from": user(chat_id), "chat_instance": "-1", "data": data,
-        "message": {"message_id": next(_update_ids), "date": int(time.time()), "text": "What would you like to know?",
-                    "from": {"id": 123456789, "is_bot": True, "first_name": "Hospital"},
-                    "chat": {"id": chat_id, "first_name": "Parent", "type": "private"}}}}
+    return {
+        "update_id": next(_update_ids),
+        "callback_query": {
+            "id": str(next(_update_ids)),
+            "from": user(chat_id),
+            "chat_instance": "-1",
+            "data": data,
+            "message": {
+                "message_id": next(_update_ids),
+                "date": int(time.time()),
+                "text": "What would you like to know?",
+                "from": {"id": 123456789, "is_bot": True, "first_name": "Hospital"},
+                "chat": {"id": chat_id, "first_name": "Parent", "type": "private"},
+            },
+        },
+    }
 
 
 def post_update(channels, update, secret=TELEGRAM_SECRET_TOKEN):
@@ -42,8 +60,11 @@ def bot():
 
 
 def sent_to(fake, chat_id, **kwargs):
-    return fake.wait_for(lambda c: c["path"].lower() == f"/bot{TELEGRAM_BOT_TOKEN}/sendmessage".lower()
-                         and c["form"].get("chat_id") == str(chat_id), **kwargs)
+    return fake.wait_for(
+        lambda c: c["path"].lower() == f"/bot{TELEGRAM_BOT_TOKEN}/sendmessage".lower()
+        and c["form"].get("chat_id") == str(chat_id),
+        **kwargs,
+    )
 
 
 def texts(calls):
@@ -72,8 +93,12 @@ def test_an_update_without_the_secret_token_is_refused(channels, fake):
 def test_set_webhook_is_not_a_public_route(channels, fake):
     before = len(fake.sent(lambda c: c["path"] == f"/bot{TELEGRAM_BOT_TOKEN}/setWebhook"))
     for method in ("GET", "POST"):
-        response = requests.request(method, f"{channels.url}/webhooks/telegram/set_webhook", timeout=10,
-                                    headers={SECRET_HEADER: TELEGRAM_SECRET_TOKEN})
+        response = requests.request(
+            method,
+            f"{channels.url}/webhooks/telegram/set_webhook",
+            timeout=10,
+            headers={SECRET_HEADER: TELEGRAM_SECRET_TOKEN},
+        )
         assert response.status_code in (404, 405)
     assert len(fake.sent(lambda c: c["path"] == f"/bot{TELEGRAM_BOT_TOKEN}/setWebhook")) == before
 
@@ -84,17 +109,51 @@ def test_updates_without_a_user_message_are_answered_200_and_nothing_is_sent(cha
     now = int(time.time())
     updates = [
         # the parent blocked the bot
-        {"my_chat_member": {"chat": chat, "from": user(chat_id), "date": now,
-                            "old_chat_member": {"user": bot(), "status": "member"},
-                            "new_chat_member": {"user": bot(), "status": "kicked", "until_date": 0}}},
-        {"channel_post": {"message_id": 1, "date": now, "text": "she has a fever",
-                          "chat": {"id": -1001000000001, "title": "News", "type": "channel"}}},
-        {"edited_message": {"message_id": 2, "from": user(chat_id), "chat": chat, "date": now, "edit_date": now,
-                            "photo": [{"file_id": "f", "file_unique_id": "u", "width": 90, "height": 90}]}},
-        {"message": {"message_id": 3, "from": user(chat_id), "chat": chat, "date": now,
-                     "pinned_message": {"message_id": 1, "date": now, "chat": chat, "text": "hi"}}},
-        {"callback_query": {"id": "4", "from": user(chat_id), "chat_instance": "-1", "data": "hi",
-                            "inline_message_id": "AAA"}},
+        {
+            "my_chat_member": {
+                "chat": chat,
+                "from": user(chat_id),
+                "date": now,
+                "old_chat_member": {"user": bot(), "status": "member"},
+                "new_chat_member": {"user": bot(), "status": "kicked", "until_date": 0},
+            }
+        },
+        {
+            "channel_post": {
+                "message_id": 1,
+                "date": now,
+                "text": "she has a fever",
+                "chat": {"id": -1001000000001, "title": "News", "type": "channel"},
+            }
+        },
+        {
+            "edited_message": {
+                "message_id": 2,
+                "from": user(chat_id),
+                "chat": chat,
+                "date": now,
+                "edit_date": now,
+                "photo": [{"file_id": "f", "file_unique_id": "u", "width": 90, "height": 90}],
+            }
+        },
+        {
+            "message": {
+                "message_id": 3,
+                "from": user(chat_id),
+                "chat": chat,
+                "date": now,
+                "pinned_message": {"message_id": 1, "date": now, "chat": chat, "text": "hi"},
+            }
+        },
+        {
+            "callback_query": {
+                "id": "4",
+                "from": user(chat_id),
+                "chat_instance": "-1",
+                "data": "hi",
+                "inline_message_id": "AAA",
+            }
+        },
         {"poll_answer": {"poll_id": "5", "user": user(chat_id), "option_ids": [0]}},
     ]
     for update in updates:

@@ -1,4 +1,5 @@
 """Telegram on, but its API does not answer (no internet): the server still starts and answers."""
+
 import socket
 import time
 

@@ -1,9 +1,16 @@
 """Twilio, SMS and WhatsApp: Twilio's webhook form in, the Messages API calls out."""
+
 import requests
 
 from tests.channels.conftest import (
-    SMS_LIMIT, TOPIC_BUTTONS, TWILIO_ACCOUNT_SID, TWILIO_NUMBER, TWILIO_WHATSAPP_NUMBER, twilio_signature,
-    twilio_sms)
+    SMS_LIMIT,
+    TOPIC_BUTTONS,
+    TWILIO_ACCOUNT_SID,
+    TWILIO_NUMBER,
+    TWILIO_WHATSAPP_NUMBER,
+    twilio_signature,
+    twilio_sms,
+)
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
 MESSAGES_PATH = f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"
@@ -11,8 +18,12 @@ MESSAGES_PATH = f"/2010-04-01/Accounts/{TWILIO_ACCOUNT_SID}/Messages.json"
 
 def text_in(channels, sender, text, to=TWILIO_NUMBER, signature=None):
     params = twilio_sms(sender, text, to=to)
-    return requests.post(f"{channels.url}/webhooks/twilio/webhook", data=params, timeout=60,
-                         headers={"X-Twilio-Signature": signature or twilio_signature(params)})
+    return requests.post(
+        f"{channels.url}/webhooks/twilio/webhook",
+        data=params,
+        timeout=60,
+        headers={"X-Twilio-Signature": signature or twilio_signature(params)},
+    )
 
 
 def sent_to(fake, recipient, **kwargs):
@@ -102,8 +113,9 @@ def test_a_request_without_a_valid_twilio_signature_is_refused(channels, fake):
     sender = "+15550111008"
     response = text_in(channels, sender, "she has a fever of 101.5", signature="bm90IGEgc2lnbmF0dXJl")
     assert response.status_code == 403
-    unsigned = requests.post(f"{channels.url}/webhooks/twilio/webhook",
-                             data=twilio_sms(sender, "she has a fever of 101.5"), timeout=30)
+    unsigned = requests.post(
+        f"{channels.url}/webhooks/twilio/webhook", data=twilio_sms(sender, "she has a fever of 101.5"), timeout=30
+    )
     assert unsigned.status_code == 403
     assert fake.sent(lambda c: c["form"].get("To") == sender) == []
 

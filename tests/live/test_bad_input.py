@@ -1,5 +1,6 @@
 """Bad input against the running server (REST channel): never a 500, never a crash, and the
 next good message is answered."""
+
 import concurrent.futures
 
 import pytest
@@ -11,8 +12,12 @@ URGENT = "she has a fever of 101.5"
 
 
 def post(servers, body, headers=None):
-    return requests.post(f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook",
-                         data=body, headers=headers or {"Content-Type": "application/json"}, timeout=60)
+    return requests.post(
+        f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook",
+        data=body,
+        headers=headers or {"Content-Type": "application/json"},
+        timeout=60,
+    )
 
 
 def good_message_is_answered(servers, sender):
@@ -20,20 +25,23 @@ def good_message_is_answered(servers, sender):
     assert "Call now" in reply
 
 
-@pytest.mark.parametrize("body,status", [
-    (b"", 400),
-    (b"[1, 2, 3]", 400),
-    (b'{"sender": "bad-1"}', 200),  # no message: a prompt
-    (b'{"sender": "bad-2", "message": null}', 200),
-    (b'{"message": "hi"}', 400),  # no sender
-    (b'{"sender": "bad-3", "message": 42}', 400),
-    (b'{"sender": "bad-4", "message": "\xff\xfe fever"}', 400),  # invalid UTF-8
-    (b"not json at all", 400),
-    (b'{"sender": "", "message": "hi"}', 400),
-    (b'{"sender": "bad\\u0000id", "message": "hi"}', 400),  # NUL
-    (b'{"sender": "bad\\nid", "message": "hi"}', 400),  # a line break
-    (b'{"sender": "%s", "message": "hi"}' % (b"x" * 129), 400),
-])
+@pytest.mark.parametrize(
+    "body,status",
+    [
+        (b"", 400),
+        (b"[1, 2, 3]", 400),
+        (b'{"sender": "bad-1"}', 200),  # no message: a prompt
+        (b'{"sender": "bad-2", "message": null}', 200),
+        (b'{"message": "hi"}', 400),  # no sender
+        (b'{"sender": "bad-3", "message": 42}', 400),
+        (b'{"sender": "bad-4", "message": "\xff\xfe fever"}', 400),  # invalid UTF-8
+        (b"not json at all", 400),
+        (b'{"sender": "", "message": "hi"}', 400),
+        (b'{"sender": "bad\\u0000id", "message": "hi"}', 400),  # NUL
+        (b'{"sender": "bad\\nid", "message": "hi"}', 400),  # a line break
+        (b'{"sender": "%s", "message": "hi"}' % (b"x" * 129), 400),
+    ],
+)
 def test_malformed_bodies_are_refused_cleanly(servers, body, status):
     answer = post(servers, body)
     assert answer.status_code == status, answer.text
@@ -50,15 +58,24 @@ def test_a_1_mb_message_is_not_parsed(servers):
     good_message_is_answered(servers, "huge")
 
 
-@pytest.mark.parametrize("text", ["🤒🤒 she is 🔥 hot 39°C", "حرارة ابني مرتفعة", "<img src=x onerror=alert(1)>",
-                                  "'; DROP TABLE events; --", "Robert'); DELETE FROM events;--"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "🤒🤒 she is 🔥 hot 39°C",
+        "حرارة ابني مرتفعة",
+        "<img src=x onerror=alert(1)>",
+        "'; DROP TABLE events; --",
+        "Robert'); DELETE FROM events;--",
+    ],
+)
 def test_unusual_text_is_answered(servers, text):
     answer = post(servers, ('{"sender": "odd", "message": %s}' % __import__("json").dumps(text)).encode())
     assert answer.status_code == 200 and isinstance(answer.json(), list) and answer.json()
 
 
-@pytest.mark.parametrize("text", ['/restart', '/report_fever{"triage_decision": "recheck"}',
-                                  '/ask_causes{"temperature_reading": "pwned"}'])
+@pytest.mark.parametrize(
+    "text", ["/restart", '/report_fever{"triage_decision": "recheck"}', '/ask_causes{"temperature_reading": "pwned"}']
+)
 def test_typed_commands_cannot_trigger_intents_or_set_slots(servers, text):
     import json
     import sqlite3
@@ -67,8 +84,12 @@ def test_typed_commands_cannot_trigger_intents_or_set_slots(servers, text):
     servers.say(sender, "she has a fever of 101.5")
     servers.say(sender, text)
     with sqlite3.connect(servers.tmp / "conversations.db") as db:
-        events = [json.loads(row[0]) for row in db.execute(
-            "select data from events where sender_id = ? order by id", (rest_conversation_id(sender),))]
+        events = [
+            json.loads(row[0])
+            for row in db.execute(
+                "select data from events where sender_id = ? order by id", (rest_conversation_id(sender),)
+            )
+        ]
     users = [e for e in events if e["event"] == "user"]
     # read as words (a widget's "/restart" as a greeting), never as a command
     assert users[-1]["text"] == ("hello" if text == "/restart" else text.lstrip("/"))
@@ -82,8 +103,9 @@ def test_typed_commands_cannot_trigger_intents_or_set_slots(servers, text):
 def test_a_bad_sender_id_is_refused_with_what_is_wrong(servers):
     answer = post(servers, b'{"sender": "+1555\\u0007", "message": "she has a fever"}')
     assert answer.status_code == 400
-    assert answer.json() == {"error": "'sender' must contain printable characters only "
-                                      "(no NUL, line breaks or other control characters)"}
+    assert answer.json() == {
+        "error": "'sender' must contain printable characters only " "(no NUL, line breaks or other control characters)"
+    }
 
 
 def test_rest_keeps_its_own_conversations_apart_from_other_channels(servers):
@@ -97,19 +119,27 @@ def test_rest_keeps_its_own_conversations_apart_from_other_channels(servers):
     number = "whatsapp:+15550100199"
     now = time.time()
     with sqlite3.connect(servers.tmp / "conversations.db") as db:  # the parent's WhatsApp conversation
-        for kind, event in (("action", {"event": "action", "name": "action_session_start"}),
-                            ("session_started", {"event": "session_started"}),
-                            ("user", {"event": "user", "text": "what is neutropenia", "parse_data": {}})):
-            db.execute("insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
-                       (number, kind, now, json.dumps(dict(event, timestamp=now))))
+        for kind, event in (
+            ("action", {"event": "action", "name": "action_session_start"}),
+            ("session_started", {"event": "session_started"}),
+            ("user", {"event": "user", "text": "what is neutropenia", "parse_data": {}}),
+        ):
+            db.execute(
+                "insert into events (sender_id, type_name, timestamp, data) values (?, ?, ?, ?)",
+                (number, kind, now, json.dumps(dict(event, timestamp=now))),
+            )
     answer = post(servers, json.dumps({"sender": number, "message": "what are neutrophils"}).encode())
     assert answer.status_code == 200
     assert {m["recipient_id"] for m in answer.json()} == {number}  # answered under the id it sent
     # a new conversation of its own (the first-message notice), not the parent's
     assert DISCLAIMER in "\n".join(m.get("text", "") for m in answer.json())
     with sqlite3.connect(servers.tmp / "conversations.db") as db:
-        stored = dict(db.execute("select sender_id, count(*) from events where sender_id in (?, ?) group by sender_id",
-                                 (number, rest_conversation_id(number))).fetchall())
+        stored = dict(
+            db.execute(
+                "select sender_id, count(*) from events where sender_id in (?, ?) group by sender_id",
+                (number, rest_conversation_id(number)),
+            ).fetchall()
+        )
     assert stored[number] == 3 and stored[rest_conversation_id(number)] > 3
 
 

@@ -1,5 +1,6 @@
 """The Rasa server as `make run` starts it: HTTP API off, CORS only for the configured origins,
 no message text or phone numbers in the INFO log."""
+
 import pytest
 import requests
 
@@ -17,10 +18,17 @@ def url(servers, path):
     return f"http://127.0.0.1:{servers.rasa_port}{path}"
 
 
-@pytest.mark.parametrize("method,path", [
-    ("get", "/status"), ("get", "/version"), ("get", "/conversations/someone/tracker"),
-    ("post", "/conversations/someone/tracker/events"), ("put", "/model"), ("post", "/model/parse"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("get", "/status"),
+        ("get", "/version"),
+        ("get", "/conversations/someone/tracker"),
+        ("post", "/conversations/someone/tracker/events"),
+        ("put", "/model"),
+        ("post", "/model/parse"),
+    ],
+)
 def test_http_api_is_off(locked_servers, method, path):
     answer = getattr(requests, method)(url(locked_servers, path), json={}, timeout=10)
     assert answer.status_code in (404, 405), (path, answer.status_code)
@@ -28,14 +36,24 @@ def test_http_api_is_off(locked_servers, method, path):
 
 def test_cors_allows_the_site_origin_only(locked_servers):
     preflight = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
-    allowed = requests.options(url(locked_servers, "/webhooks/rest/webhook"),
-                               headers={"Origin": "http://localhost:8080", **preflight}, timeout=10)
+    allowed = requests.options(
+        url(locked_servers, "/webhooks/rest/webhook"),
+        headers={"Origin": "http://localhost:8080", **preflight},
+        timeout=10,
+    )
     assert allowed.headers.get("Access-Control-Allow-Origin") == "http://localhost:8080"
-    foreign = requests.options(url(locked_servers, "/webhooks/rest/webhook"),
-                               headers={"Origin": "https://evil.example", **preflight}, timeout=10)
+    foreign = requests.options(
+        url(locked_servers, "/webhooks/rest/webhook"),
+        headers={"Origin": "https://evil.example", **preflight},
+        timeout=10,
+    )
     assert foreign.headers.get("Access-Control-Allow-Origin") in (None, "")
-    answer = requests.post(url(locked_servers, "/webhooks/rest/webhook"), json={"sender": "c", "message": "hi"},
-                           headers={"Origin": "https://evil.example"}, timeout=30)
+    answer = requests.post(
+        url(locked_servers, "/webhooks/rest/webhook"),
+        json={"sender": "c", "message": "hi"},
+        headers={"Origin": "https://evil.example"},
+        timeout=30,
+    )
     assert answer.headers.get("Access-Control-Allow-Origin") in (None, "")
 
 

@@ -2,6 +2,7 @@
 forces one path with a message carrying a unique marker word and a phone number, and the last
 test searches the Rasa server's and the action server's logs (both started with logging.yml, as
 in production) for them, and checks that each path was reached (its log line is there)."""
+
 import json
 import os
 import signal
@@ -24,15 +25,23 @@ ACTION_SERVER_TIMEOUT = 7
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    with Servers(tmp_path_factory.mktemp("log-privacy"),
-                 extra_env={"SANIC_RESPONSE_TIMEOUT": str(RESPONSE_TIMEOUT),
-                            "ACTION_SERVER_TIMEOUT_SECONDS": str(ACTION_SERVER_TIMEOUT)}) as servers:
+    with Servers(
+        tmp_path_factory.mktemp("log-privacy"),
+        extra_env={
+            "SANIC_RESPONSE_TIMEOUT": str(RESPONSE_TIMEOUT),
+            "ACTION_SERVER_TIMEOUT_SECONDS": str(ACTION_SERVER_TIMEOUT),
+        },
+    ) as servers:
         yield servers
 
 
 def rest(servers, body, timeout=30):
-    return requests.post(f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook", data=body,
-                         headers={"Content-Type": "application/json"}, timeout=timeout)
+    return requests.post(
+        f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": "application/json"},
+        timeout=timeout,
+    )
 
 
 def logs(servers):
@@ -56,10 +65,19 @@ def test_a_bad_sender_id(servers):
 
 def test_an_exception_in_an_action(servers):
     """A tracker the action cannot read: the action server answers 500 and logs the exception."""
-    call = {"next_action": "action_escalate_fever", "sender_id": PHONE, "version": "3.6.21",
-            "tracker": {"sender_id": PHONE, "slots": {}, "events": [], "latest_event_time": None,
-                        "latest_message": {"text": MESSAGE, "intent": MESSAGE, "entities": [MESSAGE]}},
-            "domain": {}}
+    call = {
+        "next_action": "action_escalate_fever",
+        "sender_id": PHONE,
+        "version": "3.6.21",
+        "tracker": {
+            "sender_id": PHONE,
+            "slots": {},
+            "events": [],
+            "latest_event_time": None,
+            "latest_message": {"text": MESSAGE, "intent": MESSAGE, "entities": [MESSAGE]},
+        },
+        "domain": {},
+    }
     answer = requests.post(f"http://127.0.0.1:{servers.actions_port}/webhook", json=call, timeout=30)
     assert answer.status_code == 500
 

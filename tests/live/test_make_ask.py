@@ -1,5 +1,6 @@
 """`make ask Q=...` (tools/ask.py) against `make run`'s server when one answers, and on its own
 servers when none does: the reply a parent would see, and what the model read the question as."""
+
 import os
 import re
 import subprocess
@@ -26,8 +27,14 @@ def servers_with_api(tmp_path_factory):
 
 
 def make_ask(question, **env):
-    return subprocess.run([sys.executable, "tools/ask.py", question], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, timeout=300)
+    return subprocess.run(
+        [sys.executable, "tools/ask.py", question],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT), **env},
+        timeout=300,
+    )
 
 
 def test_running_server_with_the_api_on_answers_and_says_what_it_read(servers_with_api):
@@ -48,9 +55,14 @@ def test_spanish_is_asked_the_same_way(servers_with_api):
 
 def test_without_the_api_the_reply_comes_and_the_read_as_line_is_left_out(servers_with_api):
     environment = {k: v for k, v in os.environ.items() if k != "RASA_AUTH_TOKEN"}
-    run = subprocess.run([sys.executable, "tools/ask.py", "what are neutrophils"], cwd=ROOT, capture_output=True,
-                         text=True, env={**environment, "PYTHONPATH": str(ROOT),
-                                         "RASA_PORT": str(servers_with_api.rasa_port)}, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "tools/ask.py", "what are neutrophils"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**environment, "PYTHONPATH": str(ROOT), "RASA_PORT": str(servers_with_api.rasa_port)},
+        timeout=300,
+    )
     assert run.returncode == 0, run.stderr
     assert "Source:" in run.stdout and "read as:" not in run.stdout
 

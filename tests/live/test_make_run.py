@@ -6,6 +6,7 @@ exits 0, with no make error.
 The tests share one `make run` (the Rasa server takes 20-60 s to start here) and run in file
 order: Ctrl-C comes last.
 """
+
 import os
 import signal
 import subprocess
@@ -67,14 +68,22 @@ class MakeRun:
         self.marker = f"MAKE_RUN_TEST_ID={uuid.uuid4().hex}"
         # endpoints.yml with the conversations in this test's own SQLite file
         self.endpoints = tmp / "endpoints.yml"
-        self.endpoints.write_text((ROOT / "endpoints.yml").read_text()
-                                  .replace("db: run/data/conversations.db", f"db: {tmp / 'conversations.db'}"))
+        self.endpoints.write_text(
+            (ROOT / "endpoints.yml")
+            .read_text()
+            .replace("db: run/data/conversations.db", f"db: {tmp / 'conversations.db'}")
+        )
         channel_variables = all_variables(load_template(ROOT / "credentials.yml"))
         self.env = {k: v for k, v in os.environ.items() if k not in channel_variables and k != "MAKEFLAGS"}
-        self.env.update(RASA_PORT=str(self.ports["rasa"]), ACTIONS_PORT=str(self.ports["actions"]),
-                        WEBCHAT_PORT=str(self.ports["webchat"]), LOG_DIR=str(self.log_dir),
-                        RASA_ENDPOINTS=str(self.endpoints), HOSPITAL_CARE_TEAM_PHONE=TEST_CARE_TEAM_PHONE,
-                        MAKE_RUN_TEST_ID=self.marker.split("=", 1)[1])
+        self.env.update(
+            RASA_PORT=str(self.ports["rasa"]),
+            ACTIONS_PORT=str(self.ports["actions"]),
+            WEBCHAT_PORT=str(self.ports["webchat"]),
+            LOG_DIR=str(self.log_dir),
+            RASA_ENDPOINTS=str(self.endpoints),
+            HOSPITAL_CARE_TEAM_PHONE=TEST_CARE_TEAM_PHONE,
+            MAKE_RUN_TEST_ID=self.marker.split("=", 1)[1],
+        )
         self.make = None
         self.terminal_device = None
 
@@ -82,16 +91,21 @@ class MakeRun:
         # -o: run with the model and the page's script as they are: never retrain or reinstall in a
         # test (other tests share them); this test is about running, not setting up
         with open(self.output, "w") as output:
-            self.terminal_device = InTerminal(["make", "--no-print-directory", "-o", str(MODEL.relative_to(ROOT)),
-                                               "-o", WEBCHAT_JS, "run"],
-                                              cwd=ROOT, env=self.env, stdout=output, stderr=subprocess.STDOUT)
+            self.terminal_device = InTerminal(
+                ["make", "--no-print-directory", "-o", str(MODEL.relative_to(ROOT)), "-o", WEBCHAT_JS, "run"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         self.make = self.terminal_device.process
         deadline = time.monotonic() + 300
         while READY_LINE not in self.terminal():
             if self.make.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"make run did not get ready:\n{self.terminal()[-3000:]}\n"
-                                   + "".join(f"\n{log.name}:\n{log.read_text()[-2000:]}"
-                                             for log in self.log_dir.glob("*.log")))
+                raise RuntimeError(
+                    f"make run did not get ready:\n{self.terminal()[-3000:]}\n"
+                    + "".join(f"\n{log.name}:\n{log.read_text()[-2000:]}" for log in self.log_dir.glob("*.log"))
+                )
             time.sleep(1)
 
     def terminal(self):
@@ -104,8 +118,9 @@ class MakeRun:
         return int((self.log_dir / f"{part}.pid").read_text())
 
     def say(self, sender, message):
-        response = requests.post(self.url("rasa", "/webhooks/rest/webhook"),
-                                 json={"sender": sender, "message": message}, timeout=30)
+        response = requests.post(
+            self.url("rasa", "/webhooks/rest/webhook"), json={"sender": sender, "message": message}, timeout=30
+        )
         response.raise_for_status()
         return "\n".join(m.get("text", "") for m in response.json())
 

@@ -1,5 +1,6 @@
 """End to end through the REST channel of the real servers: a fever report gets "Call now"
 with the care-team number, with the action server running and with it stopped."""
+
 from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
@@ -48,8 +49,12 @@ def test_conversation_is_kept_in_the_sql_tracker_store(servers):
 
     servers.say("parent-stored", "what is neutropenia")
     with sqlite3.connect(servers.tmp / "conversations.db") as db:
-        types = [row[0] for row in db.execute(
-            "select type_name from events where sender_id = ? order by id", (rest_conversation_id("parent-stored"),))]
+        types = [
+            row[0]
+            for row in db.execute(
+                "select type_name from events where sender_id = ? order by id", (rest_conversation_id("parent-stored"),)
+            )
+        ]
     assert "user" in types and "bot" in types
 
 

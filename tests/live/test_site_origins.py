@@ -3,6 +3,7 @@
 Access-Control-Allow-Origin on every answer to that origin (two make Chromium refuse the answer,
 which breaks rasa-webchat's long-polling start), none and a refusal for an origin not listed;
 and a message whose session id the server could not have confirmed creates no conversation."""
+
 import sqlite3
 import threading
 import time
@@ -37,11 +38,13 @@ def header_values(answer, name):
 
 
 def test_socket_polling_answers_carry_one_allow_origin(site_servers):
-    handshake = requests.get(url(site_servers, "/socket.io/?EIO=4&transport=polling"), headers={"Origin": SITE}, timeout=10)
+    handshake = requests.get(
+        url(site_servers, "/socket.io/?EIO=4&transport=polling"), headers={"Origin": SITE}, timeout=10
+    )
     assert handshake.status_code == 200
     assert header_values(handshake, ACAO) == [SITE]
     assert header_values(handshake, ACAC) == ["true"]
-    sid = handshake.text[handshake.text.index("{"):].split('"sid":"', 1)[1].split('"', 1)[0]
+    sid = handshake.text[handshake.text.index("{") :].split('"sid":"', 1)[1].split('"', 1)[0]
     polling = url(site_servers, f"/socket.io/?EIO=4&transport=polling&sid={sid}")
     opened = requests.post(polling, data="40", headers={"Origin": SITE, "Content-Type": "text/plain"}, timeout=10)
     assert opened.status_code == 200 and header_values(opened, ACAO) == [SITE]
@@ -58,8 +61,9 @@ def test_http_answers_carry_one_allow_origin(site_servers):
 
 def test_an_origin_not_listed_is_refused(site_servers):
     for origin in (OTHER, "http://localhost:8080"):
-        answer = requests.get(url(site_servers, "/socket.io/?EIO=4&transport=polling"), headers={"Origin": origin},
-                              timeout=10)
+        answer = requests.get(
+            url(site_servers, "/socket.io/?EIO=4&transport=polling"), headers={"Origin": origin}, timeout=10
+        )
         assert answer.status_code == 400 and header_values(answer, ACAO) == [], origin
 
 
@@ -79,8 +83,7 @@ def test_a_message_with_an_unconfirmed_session_id_creates_no_conversation(site_s
         assert confirmed.wait(10)
         before = conversations(site_servers)
         for bad in ("x", "a" * 500, "a" * 20 + "\x00", "../../" + "a" * 20):
-            client.emit("user_uttered", {"message": "my son has a fever", "session_id": bad,
-                                         "customData": {"x": "y"}})
+            client.emit("user_uttered", {"message": "my son has a fever", "session_id": bad, "customData": {"x": "y"}})
         client.sleep(3)
         assert len(replies) == 4
         assert all("reload the page" in r["text"] and TEST_CARE_TEAM_PHONE in r["text"] for r in replies)
@@ -91,7 +94,9 @@ def test_a_message_with_an_unconfirmed_session_id_creates_no_conversation(site_s
 
 
 def test_a_packet_over_the_bound_closes_the_socket(site_servers):
-    handshake = requests.get(url(site_servers, "/socket.io/?EIO=4&transport=polling"), headers={"Origin": SITE}, timeout=10)
+    handshake = requests.get(
+        url(site_servers, "/socket.io/?EIO=4&transport=polling"), headers={"Origin": SITE}, timeout=10
+    )
     assert '"maxPayload":32768' in handshake.text  # clients are told the bound
     sid = handshake.text.split('"sid":"', 1)[1].split('"', 1)[0]
     polling = url(site_servers, f"/socket.io/?EIO=4&transport=polling&sid={sid}")
@@ -104,7 +109,8 @@ def test_a_packet_over_the_bound_closes_the_socket(site_servers):
         # engineio closes the socket through the waiting poll and waits for it: a poll that came
         # after the close would find no socket, and the refusal would wait for Sanic's timeout
         time.sleep(1)
-        too_big = requests.post(polling, data='42["user_uttered",{"message":"' + "a" * 40_000 + '"}]',
-                                headers=headers, timeout=30)
+        too_big = requests.post(
+            polling, data='42["user_uttered",{"message":"' + "a" * 40_000 + '"}]', headers=headers, timeout=30
+        )
         assert too_big.status_code == 400
         assert waiting_poll.result().text.endswith("1")  # engine.io's close packet

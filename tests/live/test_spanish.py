@@ -2,6 +2,7 @@
 the Spanish Call-now and 911 replies with the care-team number, recheck advice without an alarm,
 a sourced answer, the conversation's language following the parent, and the Spanish Call-now reply
 with the action server stopped."""
+
 from addons.nlg.hospital_nlg import DISCLAIMERS
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
@@ -38,4 +39,6 @@ def test_a_spanish_fever_report_gets_llame_ahora_with_the_action_server_stopped(
     servers.stop_actions()
     reply = servers.say("padre-sin-acciones", "mi niño tiene calentura desde anoche")
     assert reply.startswith("Llame ahora") and TEST_CARE_TEAM_PHONE in reply
-    assert servers.say("padre-sin-acciones-2", "tiene los labios morados y no despierta").startswith("Llame al 911 ahora")
+    assert servers.say("padre-sin-acciones-2", "tiene los labios morados y no despierta").startswith(
+        "Llame al 911 ahora"
+    )

@@ -3,6 +3,7 @@ multi-turn conversations, reports mixed with questions, negations, openers and q
 pages do not answer. Replies are recognised by the domain response they were rendered from,
 so rewording an answer changes nothing here. The figures on many more messages are the blind
 gate's (make test-blind)."""
+
 import pytest
 import requests
 
@@ -14,8 +15,11 @@ PATTERNS = response_patterns()
 
 
 def replies(servers, sender, text):
-    response = requests.post(f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text}, timeout=30)
+    response = requests.post(
+        f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook",
+        json={"sender": sender, "message": text},
+        timeout=30,
+    )
     response.raise_for_status()
     return response.json()
 
@@ -52,24 +56,30 @@ def test_an_opener_then_he_feels_hot(servers):
     assert said(servers, "turns-opener", "he feels hot") == ["utter_call_now_fever"]
 
 
-@pytest.mark.parametrize("text", [
-    "he has a fever, is that bad with neutropenia?",
-    "my daughter's temp is 101.3, should i take her in?",
-    "is 100.4 a fever? that's what he's at",
-    "i think his ear is infected, he keeps tugging at it",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he has a fever, is that bad with neutropenia?",
+        "my daughter's temp is 101.3, should i take her in?",
+        "is 100.4 a fever? that's what he's at",
+        "i think his ear is infected, he keeps tugging at it",
+    ],
+)
 def test_a_report_mixed_with_a_question_gets_call_now(servers, text):
     got = said(servers, f"mixed-{abs(hash(text))}", text)
     assert got[0] in ALARM_RESPONSES, got
 
 
-@pytest.mark.parametrize("text", [
-    "she has no fever, i'm just reading up on what an anc is",
-    "if she gets a fever, what do I do?",
-    "he takes seizure medicine, can that lower his count?",
-    "she had a seizure two years ago, is that related?",
-    "can neutropenia cause fevers?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "she has no fever, i'm just reading up on what an anc is",
+        "if she gets a fever, what do I do?",
+        "he takes seizure medicine, can that lower his count?",
+        "she had a seizure two years ago, is that related?",
+        "can neutropenia cause fevers?",
+    ],
+)
 def test_a_mention_that_is_not_a_report_now_gets_no_alarm(servers, text):
     got = said(servers, f"noalarm-{abs(hash(text))}", text)
     assert not set(got) & ALARM_RESPONSES, got
@@ -96,9 +106,12 @@ def test_every_topic_button_gets_its_topic_answer(servers):
         assert said(servers, f"button-{abs(hash(question))}", question)[0] == response, question
 
 
-@pytest.mark.parametrize("text, answers", [
-    ("treatment for cyclic neutropenia", ["utter_treatment", "utter_cyclic"]),
-    ("is a transplant the only cure for kostmann's", ["utter_bone_marrow_transplant", "utter_congenital"]),
-])
+@pytest.mark.parametrize(
+    "text, answers",
+    [
+        ("treatment for cyclic neutropenia", ["utter_treatment", "utter_cyclic"]),
+        ("is a transplant the only cure for kostmann's", ["utter_bone_marrow_transplant", "utter_congenital"]),
+    ],
+)
 def test_a_question_about_a_topic_and_a_kind_gets_both_answers(servers, text, answers):
     assert said(servers, f"compound-{abs(hash(text))}", text)[:2] == answers

@@ -6,6 +6,7 @@ action server and the replicas from tools/harness.py's production_servers (as th
 starts them). One stack serves the whole session (tests/replica/test_faults.py and
 test_replicas.py): each test leaves it running.
 """
+
 import json
 import signal
 import time
@@ -67,8 +68,9 @@ class ReplicaStack:
             wait_until_up(self.url(i) + "/", self.replicas[i], self.log(i))
             # the server answers / even when its model failed to load (e.g. retrained meanwhile)
             probe = self.say(f"startup-probe-{i}", "hello there", i)
-            assert probe.status == 200 and probe.texts, \
-                f"replica {i} does not answer; its log:\n{self.log(i).read_text()[-3000:]}"
+            assert (
+                probe.status == 200 and probe.texts
+            ), f"replica {i} does not answer; its log:\n{self.log(i).read_text()[-3000:]}"
 
     def stop_replicas(self, *indexes: int) -> None:
         stop_groups([self.replicas[i] for i in indexes], STOP_GRACE_SECONDS)
@@ -91,12 +93,19 @@ class ReplicaStack:
 
     # --- talking ---
 
-    def say(self, sender: str, message: str, index: Optional[int] = None, timeout: float = 120,
-            session: Optional[requests.Session] = None) -> Reply:
+    def say(
+        self,
+        sender: str,
+        message: str,
+        index: Optional[int] = None,
+        timeout: float = 120,
+        session: Optional[requests.Session] = None,
+    ) -> Reply:
         """Posts one message through nginx (or to replica `index`); raises on a failed request."""
         started = time.monotonic()
-        response = (session or requests).post(f"{self.url(index)}/webhooks/rest/webhook",
-                                              json={"sender": sender, "message": message}, timeout=timeout)
+        response = (session or requests).post(
+            f"{self.url(index)}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=timeout
+        )
         seconds = time.monotonic() - started
         texts = [m.get("text", "") for m in response.json()] if response.ok else []
         return Reply(response.status_code, texts, response.headers.get("X-Upstream"), seconds)
@@ -113,13 +122,22 @@ class ReplicaStack:
         """(sender, type_name, event dict) of every stored event of these REST senders, in order
         (the REST channel stores its conversations under rest_conversation_id(sender))."""
         stored_prefix = rest_conversation_id(sender_prefix)
-        rows = self.query("SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE %s ORDER BY id",
-                          stored_prefix.replace("_", r"\_") + "%")
-        return [(sender[len(REST_CONVERSATION_PREFIX):], kind, json.loads(data)) for sender, kind, data in rows]
+        rows = self.query(
+            "SELECT sender_id, type_name, data FROM events WHERE sender_id LIKE %s ORDER BY id",
+            stored_prefix.replace("_", r"\_") + "%",
+        )
+        return [(sender[len(REST_CONVERSATION_PREFIX) :], kind, json.loads(data)) for sender, kind, data in rows]
 
     def user_message_recorded(self, sender: str, message: str) -> bool:
-        return self.query("SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user' "
-                          "AND (data::json ->> 'text') = %s", rest_conversation_id(sender), message)[0][0] > 0
+        return (
+            self.query(
+                "SELECT count(*) FROM events WHERE sender_id = %s AND type_name = 'user' "
+                "AND (data::json ->> 'text') = %s",
+                rest_conversation_id(sender),
+                message,
+            )[0][0]
+            > 0
+        )
 
     # --- what Redis sees ---
 
@@ -127,8 +145,9 @@ class ReplicaStack:
         """How many commands Redis has run since it started (INFO commandstats)."""
         import redis
 
-        client = redis.StrictRedis(host=self.redis.host, port=self.redis.port, password=self.redis.password,
-                                   socket_timeout=2)
+        client = redis.StrictRedis(
+            host=self.redis.host, port=self.redis.port, password=self.redis.password, socket_timeout=2
+        )
         try:
             return sum(stats["calls"] for stats in client.info("commandstats").values())
         finally:

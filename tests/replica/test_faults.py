@@ -7,6 +7,7 @@ a fever report and a 911 sign, each followed by a question in the same conversat
 time of each reply, then repairs the fault and checks the stack recovers. The times are written
 to results/replica/faults.json.
 """
+
 import json
 import signal
 import time
@@ -36,8 +37,9 @@ def urgent_replies_in_time(stack, fault: str) -> dict:
         sender = f"fault-{fault}-{n}-{time.time_ns()}"
         reply = stack.say(sender, message, timeout=60)
         assert reply.status == 200, f"{fault}: {message!r} got HTTP {reply.status}"
-        assert reply.text.startswith(expected) and TEST_CARE_TEAM_PHONE in reply.text, \
-            f"{fault}: {message!r} got {reply.text!r}"
+        assert (
+            reply.text.startswith(expected) and TEST_CARE_TEAM_PHONE in reply.text
+        ), f"{fault}: {message!r} got {reply.text!r}"
         assert reply.seconds < LIMIT_SECONDS, f"{fault}: {message!r} answered after {reply.seconds:.1f} s"
         times[message] = round(reply.seconds, 2)
         answer = stack.say(sender, QUESTION, timeout=60)
@@ -81,8 +83,7 @@ def survives(stack, ongoing, fault: str, slug: str, make_fault, repair) -> None:
 
 
 def test_postgresql_down(stack, ongoing):
-    survives(stack, ongoing, "PostgreSQL down (stopped)", "postgresql-down",
-             stack.postgres.stop, stack.postgres.start)
+    survives(stack, ongoing, "PostgreSQL down (stopped)", "postgresql-down", stack.postgres.stop, stack.postgres.start)
 
 
 def test_postgresql_hung(stack, ongoing):
@@ -96,8 +97,9 @@ def test_postgresql_hung(stack, ongoing):
 
     def reply_to_the_parent_of_the_brief():
         reply = stack.say(f"fault-postgresql-hung-39-{time.time_ns()}", "my daughter has a fever of 39", timeout=60)
-        assert reply.status == 200 and reply.text.startswith("Call now") and TEST_CARE_TEAM_PHONE in reply.text, \
-            reply.text
+        assert (
+            reply.status == 200 and reply.text.startswith("Call now") and TEST_CARE_TEAM_PHONE in reply.text
+        ), reply.text
         assert reply.seconds < LIMIT_SECONDS, f"answered after {reply.seconds:.1f} s"
         return round(reply.seconds, 2)
 
@@ -148,6 +150,12 @@ def action_server_answers_again(stack, timeout: float = 20) -> None:
 def test_action_server_hung(stack, ongoing):
     actions = stack.servers.actions
     # SIGSTOP: accepts connections, answers nothing (as if 30 s slow)
-    survives(stack, ongoing, "action server hung (SIGSTOP)", "action-server-hung",
-             lambda: actions.send_signal(signal.SIGSTOP), lambda: actions.send_signal(signal.SIGCONT))
+    survives(
+        stack,
+        ongoing,
+        "action server hung (SIGSTOP)",
+        "action-server-hung",
+        lambda: actions.send_signal(signal.SIGSTOP),
+        lambda: actions.send_signal(signal.SIGCONT),
+    )
     action_server_answers_again(stack)

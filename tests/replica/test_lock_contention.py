@@ -8,6 +8,7 @@ sends one message of a conversation straight to replica 0 and another to replica
 waits for both replies before the next round; CONVERSATIONS conversations run side by side.
 Figures in results/replica/contention.json.
 """
+
 import json
 import threading
 import time
@@ -23,10 +24,18 @@ PREFIX = "contention-parent-"
 CONVERSATIONS = 100
 ROUNDS = 10  # CONVERSATIONS * ROUNDS = 1,000 concurrent pairs, 2,000 messages
 SIDE_BY_SIDE = 6  # conversations in flight at once (12 requests)
-QUESTIONS = ["what are neutrophils", "what is neutropenia", "what is g-csf", "how is neutropenia treated",
-             "when should i call the doctor", "what is cyclic neutropenia", "why would she need antibiotics",
-             "how should i take her temperature", "what kinds of neutropenia are there",
-             "how do doctors diagnose neutropenia"]
+QUESTIONS = [
+    "what are neutrophils",
+    "what is neutropenia",
+    "what is g-csf",
+    "how is neutropenia treated",
+    "when should i call the doctor",
+    "what is cyclic neutropenia",
+    "why would she need antibiotics",
+    "how should i take her temperature",
+    "what kinds of neutropenia are there",
+    "how do doctors diagnose neutropenia",
+]
 
 
 def message(conversation: int, round_: int, replica: int) -> str:
@@ -46,10 +55,16 @@ def test_concurrent_messages_of_one_parent_on_two_replicas_are_each_stored_once(
         if not hasattr(sessions, "session"):
             sessions.session = requests.Session()
         started = time.monotonic()
-        reply = stack.say(sender_of[conversation], message(conversation, round_, replica), replica,
-                          timeout=60, session=sessions.session)
-        assert reply.status == 200 and reply.texts, \
-            f"{message(conversation, round_, replica)!r} to replica {replica}: HTTP {reply.status} {reply.texts}"
+        reply = stack.say(
+            sender_of[conversation],
+            message(conversation, round_, replica),
+            replica,
+            timeout=60,
+            session=sessions.session,
+        )
+        assert (
+            reply.status == 200 and reply.texts
+        ), f"{message(conversation, round_, replica)!r} to replica {replica}: HTTP {reply.status} {reply.texts}"
         return started, time.monotonic(), reply.texts
 
     def converse(conversation: int) -> None:
@@ -99,8 +114,16 @@ def test_concurrent_messages_of_one_parent_on_two_replicas_are_each_stored_once(
     # the test is only worth something if the pairs really met in the replicas
     assert overlapped["pairs_in_flight_together"] >= 0.9 * CONVERSATIONS * ROUNDS
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps({
-        "concurrent_pairs": CONVERSATIONS * ROUNDS, "messages": 2 * CONVERSATIONS * ROUNDS,
-        "pairs_in_flight_together": overlapped["pairs_in_flight_together"],
-        "stored_exactly_once_with_its_answer": turns_checked, "seconds": round(seconds, 1),
-    }, indent=2) + "\n")
+    RESULTS.write_text(
+        json.dumps(
+            {
+                "concurrent_pairs": CONVERSATIONS * ROUNDS,
+                "messages": 2 * CONVERSATIONS * ROUNDS,
+                "pairs_in_flight_together": overlapped["pairs_in_flight_together"],
+                "stored_exactly_once_with_its_answer": turns_checked,
+                "seconds": round(seconds, 1),
+            },
+            indent=2,
+        )
+        + "\n"
+    )

@@ -16,6 +16,7 @@ threshold), the texts of one conversation all different so each turn can be foun
 After phases 2 and 3 PostgreSQL must hold every conversation whole: each message exactly once as
 a user event, in order, each followed by exactly the bot messages its client received.
 """
+
 import json
 import random
 import subprocess
@@ -37,12 +38,23 @@ PREFIX = "replica-parent-"
 
 OPENERS = ["hello there", "hi", "my son was just diagnosed with neutropenia what does that mean"]
 QUESTIONS = [
-    "what are neutrophils", "what is neutropenia", "why do kids get neutropenia",
-    "what kinds of neutropenia are there", "how do doctors diagnose neutropenia", "how is neutropenia treated",
-    "what are the symptoms of neutropenia", "when should i call the doctor", "how do i reach the care team",
-    "what is g-csf", "what is cyclic neutropenia", "what is kostmann syndrome", "how should i take her temperature",
-    "what happens during a bone marrow aspirate", "why would she need antibiotics",
-    "the doctor keeps saying anc what is that", "what is chronic benign neutropenia",
+    "what are neutrophils",
+    "what is neutropenia",
+    "why do kids get neutropenia",
+    "what kinds of neutropenia are there",
+    "how do doctors diagnose neutropenia",
+    "how is neutropenia treated",
+    "what are the symptoms of neutropenia",
+    "when should i call the doctor",
+    "how do i reach the care team",
+    "what is g-csf",
+    "what is cyclic neutropenia",
+    "what is kostmann syndrome",
+    "how should i take her temperature",
+    "what happens during a bone marrow aspirate",
+    "why would she need antibiotics",
+    "the doctor keeps saying anc what is that",
+    "what is chronic benign neutropenia",
 ]
 # (message, what the reply must contain, whether the reply carries the care-team number)
 URGENT = [
@@ -106,8 +118,9 @@ class Run:
         for attempt in (1, 2):
             turn.attempts = attempt
             try:
-                reply = self.stack.say(conversation.sender, turn.text, replica,
-                                       session=self.sessions[conversation.index])
+                reply = self.stack.say(
+                    conversation.sender, turn.text, replica, session=self.sessions[conversation.index]
+                )
                 if reply.status == 200:
                     turn.reply = reply
                     turn.served_by = replica if replica is not None else self.stack.replica_of(reply.upstream)
@@ -232,9 +245,11 @@ def test_replicas_share_conversations_survive_a_kill_and_a_restart(stack):
             assert DISCLAIMER not in turn.reply.text, f"{conversation.sender} was greeted as new after the restart"
     summary["after_restart"] = check_stored(stack, run.conversations, 9)
     latencies = sorted(t.reply.seconds for c in run.conversations for t in c.turns if t.reply is not None)
-    summary["latency_seconds"] = {"p50": round(latencies[len(latencies) // 2], 3),
-                                  "p95": round(latencies[int(len(latencies) * 0.95)], 3),
-                                  "max": round(latencies[-1], 3)}
+    summary["latency_seconds"] = {
+        "p50": round(latencies[len(latencies) // 2], 3),
+        "p95": round(latencies[int(len(latencies) * 0.95)], 3),
+        "max": round(latencies[-1], 3),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / "replicas.json").write_text(json.dumps(summary, indent=2) + "\n")
 
@@ -244,12 +259,28 @@ def test_retention_works_on_postgresql(stack):
     from PostgreSQL and keeps recent ones."""
     old = time.time() - 40 * 86400
     event = json.dumps({"event": "user", "timestamp": old, "text": "an old question"})
-    stack.query("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, 'user', %s, %s)",
-                "retention-old-parent", old, event)
+    stack.query(
+        "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, 'user', %s, %s)",
+        "retention-old-parent",
+        old,
+        event,
+    )
     before = {row[0] for row in stack.query("SELECT DISTINCT sender_id FROM events")}
-    result = subprocess.run([str(VENV_BIN / "python"), "scripts/delete_old_conversations.py",
-                             "--endpoints", "endpoints.production.yml", "--days", "30"],
-                            cwd=ROOT, env=stack.servers.env, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            str(VENV_BIN / "python"),
+            "scripts/delete_old_conversations.py",
+            "--endpoints",
+            "endpoints.production.yml",
+            "--days",
+            "30",
+        ],
+        cwd=ROOT,
+        env=stack.servers.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "deleted 1 conversation(s)" in result.stdout
     after = {row[0] for row in stack.query("SELECT DISTINCT sender_id FROM events")}

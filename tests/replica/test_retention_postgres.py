@@ -1,6 +1,7 @@
 """Retention on PostgreSQL (scripts/delete_old_conversations.py): `--days nan` is refused before
 anything is deleted (PostgreSQL sorts NaN above every number, so it matched every conversation),
 and a parent who comes back while the deletion runs keeps the whole conversation."""
+
 import json
 import subprocess
 import time
@@ -18,8 +19,9 @@ DAY = 86400
 def store_old_turn(stack, sender: str, days_ago: float) -> None:
     stamp = time.time() - days_ago * DAY
     event = json.dumps({"event": "user", "timestamp": stamp, "text": "a question"})
-    stack.query("INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, 'user', %s, %s)",
-                sender, stamp, event)
+    stack.query(
+        "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (%s, 'user', %s, %s)", sender, stamp, event
+    )
 
 
 def stored(stack, sender: str) -> int:
@@ -31,17 +33,35 @@ def test_days_nan_is_refused_and_deletes_nothing(stack):
     store_old_turn(stack, sender, 1)
     total = stack.query("SELECT count(*) FROM events")[0][0]
     for days in ("nan", "inf", "0"):
-        result = subprocess.run([str(VENV_BIN / "python"), "scripts/delete_old_conversations.py",
-                                 "--endpoints", "endpoints.production.yml", f"--days={days}"],
-                                cwd=ROOT, env=stack.servers.env, capture_output=True, text=True, timeout=120)
+        result = subprocess.run(
+            [
+                str(VENV_BIN / "python"),
+                "scripts/delete_old_conversations.py",
+                "--endpoints",
+                "endpoints.production.yml",
+                f"--days={days}",
+            ],
+            cwd=ROOT,
+            env=stack.servers.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert result.returncode == 2 and "not a number of days above 0" in result.stderr, result.stderr[-2000:]
     assert stack.query("SELECT count(*) FROM events")[0][0] == total and stored(stack, sender) == 1
 
 
 def test_a_parent_who_comes_back_during_the_deletion_keeps_the_whole_conversation(stack):
     postgres = stack.postgres
-    store = SQLTrackerStore(Domain.empty(), dialect="postgresql", host=postgres.host, port=postgres.port,
-                            db=postgres.database, username=postgres.user, password=postgres.password)
+    store = SQLTrackerStore(
+        Domain.empty(),
+        dialect="postgresql",
+        host=postgres.host,
+        port=postgres.port,
+        db=postgres.database,
+        username=postgres.user,
+        password=postgres.password,
+    )
     returning, gone = f"retention-returning-{time.time_ns()}", f"retention-gone-{time.time_ns()}"
     for sender in (returning, gone):
         store_old_turn(stack, sender, 45)

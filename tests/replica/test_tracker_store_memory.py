@@ -8,6 +8,7 @@ urgent, which must still get Call now; some ids bad: very long, NUL bytes, contr
 which the channel may refuse with 400), and reads the replica's resident memory (VmRSS) after a
 warm-up that fills the fallback, and at the end. Figures in results/replica/memory.json.
 """
+
 import json
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -86,21 +87,29 @@ def test_memory_stays_flat_while_postgresql_is_down(stack):
     # what the unbounded fallback would have kept: one such conversation per valid sender
     probe = f"memory-size-probe-{time.time_ns()}"
     assert stack.say(probe, "hello there (0)", 0).status == 200
-    characters = stack.query("SELECT sum(length(data)) FROM events WHERE sender_id = %s",
-                             rest_conversation_id(probe))[0][0]
+    characters = stack.query("SELECT sum(length(data)) FROM events WHERE sender_id = %s", rest_conversation_id(probe))[
+        0
+    ][0]
     unbounded_mb = (MESSAGES - WARM_UP) * characters / 2**20
 
     growth = samples[-1] - warm
-    figures = {"messages": MESSAGES, **outcomes, "seconds": round(seconds, 1),
-               "kb_per_conversation": round(characters / 1024, 1),
-               "unbounded_fallback_would_grow_mb": round(unbounded_mb, 1),
-               "fallback_conversations": tracker_store.FALLBACK_CONVERSATIONS,
-               "rss_mb_before": round(before, 1), "rss_mb_after_warm_up": round(warm, 1),
-               "rss_mb_every_2000": [round(s, 1) for s in samples], "growth_after_warm_up_mb": round(growth, 1),
-               "growth_limit_mb": GROWTH_LIMIT_MB}
+    figures = {
+        "messages": MESSAGES,
+        **outcomes,
+        "seconds": round(seconds, 1),
+        "kb_per_conversation": round(characters / 1024, 1),
+        "unbounded_fallback_would_grow_mb": round(unbounded_mb, 1),
+        "fallback_conversations": tracker_store.FALLBACK_CONVERSATIONS,
+        "rss_mb_before": round(before, 1),
+        "rss_mb_after_warm_up": round(warm, 1),
+        "rss_mb_every_2000": [round(s, 1) for s in samples],
+        "growth_after_warm_up_mb": round(growth, 1),
+        "growth_limit_mb": GROWTH_LIMIT_MB,
+    }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
     assert outcomes["answered"] + outcomes["refused_400"] == MESSAGES
     assert outcomes["urgent_call_now"] == MESSAGES // 10
-    assert growth < GROWTH_LIMIT_MB and growth < unbounded_mb / 2, \
-        f"the replica grew by {growth:.1f} MB after the warm-up: {figures}"
+    assert (
+        growth < GROWTH_LIMIT_MB and growth < unbounded_mb / 2
+    ), f"the replica grew by {growth:.1f} MB after the warm-up: {figures}"

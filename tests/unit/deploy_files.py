@@ -1,5 +1,6 @@
 """What the deployment tests share: deploy/'s paths, the ports and variable names the code uses,
 and readers for the Dockerfiles, shell scripts, compose services and nginx sites of deploy/."""
+
 from __future__ import annotations
 
 import re
@@ -17,6 +18,7 @@ OPTIONAL_SETTINGS = {"HOSPITAL_NAME", "HOSPITAL_FEVER_THRESHOLD_C"}
 
 
 # --- what the code says ------------------------------------------------------------------------
+
 
 def endpoint_variables() -> set:
     return {m.group(1) for m in VARIABLE.finditer(uncommented(ROOT / "endpoints.production.yml"))}
@@ -37,8 +39,12 @@ def channel_variables() -> set:
 def rasa_variables() -> set:
     """Every variable the Rasa server reads in a deployment (TICKET_LOCK_LIFETIME: Rasa's lock
     store, set as the loopback replica test runs it)."""
-    return (endpoint_variables() | hospital_variables() | channel_variables()
-            | {"ACTION_SERVER_TIMEOUT_SECONDS", "TICKET_LOCK_LIFETIME"})
+    return (
+        endpoint_variables()
+        | hospital_variables()
+        | channel_variables()
+        | {"ACTION_SERVER_TIMEOUT_SECONDS", "TICKET_LOCK_LIFETIME"}
+    )
 
 
 def replica_lock_lifetime() -> str:
@@ -49,8 +55,9 @@ def replica_lock_lifetime() -> str:
 
 
 def uncommented(path: Path) -> str:
-    return "\n".join(line.split("#", 1)[0] if not line.lstrip().startswith("#") else "" for line in
-                     path.read_text().splitlines())
+    return "\n".join(
+        line.split("#", 1)[0] if not line.lstrip().startswith("#") else "" for line in path.read_text().splitlines()
+    )
 
 
 def shell_code(path: Path) -> str:
@@ -60,6 +67,7 @@ def shell_code(path: Path) -> str:
 
 
 # --- deploy/'s files ---------------------------------------------------------------------------
+
 
 def dockerfile(name: str) -> list:
     """[(stage, INSTRUCTION, arguments)] with continuation lines joined and comments dropped."""

@@ -1,6 +1,7 @@
 """addons/rasa_patches: a timed-out action call fails like a refused one (Rasa's own handling and
 the safety policy take over), and the action server is not called again for a few seconds;
 PostgreSQL connections are checked before use."""
+
 import asyncio
 
 import pytest

@@ -1,5 +1,6 @@
 """The benchmark's load driver (tools/benchmark/load.py) against a stand-in REST channel: each
 parent talks one turn at a time, one sender id per conversation, and every turn is judged."""
+
 import asyncio
 
 from aiohttp import web
@@ -31,8 +32,15 @@ def run_against(reply, concurrency=3, ramp=0.2, duration=0.6):
         port = free_port()
         await web.TCPSite(runner, "127.0.0.1", port).start()
         try:
-            return await drive(f"http://127.0.0.1:{port}", lambda rng: list(SCRIPT), reply_is_right, concurrency,
-                               ramp, duration, "test")
+            return await drive(
+                f"http://127.0.0.1:{port}",
+                lambda rng: list(SCRIPT),
+                reply_is_right,
+                concurrency,
+                ramp,
+                duration,
+                "test",
+            )
         finally:
             await runner.cleanup()
 

@@ -1,5 +1,6 @@
 """What the benchmark reads of processes (tools/benchmark/probes.py): a server's whole process tree,
 its memory and CPU, and whether a worker accepts connections yet."""
+
 import os
 import subprocess
 import sys

@@ -1,5 +1,6 @@
 """The benchmark's report (tools/benchmark/report.py, plot.py): the target verdict, bench.md as the
 committed run wrote it, the Spanish share, latency.png."""
+
 import copy
 import json
 
@@ -13,8 +14,14 @@ COMMITTED = ROOT / "results" / "bench"
 
 
 def level(assistant, deployment="single", concurrency=10, msg_s=80.0, p95=200.0, errors=0):
-    return {"assistant": assistant, "deployment": deployment, "concurrency": concurrency, "messages_per_s": msg_s,
-            "p95_ms": p95, "errors": errors}
+    return {
+        "assistant": assistant,
+        "deployment": deployment,
+        "concurrency": concurrency,
+        "messages_per_s": msg_s,
+        "p95_ms": p95,
+        "errors": errors,
+    }
 
 
 @pytest.mark.parametrize(

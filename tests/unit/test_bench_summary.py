@@ -1,5 +1,6 @@
 """One benchmark level's figures (tools/benchmark/summary.py): the percentiles keep their definition,
 and only the turns of the measured window count."""
+
 import math
 import random
 
@@ -46,12 +47,24 @@ def test_a_level_counts_the_turns_that_ended_in_its_window():
         turn(14.0, 60.0, answered=False, error="TimeoutError"),  # ended after the window
         turn(15.0, 0.1, answered=False, error="ClientConnectorError"),
     ]
-    result = summarize("neutropenia", "single", 10, turns, (10.0, 20.0), peak_rss=800 * 2**20, server_cpu=0.06,
-                       machine_busy_pct=53.21, load_average=[1.0, 0.5, 0.25])
+    result = summarize(
+        "neutropenia",
+        "single",
+        10,
+        turns,
+        (10.0, 20.0),
+        peak_rss=800 * 2**20,
+        server_cpu=0.06,
+        machine_busy_pct=53.21,
+        load_average=[1.0, 0.5, 0.25],
+    )
     assert result.messages == 4 and result.messages_per_s == 0.4
     assert result.errors == 1 and result.wrong_replies == 2
-    assert result.error_kinds == {"fever: unexpected reply": 1, "es topic: unexpected reply": 1,
-                                  "ClientConnectorError": 1}
+    assert result.error_kinds == {
+        "fever: unexpected reply": 1,
+        "es topic: unexpected reply": 1,
+        "ClientConnectorError": 1,
+    }
     assert (result.p50_ms, result.p95_ms, result.mean_ms) == (200.0, 400.0, 250.0)
     assert result.p95_ms_by_kind == {"fever": 300.0, "topic": 400.0}
     assert result.messages_by_language == {"en": 3, "es": 1}

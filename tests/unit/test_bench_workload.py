@@ -1,5 +1,6 @@
 """The benchmark's simulated parents (tools/benchmark/workload.py): what they say, the Spanish share
 of issue 13, and which replies count as right."""
+
 import random
 import re
 
@@ -64,8 +65,14 @@ def test_the_spanish_share_is_the_share_of_conversations_in_spanish():
 def test_spanish_turns_use_the_spanish_phrases():
     turns = parent_conversation(random.Random(1), spanish_share=1.0)
     spanish = PHRASES[SPANISH]
-    every_phrase = {*spanish.greetings, *spanish.topic_questions, *spanish.fever_reports, *spanish.infection_signs,
-                    *spanish.thanks, *spanish.goodbyes}
+    every_phrase = {
+        *spanish.greetings,
+        *spanish.topic_questions,
+        *spanish.fever_reports,
+        *spanish.infection_signs,
+        *spanish.thanks,
+        *spanish.goodbyes,
+    }
     assert all(t.text in every_phrase for t in turns)
 
 
@@ -129,8 +136,12 @@ def test_a_spanish_turn_that_gets_any_english_answer_is_wrong(domain_responses, 
 
 
 def test_every_spanish_answer_is_right_for_a_spanish_turn(domain_responses, catalog):
-    spanish = [(name, PLACEHOLDER.sub("(555) 010-0123", v["text"])) for name, variations in domain_responses.items()
-               for v in variations if v.get("condition") and v.get("text")]
+    spanish = [
+        (name, PLACEHOLDER.sub("(555) 010-0123", v["text"]))
+        for name, variations in domain_responses.items()
+        for v in variations
+        if v.get("condition") and v.get("text")
+    ]
     for name, text in spanish:
         assert reply_is_right(Utterance("hola", "greet", SPANISH), [text], catalog), name
         if name.startswith("utter_call_"):
@@ -141,13 +152,17 @@ def test_a_spanish_question_that_gets_the_spanish_please_rephrase_is_wrong():
     responses = {
         "utter_please_rephrase": [
             {"text": "Sorry, I'm not sure I understood. Call {care_team_phone}."},
-            {"text": "Perdone, no estoy seguro de haber entendido. Llame al {care_team_phone}.",
-             "condition": [{"type": "slot", "name": "language", "value": "es"}]},
+            {
+                "text": "Perdone, no estoy seguro de haber entendido. Llame al {care_team_phone}.",
+                "condition": [{"type": "slot", "name": "language", "value": "es"}],
+            },
         ],
         "utter_greet": [
             {"text": "Hi, I answer questions about neutropenia."},
-            {"text": "Hola, respondo preguntas sobre la neutropenia.",
-             "condition": [{"type": "slot", "name": "language", "value": "es"}]},
+            {
+                "text": "Hola, respondo preguntas sobre la neutropenia.",
+                "condition": [{"type": "slot", "name": "language", "value": "es"}],
+            },
         ],
     }
     catalog = reply_catalog(responses)
@@ -155,10 +170,12 @@ def test_a_spanish_question_that_gets_the_spanish_please_rephrase_is_wrong():
     assert not reply_is_right(Utterance("¿qué es la neutropenia?", "topic", SPANISH), [rephrase], catalog)
     # to a greeting or a thank-you it is an answer, as in English
     assert reply_is_right(Utterance("hola", "greet", SPANISH), [rephrase], catalog)
-    assert reply_is_right(Utterance("hola", "greet", SPANISH), ["Hola, respondo preguntas sobre la neutropenia."],
-                          catalog)
-    assert not reply_is_right(Utterance("hola", "greet", SPANISH), ["Hi, I answer questions about neutropenia."],
-                              catalog)
+    assert reply_is_right(
+        Utterance("hola", "greet", SPANISH), ["Hola, respondo preguntas sobre la neutropenia."], catalog
+    )
+    assert not reply_is_right(
+        Utterance("hola", "greet", SPANISH), ["Hi, I answer questions about neutropenia."], catalog
+    )
     # only the variations without a Spanish condition are English
     assert [o[:12] for o in catalog.english_openings] == ["Hi, I answer", "Sorry, I'm n"]
     assert [o[:12] for o in catalog.rephrase_openings] == ["Perdone, no ", "Sorry, I'm n"]

@@ -1,5 +1,6 @@
 """The channels' webhook routes in process, without Rasa: what reaches the assistant, what a
 provider gets back when handling fails, what is logged, and the settings refused at start."""
+
 import asyncio
 import itertools
 import logging
@@ -27,8 +28,14 @@ def sanic_test_mode(monkeypatch):
 
 
 def twilio_webhook() -> TwilioWebhook:
-    return TwilioWebhook.from_credentials({"account_sid": "AC" + "0" * 32, "auth_token": AUTH_TOKEN,
-                                           "twilio_number": "+15550100001", "webhook_url": WEBHOOK_URL})
+    return TwilioWebhook.from_credentials(
+        {
+            "account_sid": "AC" + "0" * 32,
+            "auth_token": AUTH_TOKEN,
+            "twilio_number": "+15550100001",
+            "webhook_url": WEBHOOK_URL,
+        }
+    )
 
 
 def post_form(channel, on_new_message, form, url_prefix="/webhooks/twilio"):
@@ -44,8 +51,9 @@ def post_form(channel, on_new_message, form, url_prefix="/webhooks/twilio"):
         try:
             signature = RequestValidator(AUTH_TOKEN).compute_signature(WEBHOOK_URL, form)
             async with aiohttp.ClientSession() as session:
-                async with session.post(f"http://127.0.0.1:{port}{url_prefix}/webhook", data=form,
-                                        headers={"X-Twilio-Signature": signature}) as reply:
+                async with session.post(
+                    f"http://127.0.0.1:{port}{url_prefix}/webhook", data=form, headers={"X-Twilio-Signature": signature}
+                ) as reply:
                     return reply.status, await reply.text()
         finally:
             server.close()
@@ -55,8 +63,14 @@ def post_form(channel, on_new_message, form, url_prefix="/webhooks/twilio"):
 
 
 def sms(text):
-    return {"MessageSid": "SM" + "0" * 32, "AccountSid": "AC" + "0" * 32, "From": "+15550111999",
-            "To": "+15550100001", "Body": text, "NumMedia": "0"}
+    return {
+        "MessageSid": "SM" + "0" * 32,
+        "AccountSid": "AC" + "0" * 32,
+        "From": "+15550111999",
+        "To": "+15550100001",
+        "Body": text,
+        "NumMedia": "0",
+    }
 
 
 def test_twilio_text_reaches_the_assistant_as_sent():
@@ -100,11 +114,23 @@ def test_twilio_without_a_webhook_url_refuses_to_start():
             TwilioInput.from_credentials(dict(credentials, webhook_url=missing))
 
 
-TELEGRAM = {"access_token": "123456789:TEST-token", "webhook_url": "https://assistant.example.org/webhooks/telegram/webhook"}
+TELEGRAM = {
+    "access_token": "123456789:TEST-token",
+    "webhook_url": "https://assistant.example.org/webhooks/telegram/webhook",
+}
 
 
-@pytest.mark.parametrize("secret", ["", "short_secret", "has spaces in the secret token", "semi;colons-0123456789",
-                                    "é-accented-0123456789", "x" * 257])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "",
+        "short_secret",
+        "has spaces in the secret token",
+        "semi;colons-0123456789",
+        "é-accented-0123456789",
+        "x" * 257,
+    ],
+)
 def test_telegram_refuses_to_start_with_a_bad_secret_token(secret):
     with pytest.raises(RasaException, match="TELEGRAM_SECRET_TOKEN must be 16 to 256 characters") as refused:
         TelegramInput.from_credentials(dict(TELEGRAM, secret_token=secret))
@@ -118,9 +144,13 @@ def test_telegram_takes_a_good_secret_token(secret):
 
 
 CHANNEL_VARIABLES = {
-    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_NUMBER": "+15550100001",
-    "TWILIO_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_BOT_TOKEN": "123456789:TEST-token",
-    "TELEGRAM_WEBHOOK_URL": TELEGRAM["webhook_url"], "TELEGRAM_SECRET_TOKEN": "telegram-unit_secret-0123456789",
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+    "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+    "TWILIO_NUMBER": "+15550100001",
+    "TWILIO_WEBHOOK_URL": WEBHOOK_URL,
+    "TELEGRAM_BOT_TOKEN": "123456789:TEST-token",
+    "TELEGRAM_WEBHOOK_URL": TELEGRAM["webhook_url"],
+    "TELEGRAM_SECRET_TOKEN": "telegram-unit_secret-0123456789",
 }
 
 
@@ -132,8 +162,10 @@ def test_a_channel_without_its_authenticating_variable_stays_off_and_the_render_
     summary = render_file(ROOT / "credentials.yml", tmp_path / "credentials.yml", env)
     assert channel not in summary[0]
     assert f"  {channel} stays off: {variable} not set" in summary
-    assert render_file(ROOT / "credentials.yml", tmp_path / "credentials.yml", CHANNEL_VARIABLES)[0] == \
-        "channels on: rest, socketio, twilio, telegram"
+    assert (
+        render_file(ROOT / "credentials.yml", tmp_path / "credentials.yml", CHANNEL_VARIABLES)[0]
+        == "channels on: rest, socketio, twilio, telegram"
+    )
 
 
 def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, capsys, monkeypatch):
@@ -152,12 +184,21 @@ def test_messenger_logs_no_event_body_and_no_text_when_handling_fails(caplog, ca
     def event(**fields):
         return {"sender": {"id": "2400000000000099"}, "recipient": {"id": "1"}, "timestamp": 1, **fields}
 
-    payload = {"object": "page", "entry": [{"id": "1", "time": 1, "messaging": [
-        event(message={"mid": "m1", "unknown_field": "marker-unhandled Alice Smith"}),
-        event(message={"mid": "m2", "text": "marker-echo she has a fever", "is_echo": True}),
-        event(reaction={"mid": "m3", "action": "react", "emoji": "marker-reaction"}),
-        event(message={"mid": "m4", "text": "marker-text she has a fever"}),
-    ]}]}
+    payload = {
+        "object": "page",
+        "entry": [
+            {
+                "id": "1",
+                "time": 1,
+                "messaging": [
+                    event(message={"mid": "m1", "unknown_field": "marker-unhandled Alice Smith"}),
+                    event(message={"mid": "m2", "text": "marker-echo she has a fever", "is_echo": True}),
+                    event(reaction={"mid": "m3", "action": "react", "emoji": "marker-reaction"}),
+                    event(message={"mid": "m4", "text": "marker-text she has a fever"}),
+                ],
+            }
+        ],
+    }
     with caplog.at_level(logging.DEBUG):
         asyncio.run(facebook.Messenger("page-token", fail).handle(payload, None))
     assert received == ["marker-text she has a fever"]  # the echo and the rest are not messages from a parent
@@ -175,8 +216,12 @@ def test_a_failed_sms_is_logged_without_the_number_or_the_text(caplog, monkeypat
     output = TwilioOutput("AC" + "0" * 32, AUTH_TOKEN, "+15550100001")
 
     def refuse(**message):
-        raise TwilioRestException(400, "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages.json",
-                                  msg=f"The 'To' number {message['to']} is not a valid phone number.", code=21211)
+        raise TwilioRestException(
+            400,
+            "https://api.twilio.com/2010-04-01/Accounts/AC0/Messages.json",
+            msg=f"The 'To' number {message['to']} is not a valid phone number.",
+            code=21211,
+        )
 
     monkeypatch.setattr(output.messages, "create", refuse)
     with caplog.at_level(logging.DEBUG):

@@ -1,18 +1,17 @@
 """Three confidence bands (addons/policies/confidence_bands.py): an unsure best guess is answered, then
 the next likeliest topics are offered as buttons, built from the answers' metadata."""
+
+import tempfile
+from pathlib import Path
+
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.shared.core.domain import Domain
-
-from tools.project_domain import load_domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.policies.confidence_bands import OFFER_RESPONSE, ConfidenceBandPolicy, alternatives, topic_answers
-
-import tempfile
-from pathlib import Path
+from tools.project_domain import load_domain
 
 DOMAIN = load_domain()
 STORAGE = LocalModelStorage(Path(tempfile.mkdtemp()))
@@ -21,7 +20,12 @@ ANSWERS = topic_answers(DOMAIN.responses)
 
 def parse(intent, confidence, *others):
     ranking = [{"name": intent, "confidence": confidence}] + [{"name": n, "confidence": c} for n, c in others]
-    return {"text": "x", "intent": {"name": intent, "confidence": confidence}, "intent_ranking": ranking, "entities": []}
+    return {
+        "text": "x",
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": ranking,
+        "entities": [],
+    }
 
 
 def tracker_after(parse_data, *actions):
@@ -32,13 +36,17 @@ def tracker_after(parse_data, *actions):
 
 
 def policy(unsure_below=0.5):
-    return ConfidenceBandPolicy({"priority": 6.5, "unsure_below": unsure_below}, STORAGE, Resource("bands"),
-                                ExecutionContext(GraphSchema({}), "test"))
+    return ConfidenceBandPolicy(
+        {"priority": 6.5, "unsure_below": unsure_below},
+        STORAGE,
+        Resource("bands"),
+        ExecutionContext(GraphSchema({}), "test"),
+    )
 
 
 def test_every_topic_answer_names_its_intent_topic_and_question():
     assert {"ask_treatment", "ask_cyclic", "ask_gcsf", "ask_when_to_call"} <= set(ANSWERS)
-    for intent, answer in ANSWERS.items():
+    for answer in ANSWERS.values():
         assert answer["response"] in DOMAIN.responses and answer["topic"] and answer["question"].endswith("?")
 
 
@@ -97,7 +105,10 @@ def test_the_kind_is_not_repeated_when_it_was_the_question():
 
 def test_an_opener_that_names_the_kind_gets_its_answer_after_the_acknowledgment():
     data = with_kind(parse("share_situation", 0.9), "congenital")
-    assert policy().next_action(tracker_after(data, "utter_acknowledge_situation"), DOMAIN) == ANSWERS["ask_congenital"]["response"]
+    assert (
+        policy().next_action(tracker_after(data, "utter_acknowledge_situation"), DOMAIN)
+        == ANSWERS["ask_congenital"]["response"]
+    )
 
 
 def test_the_nlg_fills_the_offer_buttons_with_the_responses_rasa_sets_after_loading():

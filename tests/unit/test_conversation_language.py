@@ -1,5 +1,6 @@
 """The conversation's language slot follows the parent's latest clear message, set in the Rasa
 server before the reply is rendered (no action server needed)."""
+
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker

@@ -3,6 +3,7 @@ server, PostgreSQL, Redis and nginx; only nginx publishes a port and the backend
 internal; every variable the code reads is provided, none holds a secret value, and
 assistant.env.example lists them all; nginx serves the site and balances over both replicas.
 (The loopback replica test is the executable proof of the same topology.)"""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,21 @@ import pytest
 import yaml
 
 from tests.unit.deploy_files import (
-    ACTIONS_PORT, DEPLOY, OPTIONAL_SETTINGS, RASA_PORT, ROOT, SECRET_NAME, VARIABLE, check_nginx_site,
-    endpoint_variables, environment, hospital_variables, rasa_variables, replica_lock_lifetime, uncommented)
+    ACTIONS_PORT,
+    DEPLOY,
+    OPTIONAL_SETTINGS,
+    RASA_PORT,
+    ROOT,
+    SECRET_NAME,
+    VARIABLE,
+    check_nginx_site,
+    endpoint_variables,
+    environment,
+    hospital_variables,
+    rasa_variables,
+    replica_lock_lifetime,
+    uncommented,
+)
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +55,9 @@ def test_only_nginx_publishes_a_port_and_the_backend_network_is_internal(compose
     assert compose["networks"]["backend"].get("internal") is True
     for name in ("actions", "postgres", "redis"):
         networks = services[name]["networks"]
-        assert all(compose["networks"][n].get("internal") is True for n in networks), \
-            f"{name} is on a network with a route outside: {networks}"
+        assert all(
+            compose["networks"][n].get("internal") is True for n in networks
+        ), f"{name} is on a network with a route outside: {networks}"
     # nginx reaches the replicas, and nothing else
     shared = set(services["nginx"]["networks"])
     for name in ("actions", "postgres", "redis"):
@@ -90,8 +105,9 @@ def test_compose_has_no_secret_values(compose):
         for key, value in environment(service).items():
             if SECRET_NAME.search(key):
                 match = re.fullmatch(r"\$\{(\w+)(:\?[^}]*|:-|)\}", value)
-                assert match and match.group(1) == key, \
-                    f"compose {name}: {key} must come from the environment with no default, not {value!r}"
+                assert (
+                    match and match.group(1) == key
+                ), f"compose {name}: {key} must come from the environment with no default, not {value!r}"
 
 
 def test_compose_variables_are_listed_in_the_env_example(compose):

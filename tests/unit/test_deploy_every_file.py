@@ -1,5 +1,6 @@
 """Checks over every file of deploy/: none enables Rasa's HTTP API or holds a secret value, and
 deploy/README.md documents every variable a deployment reads."""
+
 from __future__ import annotations
 
 import re
@@ -32,5 +33,6 @@ def test_no_deploy_file_holds_a_secret_value():
             line = VARIABLE.sub("$VARIABLE", line)  # ${X:?...} is a reference, not a value
             for match in pattern.finditer(line):
                 value = match.group(2).strip("\"'")
-                assert value in ("", "true", "false") or value.startswith("$"), \
-                    f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+                assert value in ("", "true", "false") or value.startswith(
+                    "$"
+                ), f"{path.relative_to(ROOT)}:{number}: {line.strip()}"

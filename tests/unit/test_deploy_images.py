@@ -3,6 +3,7 @@ Dockerfiles, their .dockerignore files and the start scripts they run are checke
 code: their files exist and are in the build context, they install the locked dependencies as a
 non-root user, the ports are the ones Rasa and rasa-sdk serve on, the Rasa image has every module
 the server loads, and the HTTP API stays off."""
+
 from __future__ import annotations
 
 import ast
@@ -45,7 +46,10 @@ def dockerignore(name: str) -> list:
 
 DOCKERFILES = ["Dockerfile.rasa", "Dockerfile.actions"]
 # each image installs its own server's lock (requirements/), never the development lock
-IMAGE_LOCKS = {"Dockerfile.rasa": "requirements/rasa-server.lock", "Dockerfile.actions": "requirements/action-server.lock"}
+IMAGE_LOCKS = {
+    "Dockerfile.rasa": "requirements/rasa-server.lock",
+    "Dockerfile.actions": "requirements/action-server.lock",
+}
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
@@ -58,8 +62,9 @@ def test_dockerfile_copies_files_that_exist_and_are_in_the_build_context(name):
             path = ROOT / source.rstrip("/")
             assert path.exists(), f"{name}: COPY {source}: no such file in the repository"
             for pattern in ignored:
-                assert not (fnmatch.fnmatch(source.rstrip("/"), pattern) or source.startswith(pattern.rstrip("/") + "/")), \
-                    f"{name}: COPY {source} is excluded from the build context by {name}.dockerignore ({pattern})"
+                assert not (
+                    fnmatch.fnmatch(source.rstrip("/"), pattern) or source.startswith(pattern.rstrip("/") + "/")
+                ), f"{name}: COPY {source} is excluded from the build context by {name}.dockerignore ({pattern})"
 
 
 @pytest.mark.parametrize("name", DOCKERFILES)
@@ -76,16 +81,18 @@ def test_dockerfile_installs_the_locked_dependencies_on_python_310_slim_as_a_non
     assert bases[-1] == "${PYTHON_IMAGE}", f"{name}: the runtime stage is not the Python slim image"
 
     lock = IMAGE_LOCKS[name]
-    copied = {(source, destination) for sources, destination, src in copies(instructions) if not src
-              for source in sources}
+    copied = {
+        (source, destination) for sources, destination, src in copies(instructions) if not src for source in sources
+    }
     lock_sources = sorted(s for s, _ in copied if s.startswith("requirements"))
     assert lock_sources == [lock], f"{name}: copies {lock_sources}, not {lock} alone"
     installed_from = next(d for s, d in copied if s == lock)
     installs = [a for _, i, a in instructions if i == "RUN" and "pip install" in a]
     assert installs, f"{name}: no pip install"
     for command in installs:
-        assert f"pip install --require-hashes --no-deps -r {installed_from}" in command, \
-            f"{name}: pip must install from {lock} with --require-hashes --no-deps: {command}"
+        assert (
+            f"pip install --require-hashes --no-deps -r {installed_from}" in command
+        ), f"{name}: pip must install from {lock} with --require-hashes --no-deps: {command}"
         assert command.count("pip install") == 1, f"{name}: a second pip install outside the lock: {command}"
 
     final = [(i, a) for stage, i, a in instructions if stage == "final"]
@@ -139,7 +146,7 @@ def test_rasa_image_trains_the_model_it_serves_with_the_spacy_pipeline_config_po
 
 
 def _covered(path: str, instructions, stage="final") -> bool:
-    for sources, destination, source_stage in copies(instructions, stage):
+    for sources, _destination, source_stage in copies(instructions, stage):
         for source in sources:
             if source_stage:
                 continue
@@ -173,7 +180,9 @@ def test_rasa_image_has_every_module_the_server_loads():
     for item in config["pipeline"] + config["policies"]:
         if "." in item["name"]:
             modules.add(item["name"].rsplit(".", 1)[0])
-    modules.update(key.rsplit(".", 1)[0] for key in yaml.safe_load((ROOT / "credentials.yml").read_text()) if "." in key)
+    modules.update(
+        key.rsplit(".", 1)[0] for key in yaml.safe_load((ROOT / "credentials.yml").read_text()) if "." in key
+    )
     for section in yaml.safe_load((ROOT / "endpoints.production.yml").read_text()).values():
         if isinstance(section, dict) and "." in str(section.get("type", "")):
             modules.add(section["type"].rsplit(".", 1)[0])
@@ -192,8 +201,14 @@ def test_rasa_image_has_every_module_the_server_loads():
         if (ROOT / package_init).exists():
             assert _covered(str(package_init), instructions)
         todo.extend(_project_imports(ROOT / file))
-    for file in ("hospital_settings.yml", "credentials.yml", "endpoints.production.yml",
-                 "deploy/rasa-serve.sh", "webchat/site.py", "webchat/public/index.html"):
+    for file in (
+        "hospital_settings.yml",
+        "credentials.yml",
+        "endpoints.production.yml",
+        "deploy/rasa-serve.sh",
+        "webchat/site.py",
+        "webchat/public/index.html",
+    ):
         assert _covered(file, instructions), f"Dockerfile.rasa does not copy {file}"
     vendor = [(s, d) for s, d, src in copies(instructions, "final") if src == "webchat-vendor"]
     assert vendor == [(["/webchat/public/vendor/socket.io.min.js"], "webchat/public/vendor/socket.io.min.js")]
@@ -201,8 +216,14 @@ def test_rasa_image_has_every_module_the_server_loads():
 
 def test_actions_image_has_the_action_package_and_settings():
     instructions = dockerfile("Dockerfile.actions")
-    for file in ("actions/__init__.py", "actions/escalation.py", "actions/hospital_settings.py",
-                 "actions/temperature.py", "hospital_settings.yml", "deploy/actions-serve.sh"):
+    for file in (
+        "actions/__init__.py",
+        "actions/escalation.py",
+        "actions/hospital_settings.py",
+        "actions/temperature.py",
+        "hospital_settings.yml",
+        "deploy/actions-serve.sh",
+    ):
         assert _covered(file, instructions), f"Dockerfile.actions does not copy {file}"
     for module_file in (ROOT / "actions").glob("*.py"):
         for module in _project_imports(module_file):
@@ -210,6 +231,7 @@ def test_actions_image_has_the_action_package_and_settings():
 
 
 # --- start-up scripts -----------------------------------------------------------------------------
+
 
 def test_rasa_serve_uses_the_production_endpoints_rendered_credentials_and_no_api():
     code = shell_code(DEPLOY / "rasa-serve.sh")

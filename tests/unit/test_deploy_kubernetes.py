@@ -3,6 +3,7 @@ in the kustomization, two Rasa replicas with probes on its port, the images' use
 services and a network policy that lets only the Rasa pods reach the action server, every variable
 the code reads provided, settings left empty either required or optional, no secret values, and
 pods with resources that run locked down."""
+
 from __future__ import annotations
 
 import re
@@ -12,8 +13,22 @@ import pytest
 import yaml
 
 from tests.unit.deploy_files import (
-    ACTIONS_PORT, DEPLOY, K8S, OPTIONAL_SETTINGS, RASA_PORT, ROOT, SECRET_NAME, check_nginx_site, dockerfile,
-    endpoint_variables, environment, hospital_variables, rasa_variables, replica_lock_lifetime, shell_code)
+    ACTIONS_PORT,
+    DEPLOY,
+    K8S,
+    OPTIONAL_SETTINGS,
+    RASA_PORT,
+    ROOT,
+    SECRET_NAME,
+    check_nginx_site,
+    dockerfile,
+    endpoint_variables,
+    environment,
+    hospital_variables,
+    rasa_variables,
+    replica_lock_lifetime,
+    shell_code,
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,15 +95,22 @@ def test_k8s_rasa_has_two_replicas_and_probes_on_its_port(k8s):
 
 def test_k8s_images_and_users_match_the_dockerfiles(k8s):
     users = {}
-    for name, image in (("Dockerfile.rasa", "neutropenia-assistant-rasa"), ("Dockerfile.actions", "neutropenia-assistant-actions")):
+    for name, image in (
+        ("Dockerfile.rasa", "neutropenia-assistant-rasa"),
+        ("Dockerfile.actions", "neutropenia-assistant-actions"),
+    ):
         user = [a for stage, i, a in dockerfile(name) if stage == "final" and i == "USER"][-1]
         users[image] = int(user.split(":")[0])
     for workload in list(of_kind(k8s, "Deployment").values()) + list(of_kind(k8s, "CronJob").values()):
         spec = pod_spec(workload)
         for container in containers(spec):
             if container["image"] in users:
-                uid = container.get("securityContext", {}).get("runAsUser", spec.get("securityContext", {}).get("runAsUser"))
-                assert uid == users[container["image"]], f"{workload['metadata']['name']}/{container['name']}: uid {uid}"
+                uid = container.get("securityContext", {}).get(
+                    "runAsUser", spec.get("securityContext", {}).get("runAsUser")
+                )
+                assert (
+                    uid == users[container["image"]]
+                ), f"{workload['metadata']['name']}/{container['name']}: uid {uid}"
 
 
 def test_k8s_services_are_cluster_internal_and_the_action_url_resolves(k8s):
@@ -102,9 +124,11 @@ def test_k8s_services_are_cluster_internal_and_the_action_url_resolves(k8s):
     assert (url.scheme, url.port, url.path) == ("http", ACTIONS_PORT, "/webhook")
     service = services[url.hostname]
     port = next(p for p in service["spec"]["ports"] if p["port"] == url.port)
-    deployment = next(d for d in of_kind(k8s, "Deployment").values()
-                      if all(d["spec"]["template"]["metadata"]["labels"].get(k) == v
-                             for k, v in service["spec"]["selector"].items()))
+    deployment = next(
+        d
+        for d in of_kind(k8s, "Deployment").values()
+        if all(d["spec"]["template"]["metadata"]["labels"].get(k) == v for k, v in service["spec"]["selector"].items())
+    )
     assert deployment["metadata"]["name"] == "actions"
     container_ports = {p["name"]: p["containerPort"] for p in pod_spec(deployment)["containers"][0]["ports"]}
     assert container_ports[port["targetPort"]] == ACTIONS_PORT
@@ -120,19 +144,29 @@ def test_k8s_services_are_cluster_internal_and_the_action_url_resolves(k8s):
 
 def test_k8s_network_policy_lets_only_the_rasa_pods_reach_the_action_server(k8s):
     policies = of_kind(k8s, "NetworkPolicy")
-    deny = [p for p in policies.values() if p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"]
-            and not p["spec"].get("ingress")]
+    deny = [
+        p
+        for p in policies.values()
+        if p["spec"]["podSelector"] == {} and p["spec"]["policyTypes"] == ["Ingress"] and not p["spec"].get("ingress")
+    ]
     assert deny, "no default-deny ingress policy"
-    actions_labels = pod_spec(of_kind(k8s, "Deployment")["actions"]) and \
-        of_kind(k8s, "Deployment")["actions"]["spec"]["template"]["metadata"]["labels"]
+    actions_labels = (
+        pod_spec(of_kind(k8s, "Deployment")["actions"])
+        and of_kind(k8s, "Deployment")["actions"]["spec"]["template"]["metadata"]["labels"]
+    )
     rasa_labels = of_kind(k8s, "Deployment")["rasa"]["spec"]["template"]["metadata"]["labels"]
-    selecting = [p for p in policies.values() if p["spec"]["podSelector"].get("matchLabels")
-                 and all(actions_labels.get(k) == v for k, v in p["spec"]["podSelector"]["matchLabels"].items())]
+    selecting = [
+        p
+        for p in policies.values()
+        if p["spec"]["podSelector"].get("matchLabels")
+        and all(actions_labels.get(k) == v for k, v in p["spec"]["podSelector"]["matchLabels"].items())
+    ]
     assert len(selecting) == 1
     rules = selecting[0]["spec"]["ingress"]
     assert len(rules) == 1
     assert [peer["podSelector"]["matchLabels"] for peer in rules[0]["from"]] == [
-        {k: rasa_labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")}]
+        {k: rasa_labels[k] for k in ("app.kubernetes.io/name", "app.kubernetes.io/component")}
+    ]
     assert rules[0]["ports"] == [{"protocol": "TCP", "port": ACTIONS_PORT}]
     # and no other policy admits anything to the actions pods
     for name, policy in policies.items():
@@ -151,8 +185,10 @@ def test_k8s_provides_every_variable_the_code_reads(k8s):
     site = pod_spec(deployments["webchat"])["initContainers"][0]
     assert site["command"] == ["python", "webchat/site.py", "--out", "/srv/webchat"]
     assert not (hospital_variables() | {"WEBCHAT_RASA_URL"}) - provided(site, k8s)
-    assert of_kind(k8s, "ConfigMap")["neutropenia-assistant-config"]["data"]["TICKET_LOCK_LIFETIME"] == \
-        replica_lock_lifetime()
+    assert (
+        of_kind(k8s, "ConfigMap")["neutropenia-assistant-config"]["data"]["TICKET_LOCK_LIFETIME"]
+        == replica_lock_lifetime()
+    )
     retention = pod_spec(of_kind(k8s, "CronJob")["retention"])["containers"][0]
     assert not (endpoint_variables() | {"CONVERSATION_RETENTION_DAYS"}) - provided(retention, k8s)
     assert "--endpoints" in retention["command"] and "endpoints.production.yml" in retention["command"]
@@ -168,8 +204,13 @@ def test_k8s_empty_settings_are_required_by_the_start_scripts_or_optional(k8s):
     required = set(re.findall(r': "\$\{([A-Z_]+):\?', shell_code(DEPLOY / "rasa-serve.sh"))) | set(module.REQUIRED)
     data = of_kind(k8s, "ConfigMap")["neutropenia-assistant-config"]["data"]
     empty = {key for key, value in data.items() if value == ""}
-    site_specific = {"POSTGRES_HOST", "REDIS_HOST", "HOSPITAL_CARE_TEAM_PHONE", "HOSPITAL_AFTER_HOURS_PHONE",
-                     "WEBCHAT_RASA_URL"}
+    site_specific = {
+        "POSTGRES_HOST",
+        "REDIS_HOST",
+        "HOSPITAL_CARE_TEAM_PHONE",
+        "HOSPITAL_AFTER_HOURS_PHONE",
+        "WEBCHAT_RASA_URL",
+    }
     assert empty == site_specific | OPTIONAL_SETTINGS
     assert site_specific <= required, sorted(site_specific - required)
     from actions.hospital_settings import load_settings
@@ -186,8 +227,9 @@ def test_k8s_has_no_secret_values(k8s):
         for container in containers(pod_spec(workload)):
             for item in container.get("env", []):
                 if SECRET_NAME.search(item["name"]):
-                    assert "value" not in item and "secretKeyRef" in item["valueFrom"], \
-                        f"{workload['metadata']['name']}: {item['name']} must come from a Secret"
+                    assert (
+                        "value" not in item and "secretKeyRef" in item["valueFrom"]
+                    ), f"{workload['metadata']['name']}: {item['name']} must come from a Secret"
                     assert item["valueFrom"]["secretKeyRef"]["key"] == item["name"]
 
 

@@ -2,6 +2,7 @@
 compose, deploy/kubernetes/nginx-webchat.conf): every proxied route has a limit keyed by the
 client's address (behind a proxy, the one it names in X-Forwarded-For), sized for a clinic behind
 one NAT address; and a real nginx enforces the configured numbers as the comments say."""
+
 import re
 import shutil
 import subprocess
@@ -12,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tools.local_services import ensure_installed, free_port
 from scripts.process_group import start_in_own_group, stop_group
+from tools.local_services import ensure_installed, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFS = [ROOT / "deploy" / "nginx" / "default.conf", ROOT / "deploy" / "kubernetes" / "nginx-webchat.conf"]
@@ -27,8 +28,10 @@ def without_comments(conf: str) -> str:
 
 def zones(conf: str) -> dict:
     """zone name -> (key, requests per second)"""
-    return {name: (key, float(rate)) for key, name, rate in
-            re.findall(r"^\s*limit_req_zone\s+(\S+)\s+zone=(\w+):\d+m\s+rate=(\d+)r/s;", conf, re.M)}
+    return {
+        name: (key, float(rate))
+        for key, name, rate in re.findall(r"^\s*limit_req_zone\s+(\S+)\s+zone=(\w+):\d+m\s+rate=(\d+)r/s;", conf, re.M)
+    }
 
 
 def location_limit(conf: str, location: str) -> tuple:
@@ -82,11 +85,13 @@ def limited_nginx():
     for route in ROUTES:
         (directory / "site" / route.strip("/")).mkdir(parents=True, exist_ok=True)
         (directory / "site" / route.strip("/") / "webhook").write_text("ok\n")
-    zone_lines = "\n".join(re.findall(r"^\s*(?:limit_req_zone|limit_req_status|set_real_ip_from|real_ip_\w+)\s[^;]*;",
-                                      conf, re.M))
+    zone_lines = "\n".join(
+        re.findall(r"^\s*(?:limit_req_zone|limit_req_status|set_real_ip_from|real_ip_\w+)\s[^;]*;", conf, re.M)
+    )
     locations = "\n".join(
         f"location {route} {{ limit_req zone={zone} burst={burst} nodelay; }}"
-        for route, (zone, burst) in ((route, location_limit(conf, route)) for route in ROUTES))
+        for route, (zone, burst) in ((route, location_limit(conf, route)) for route in ROUTES)
+    )
     (directory / "nginx.conf").write_text(f"""
 worker_processes 1;
 pid {directory}/nginx.pid;
@@ -107,9 +112,21 @@ http {{
     }}
 }}
 """)
-    process = start_in_own_group(["nginx", "-p", str(directory), "-c", str(directory / "nginx.conf"),
-                                  "-e", str(directory / "error.log"), "-g", "daemon off;"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    process = start_in_own_group(
+        [
+            "nginx",
+            "-p",
+            str(directory),
+            "-c",
+            str(directory / "nginx.conf"),
+            "-e",
+            str(directory / "error.log"),
+            "-g",
+            "daemon off;",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.time() + 20
         while True:
@@ -134,15 +151,19 @@ def test_a_burst_from_one_address_passes_up_to_the_burst_then_gets_429(limited_n
         codes = [session.get(url + route + "webhook", timeout=5).status_code for _ in range(burst + 10)]
     # the first request plus the burst pass at once (nodelay); the rest are refused at once
     assert codes.count(200) in (burst + 1, burst + 2)  # one more if a token came back meanwhile
-    assert set(codes[burst + 2:]) == {429}
+    assert set(codes[burst + 2 :]) == {429}
 
 
 def test_clients_behind_a_trusted_proxy_are_limited_each_on_their_own_address(limited_nginx):
     url, conf = limited_nginx
     _, burst = location_limit(conf, "/webhooks/rest/")
-    flood = [requests.get(url + "/webhooks/rest/webhook", headers={"X-Forwarded-For": "203.0.113.7"},
-                           timeout=5).status_code for _ in range(burst + 5)]
+    flood = [
+        requests.get(url + "/webhooks/rest/webhook", headers={"X-Forwarded-For": "203.0.113.7"}, timeout=5).status_code
+        for _ in range(burst + 5)
+    ]
     assert flood[-1] == 429
     # another parent, behind the same proxy (loopback here), is not held back by the flood
-    assert requests.get(url + "/webhooks/rest/webhook", headers={"X-Forwarded-For": "198.51.100.9"},
-                         timeout=5).status_code == 200
+    assert (
+        requests.get(url + "/webhooks/rest/webhook", headers={"X-Forwarded-For": "198.51.100.9"}, timeout=5).status_code
+        == 200
+    )

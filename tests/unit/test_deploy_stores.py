@@ -1,6 +1,7 @@
 """Static checks of the stores' settings in deploy/: Redis always has a password (no empty default
 anywhere a deployment reads it), and PostgreSQL is reached with POSTGRES_SSLMODE=require in
 Kubernetes (prefer, the code's default, only for compose's own postgres on its internal network)."""
+
 import re
 from pathlib import Path
 
@@ -58,8 +59,9 @@ def test_the_lock_store_gets_the_password_and_no_document_calls_it_optional():
     assert endpoints["lock_store"]["type"] == "addons.stores.lock_store.FailSafeRedisLockStore"
     for path in (DEPLOY / "README.md", ROOT / "README.md", ROOT / "endpoints.production.yml", DEPLOY / "rasa-serve.sh"):
         text = " ".join(path.read_text().split())
-        assert not re.search(r"REDIS_PASSWORD.{0,120}?may be (set to an |set )?empty", text), \
-            f"{path.name} says REDIS_PASSWORD may be empty"
+        assert not re.search(
+            r"REDIS_PASSWORD.{0,120}?may be (set to an |set )?empty", text
+        ), f"{path.name} says REDIS_PASSWORD may be empty"
 
 
 def test_k8s_reaches_postgresql_with_tls_required(k8s):

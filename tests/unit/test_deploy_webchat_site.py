@@ -1,6 +1,7 @@
 """The web chat site nginx serves in a deployment (webchat/site.py): the page, its config and its
 headers are the development server's, and it refuses to run without the public origin and the
 numbers."""
+
 from __future__ import annotations
 
 import pytest
@@ -28,8 +29,11 @@ def test_webchat_site_writes_the_page_config_and_headers_as_the_dev_server_does(
     shutil.copytree(PUBLIC, public, ignore=shutil.ignore_patterns("vendor"))
     (public / "vendor").mkdir()
     (public / "vendor" / "socket.io.min.js").write_text("/* socket.io */")
-    env = {"WEBCHAT_RASA_URL": "https://chat.example.org", "HOSPITAL_CARE_TEAM_PHONE": "+1 555 010 0100",
-           "HOSPITAL_AFTER_HOURS_PHONE": "+1 555 010 0101"}
+    env = {
+        "WEBCHAT_RASA_URL": "https://chat.example.org",
+        "HOSPITAL_CARE_TEAM_PHONE": "+1 555 010 0100",
+        "HOSPITAL_AFTER_HOURS_PHONE": "+1 555 010 0101",
+    }
     out = tmp_path / "site"
     webchat_site.write_site(out, env, public=public)
     webchat_site.write_site(out, env, public=public)  # a restart replaces the site
@@ -45,7 +49,9 @@ def test_webchat_site_writes_the_page_config_and_headers_as_the_dev_server_does(
     assert not (out / ".public.new").exists()
 
 
-def test_webchat_site_refuses_to_run_without_the_public_origin_and_the_numbers(webchat_site, monkeypatch, tmp_path, capsys):
+def test_webchat_site_refuses_to_run_without_the_public_origin_and_the_numbers(
+    webchat_site, monkeypatch, tmp_path, capsys
+):
     for name in webchat_site.REQUIRED:
         monkeypatch.delenv(name, raising=False)
     assert webchat_site.main(["--out", str(tmp_path / "site")]) == 1

@@ -37,8 +37,27 @@ GENERATED = (
 GENERATED_NAMES = {"socket.io.min.js"}
 # Other projects' files the pages talk about (docs/understanding.md: medspaCy's setup.py).
 OTHER_PROJECTS_FILES = {"setup.py"}
-FILE_SUFFIXES = (".py", ".yml", ".yaml", ".md", ".sh", ".json", ".jsonl", ".js", ".css", ".html",
-                 ".conf", ".lock", ".in", ".txt", ".png", ".example", ".ini", ".cfg", ".gz")
+FILE_SUFFIXES = (
+    ".py",
+    ".yml",
+    ".yaml",
+    ".md",
+    ".sh",
+    ".json",
+    ".jsonl",
+    ".js",
+    ".css",
+    ".html",
+    ".conf",
+    ".lock",
+    ".in",
+    ".txt",
+    ".png",
+    ".example",
+    ".ini",
+    ".cfg",
+    ".gz",
+)
 
 LINK = re.compile(r"(?<!!)\[[^\]]*\]\(([^)\s]+)\)")
 CODE_SPAN = re.compile(r"`([^`\n]+)`")
@@ -129,8 +148,9 @@ def test_backticked_paths_exist(page):
         if _exists(word) or word.startswith(GENERATED):
             continue
         missing.append(f"`{word}`: not in the repository")
-    assert not missing, (f"{page.relative_to(ROOT)} names paths that do not exist "
-                         "(fix the path, or the text):\n" + "\n".join(missing))
+    assert not missing, (
+        f"{page.relative_to(ROOT)} names paths that do not exist " "(fix the path, or the text):\n" + "\n".join(missing)
+    )
 
 
 def _layout_table_paths():
@@ -150,13 +170,20 @@ def test_layout_table_matches_the_tree():
 
 def test_every_top_level_folder_is_in_the_layout_table():
     listed = {path.split("/")[0] for path in _layout_table_paths()}
-    folders = {path.name for path in ROOT.iterdir() if path.is_dir() and not path.name.startswith(".")
-               and path.name + "/" not in GENERATED and path.name not in {"__pycache__"}}
+    folders = {
+        path.name
+        for path in ROOT.iterdir()
+        if path.is_dir()
+        and not path.name.startswith(".")
+        and path.name + "/" not in GENERATED
+        and path.name not in {"__pycache__"}
+    }
     unlisted = sorted(folders - listed)
     assert not unlisted, f"README.md's layout table does not say what these folders are: {unlisted}"
 
 
 # The intent catalogue against the domain (tools/check_docs.py, run by `make validate`).
+
 
 @pytest.fixture
 def project(tmp_path):
@@ -201,16 +228,21 @@ def test_a_row_under_the_wrong_topic_file_is_named(project):
 def test_a_missing_catalogue_is_reported(project):
     (project / "docs/intents.md").unlink()
     assert check_docs.check_catalogue(project) == [
-        "docs/intents.md:1: the intent catalogue is missing. Fix: restore docs/intents.md"]
+        "docs/intents.md:1: the intent catalogue is missing. Fix: restore docs/intents.md"
+    ]
 
 
 def test_make_help_lists_every_target_run_and_test_first():
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     targets = re.search(r"^\.PHONY:(.*)$", makefile, re.MULTILINE).group(1).split()
-    shown = subprocess.run(["make", "-s", "--no-print-directory", "help"], cwd=ROOT, check=True,
-                           capture_output=True, text=True).stdout.splitlines()
+    shown = subprocess.run(
+        ["make", "-s", "--no-print-directory", "help"], cwd=ROOT, check=True, capture_output=True, text=True
+    ).stdout.splitlines()
     assert shown[0].startswith("make run ") and shown[1].startswith("make test ")
-    described = {line.split()[1] if line.startswith("make ") else line.split()[0]
-                 for line in shown if line.startswith(("make ", "  "))}
+    described = {
+        line.split()[1] if line.startswith("make ") else line.split()[0]
+        for line in shown
+        if line.startswith(("make ", "  "))
+    }
     undescribed = sorted(set(targets) - described)
     assert not undescribed, f"`make help` has no line for these targets: {undescribed}"

@@ -1,12 +1,10 @@
 """The escalation action's decision, and the replies a parent reads for each decision."""
+
 import asyncio
 import re
 
 import pytest
-from rasa.shared.core.domain import Domain
-
-from tools.project_domain import load_domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import BotUttered, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -15,7 +13,7 @@ from actions.escalation import ActionEscalateFever
 from actions.hospital_settings import HospitalSettings
 from actions.urgent_vocabulary import CALL_911, CALL_NOW_DECISIONS, RESPONSE_FOR_DECISION
 from addons.nlg.hospital_nlg import DISCLAIMER, HospitalNaturalLanguageGenerator
-from tests.conftest import ROOT
+from tools.project_domain import load_domain
 
 SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)
 DOMAIN = load_domain()
@@ -23,8 +21,14 @@ DOMAIN = load_domain()
 
 def sdk_tracker(text, intent, entities):
     return Tracker(
-        "parent", {}, {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities},
-        [], False, None, {}, "action_listen",
+        "parent",
+        {},
+        {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities},
+        [],
+        False,
+        None,
+        {},
+        "action_listen",
     )
 
 
@@ -60,7 +64,9 @@ def test_threshold_comes_from_the_settings(entities_of):
     text = "temp is 38.1"
     strict = HospitalSettings("H", "(555) 010-0140", "(555) 010-0199", 38.3)
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionEscalateFever(strict).run(dispatcher, sdk_tracker(text, "report_fever", entities_of(text)), {}))
+    events = asyncio.run(
+        ActionEscalateFever(strict).run(dispatcher, sdk_tracker(text, "report_fever", entities_of(text)), {})
+    )
     assert events[0]["value"] == "recheck"
     slots, _ = run_action(text, "report_fever", entities_of(text))
     assert slots["triage_decision"] == "call_now_reading"
@@ -97,14 +103,17 @@ def test_first_message_carries_the_disclaimer_once():
     assert DISCLAIMER not in later
 
 
-@pytest.mark.parametrize("text, decision", [
-    ("tiene 39 de fiebre", "call_now_reading"),
-    ("tiene 55 de fiebre", "call_now_fever"),  # a fever in words, the number unreadable
-    ("está hirviendo en calentura", "call_now_fever"),
-    ("tiene escalofríos y le duele al orinar", "call_now_sign"),
-    ("no respira y tiene los labios morados", CALL_911),
-    ("tiene 37,5", "recheck"),
-])
+@pytest.mark.parametrize(
+    "text, decision",
+    [
+        ("tiene 39 de fiebre", "call_now_reading"),
+        ("tiene 55 de fiebre", "call_now_fever"),  # a fever in words, the number unreadable
+        ("está hirviendo en calentura", "call_now_fever"),
+        ("tiene escalofríos y le duele al orinar", "call_now_sign"),
+        ("no respira y tiene los labios morados", CALL_911),
+        ("tiene 37,5", "recheck"),
+    ],
+)
 def test_a_spanish_report_gets_the_same_decision_as_an_english_one(entities_of, text, decision):
     slots, _ = run_action(text, "report_fever", entities_of(text))
     assert slots["triage_decision"] == decision

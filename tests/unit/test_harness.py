@@ -1,5 +1,6 @@
 """Tools import no tests: the server harness the tests, the bench and the blind evaluation share is
 tools/harness.py, and every project module outside tests/ imports nothing from tests/."""
+
 import ast
 
 from tests.conftest import ROOT
@@ -20,4 +21,3 @@ def test_no_tool_or_server_module_imports_the_tests():
         for path in sorted((ROOT / folder).rglob("*.py")):
             from_tests = {m for m in imported_modules(path) if m == "tests" or m.startswith("tests.")}
             assert not from_tests, f"{path.relative_to(ROOT)} imports {sorted(from_tests)}"
-

@@ -1,4 +1,5 @@
 """Hospital settings: one file, environment overrides, and clear errors for bad values."""
+
 import pytest
 
 from actions.hospital_settings import DEFAULT_SETTINGS_FILE, HospitalSettingsError, load_settings
@@ -25,12 +26,15 @@ def test_the_committed_file_loads():
 
 
 def test_environment_overrides_every_value(tmp_path):
-    settings = load_settings(write(tmp_path, VALID), environ={
-        "HOSPITAL_NAME": "Mercy Children's",
-        "HOSPITAL_CARE_TEAM_PHONE": "(555) 010-0111",
-        "HOSPITAL_AFTER_HOURS_PHONE": "(555) 010-0222",
-        "HOSPITAL_FEVER_THRESHOLD_C": "38.3",
-    })
+    settings = load_settings(
+        write(tmp_path, VALID),
+        environ={
+            "HOSPITAL_NAME": "Mercy Children's",
+            "HOSPITAL_CARE_TEAM_PHONE": "(555) 010-0111",
+            "HOSPITAL_AFTER_HOURS_PHONE": "(555) 010-0222",
+            "HOSPITAL_FEVER_THRESHOLD_C": "38.3",
+        },
+    )
     assert settings.hospital_name == "Mercy Children's"
     assert settings.care_team_phone == "(555) 010-0111"
     assert settings.after_hours_phone == "(555) 010-0222"
@@ -48,12 +52,15 @@ def test_blank_environment_value_does_not_override(tmp_path):
     assert settings.care_team_phone == "(555) 010-0140"
 
 
-@pytest.mark.parametrize("env,message", [
-    ({"HOSPITAL_FEVER_THRESHOLD_C": "100.4"}, "between 37.5 and 39.0"),
-    ({"HOSPITAL_FEVER_THRESHOLD_C": "hot"}, "must be a temperature in °C"),
-    ({"HOSPITAL_CARE_TEAM_PHONE": "call the nurse"}, "is not a phone number"),
-    ({"HOSPITAL_AFTER_HOURS_PHONE": "12"}, "is not a phone number"),
-])
+@pytest.mark.parametrize(
+    "env,message",
+    [
+        ({"HOSPITAL_FEVER_THRESHOLD_C": "100.4"}, "between 37.5 and 39.0"),
+        ({"HOSPITAL_FEVER_THRESHOLD_C": "hot"}, "must be a temperature in °C"),
+        ({"HOSPITAL_CARE_TEAM_PHONE": "call the nurse"}, "is not a phone number"),
+        ({"HOSPITAL_AFTER_HOURS_PHONE": "12"}, "is not a phone number"),
+    ],
+)
 def test_bad_values_are_refused_with_a_plain_message(tmp_path, env, message):
     with pytest.raises(HospitalSettingsError, match=message) as error:
         load_settings(write(tmp_path, VALID), environ=env)

@@ -1,5 +1,6 @@
 """The input guard: long, blank and command-syntax messages, sender ids, the cap per sender, and
 the REST channel's own conversation namespace."""
+
 import asyncio
 import logging
 
@@ -7,8 +8,16 @@ import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from addons.channels import input_guard
-from addons.channels.input_guard import (MAX_MESSAGE_CHARACTERS, MAX_MESSAGES_IN_FLIGHT_PER_SENDER, MAX_SENDER_CHARACTERS,
-                                GuardedInput, RestInput, guard_text, rest_conversation_id, sender_id_problem)
+from addons.channels.input_guard import (
+    MAX_MESSAGE_CHARACTERS,
+    MAX_MESSAGES_IN_FLIGHT_PER_SENDER,
+    MAX_SENDER_CHARACTERS,
+    GuardedInput,
+    RestInput,
+    guard_text,
+    rest_conversation_id,
+    sender_id_problem,
+)
 
 
 def test_ordinary_message_is_parsed_unchanged():
@@ -35,22 +44,35 @@ def test_long_message_is_not_parsed():
 
 # --- sender ids --------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("sender", ["+15551234567", "whatsapp:+15551234567", "1234567890123456", "U012AB3CD",
-                                    "ab" * 64, "élève 1", "a-b_c.d@e"])
+
+@pytest.mark.parametrize(
+    "sender",
+    ["+15551234567", "whatsapp:+15551234567", "1234567890123456", "U012AB3CD", "ab" * 64, "élève 1", "a-b_c.d@e"],
+)
 def test_usable_sender_ids(sender):
     assert sender_id_problem(sender) is None
 
 
-@pytest.mark.parametrize("sender,problem", [
-    (None, "non-empty"), (42, "non-empty"), ("", "non-empty"), ("   ", "non-empty"),
-    ("a" * (MAX_SENDER_CHARACTERS + 1), "at most 128"),
-    ("abc\x00def", "printable"), ("abc\ndef", "printable"), ("\x1b[31mred", "printable"), ("a\u200bb", "printable"),
-])
+@pytest.mark.parametrize(
+    "sender,problem",
+    [
+        (None, "non-empty"),
+        (42, "non-empty"),
+        ("", "non-empty"),
+        ("   ", "non-empty"),
+        ("a" * (MAX_SENDER_CHARACTERS + 1), "at most 128"),
+        ("abc\x00def", "printable"),
+        ("abc\ndef", "printable"),
+        ("\x1b[31mred", "printable"),
+        ("a\u200bb", "printable"),
+    ],
+)
 def test_unusable_sender_ids_say_what_is_wrong(sender, problem):
     assert problem in sender_id_problem(sender)
 
 
 # --- the guard around a channel's handler ------------------------------------------------------
+
 
 class FakeChannel(GuardedInput):
     def __init__(self, channel_name="twilio"):
@@ -90,8 +112,9 @@ def test_messages_beyond_the_cap_per_sender_get_the_busy_reply_at_once_with_the_
             await release.wait()
 
         guarded = FakeChannel("twilio").guard(on_new_message)
-        waiting = [asyncio.create_task(guarded(user_message(f"message {i}")))
-                   for i in range(MAX_MESSAGES_IN_FLIGHT_PER_SENDER)]
+        waiting = [
+            asyncio.create_task(guarded(user_message(f"message {i}"))) for i in range(MAX_MESSAGES_IN_FLIGHT_PER_SENDER)
+        ]
         await asyncio.sleep(0)
         over_cap = user_message("she has a fever")
         await asyncio.wait_for(guarded(over_cap), timeout=1)
@@ -127,6 +150,7 @@ def test_a_failing_message_frees_its_place():
 
 
 # --- the REST channel's own conversations ------------------------------------------------------
+
 
 def test_rest_replies_carry_the_clients_id_while_the_conversation_is_stored_under_rest():
     collector = CollectingOutputChannel()
@@ -170,11 +194,16 @@ def test_a_rest_request_cut_off_by_the_response_timeout_still_names_the_care_tea
 
 # --- Spanish (issue 13) ------------------------------------------------------------------------
 
+
 def test_a_guard_reply_is_in_english_then_spanish_when_the_language_is_not_known():
     verdict, reply = guard_text("   ")
     english, spanish = reply.split("\n")
     assert english.startswith("Please type your question") and "(555) 010-0140" in english
-    assert spanish.startswith("Por favor, escriba su pregunta") and "llame ahora" in spanish and "(555) 010-0140" in spanish
+    assert (
+        spanish.startswith("Por favor, escriba su pregunta")
+        and "llame ahora" in spanish
+        and "(555) 010-0140" in spanish
+    )
 
 
 @pytest.mark.parametrize("reply", list(input_guard.SPANISH_REPLIES))

@@ -1,5 +1,6 @@
 """addons/nlu/linear_intent_classifier.py: the vectorized probabilities are scikit-learn's, and the
 intents and rankings a message gets are the ones Rasa's own process() gives."""
+
 import numpy as np
 import pytest
 import scipy.sparse
@@ -16,7 +17,7 @@ N_FEATURES = 40
 def bag_of_words(rng, intent_index, n):
     """Sparse count vectors in which each intent favours its own few features."""
     counts = rng.poisson(0.15, size=(n, N_FEATURES))
-    counts[:, intent_index * 5:intent_index * 5 + 5] += rng.poisson(1.2, size=(n, 5))
+    counts[:, intent_index * 5 : intent_index * 5 + 5] += rng.poisson(1.2, size=(n, 5))
     return scipy.sparse.csr_matrix(counts.astype(float))
 
 
@@ -29,8 +30,9 @@ def trained():
     classifier.clf.fit(X, y)
     test = scipy.sparse.vstack([bag_of_words(rng, i % len(INTENTS), 1) for i in range(60)]).tocsr()
     # and the edge cases: no known word at all, every word at once
-    test = scipy.sparse.vstack([test, scipy.sparse.csr_matrix((1, N_FEATURES)),
-                                scipy.sparse.csr_matrix(np.ones((1, N_FEATURES)))]).tocsr()
+    test = scipy.sparse.vstack(
+        [test, scipy.sparse.csr_matrix((1, N_FEATURES)), scipy.sparse.csr_matrix(np.ones((1, N_FEATURES)))]
+    ).tocsr()
     return classifier, test
 
 
@@ -76,8 +78,8 @@ def test_only_the_case_it_reproduces_is_vectorized(trained):
     binary = Pipeline([("tfidf", TfidfTransformer()), ("svm", CalibratedClassifierCV(LinearSVC(), cv=3))])
     binary.fit(X, np.repeat(["greet", "goodbye"], 20))
     assert not VectorizedCalibratedSVM.supports(binary)  # two intents: scikit-learn's own path
-    isotonic = Pipeline([("tfidf", TfidfTransformer()),
-                         ("svm", CalibratedClassifierCV(LinearSVC(), cv=3, method="isotonic"))])
-    isotonic.fit(scipy.sparse.vstack([bag_of_words(rng, i, 20) for i in range(3)]).tocsr(),
-                 np.repeat(INTENTS[:3], 20))
+    isotonic = Pipeline(
+        [("tfidf", TfidfTransformer()), ("svm", CalibratedClassifierCV(LinearSVC(), cv=3, method="isotonic"))]
+    )
+    isotonic.fit(scipy.sparse.vstack([bag_of_words(rng, i, 20) for i in range(3)]).tocsr(), np.repeat(INTENTS[:3], 20))
     assert not VectorizedCalibratedSVM.supports(isotonic)

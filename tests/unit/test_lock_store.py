@@ -1,6 +1,7 @@
 """addons/stores/lock_store.py, and its patch of Rasa (addons/rasa_patches/sanic_workers.py): a server
 whose locks live in one process runs one Sanic worker, whatever SANIC_WORKERS says; a shared
 (Redis) lock store may run several."""
+
 import logging
 
 import rasa.core.lock_store
@@ -55,9 +56,15 @@ def redis_server():
 
 
 def lock_store(redis_server, port=None, password=None, **options):
-    config = EndpointConfig(url="127.0.0.1", type="addons.stores.lock_store.FailSafeRedisLockStore",
-                            port=port or redis_server.port, password=password or redis_server.password,
-                            db=0, socket_timeout=1, **options)
+    config = EndpointConfig(
+        url="127.0.0.1",
+        type="addons.stores.lock_store.FailSafeRedisLockStore",
+        port=port or redis_server.port,
+        password=password or redis_server.password,
+        db=0,
+        socket_timeout=1,
+        **options,
+    )
     return FailSafeRedisLockStore(config)
 
 

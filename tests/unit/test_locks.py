@@ -2,6 +2,7 @@
 hash, one version of a package across the three locks (the tests run what production runs), the
 production locks free of test tools, and the action server's lock enough for what actions/ imports
 without Rasa or TensorFlow."""
+
 from __future__ import annotations
 
 import ast

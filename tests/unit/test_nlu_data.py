@@ -1,4 +1,5 @@
 """The held-out NLU test set stays held out, and every intent is trained and tested."""
+
 import re
 
 import yaml

@@ -1,4 +1,5 @@
 """The held-out gate judges what the parent gets, not only the intent label, and says what failed."""
+
 import json
 
 from tools import nlu_gate
@@ -51,17 +52,28 @@ def misread(text, intent, read_as, confidence):
 
 def test_a_failing_intent_is_explained_question_by_question(tmp_path, capsys):
     # a new topic split out of another: its questions read as the old one, and one the other way
-    results = write_results(tmp_path, {
-        "ask_cyclic": scores(0.43, 0.8, 0.29, 24), "ask_symptoms": scores(0.95, 0.95, 0.96, 24),
-        "greet": scores(1.0, 1.0, 1.0, 10), "weighted avg": scores(0.8, 0.8, 0.8, 58), "accuracy": 0.8,
-    }, [misread("every 3 weeks she gets mouth sores", "ask_cyclic", "ask_symptoms", 0.61),
-        misread("do the fevers come back on a schedule", "ask_cyclic", "ask_symptoms", 0.55),
-        misread("what are the signs of a low count", "ask_symptoms", "ask_cyclic", 0.4)])
+    results = write_results(
+        tmp_path,
+        {
+            "ask_cyclic": scores(0.43, 0.8, 0.29, 24),
+            "ask_symptoms": scores(0.95, 0.95, 0.96, 24),
+            "greet": scores(1.0, 1.0, 1.0, 10),
+            "weighted avg": scores(0.8, 0.8, 0.8, 58),
+            "accuracy": 0.8,
+        },
+        [
+            misread("every 3 weeks she gets mouth sores", "ask_cyclic", "ask_symptoms", 0.61),
+            misread("do the fevers come back on a schedule", "ask_cyclic", "ask_symptoms", 0.55),
+            misread("what are the signs of a low count", "ask_symptoms", "ask_cyclic", 0.4),
+        ],
+    )
     assert gate_main(results) == 1
     failed = capsys.readouterr().err
     assert "NLU gate FAILED: 1 intent below F1 0.90." in failed
-    assert ("ask_cyclic: F1 0.43 < 0.90 (precision 0.80, recall 0.29): 2 of its 24 test questions read as "
-            "ask_symptoms 2×; 1 question of other intents read as it (ask_symptoms 1×)") in failed
+    assert (
+        "ask_cyclic: F1 0.43 < 0.90 (precision 0.80, recall 0.29): 2 of its 24 test questions read as "
+        "ask_symptoms 2×; 1 question of other intents read as it (ask_symptoms 1×)"
+    ) in failed
     assert 'read as ask_symptoms: "every 3 weeks she gets mouth sores" (0.61)' in failed
     assert 'ask_symptoms question read as ask_cyclic: "what are the signs of a low count" (0.40)' in failed
     # the most confident misreading first: the clearest example of the confusion
@@ -70,10 +82,15 @@ def test_a_failing_intent_is_explained_question_by_question(tmp_path, capsys):
 
 def test_an_urgent_message_that_would_not_escalate_is_named_with_its_confidence(tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(nlu_gate, "entity_reader", lambda: lambda text: [])  # no sign words found
-    results = write_results(tmp_path, {
-        "report_emergency": scores(0.95, 1.0, 0.92, 12), "ask_when_to_call": scores(0.96, 0.92, 1.0, 12),
-        "weighted avg": scores(0.95, 0.95, 0.95, 24),
-    }, [misread("she went floppy", "report_emergency", "ask_when_to_call", 0.44)])
+    results = write_results(
+        tmp_path,
+        {
+            "report_emergency": scores(0.95, 1.0, 0.92, 12),
+            "ask_when_to_call": scores(0.96, 0.92, 1.0, 12),
+            "weighted avg": scores(0.95, 0.95, 0.95, 24),
+        },
+        [misread("she went floppy", "report_emergency", "ask_when_to_call", 0.44)],
+    )
     assert gate_main(results) == 1
     failed = capsys.readouterr().err
     assert "NLU gate FAILED: 1 urgent test message would not get Call now (or Call 911)." in failed
@@ -89,8 +106,12 @@ def test_passing_results_say_so(tmp_path, capsys):
 
 
 def test_make_evaluate_says_which_intents_fail_and_writes_every_misread_question(tmp_path, capsys):
-    split_topic = {"ask_cyclic": scores(0.43, 0.8, 0.29, 24), "ask_symptoms": scores(0.95, 0.95, 0.96, 24),
-                   "weighted avg": scores(0.8, 0.8, 0.8, 48), "accuracy": 0.8}
+    split_topic = {
+        "ask_cyclic": scores(0.43, 0.8, 0.29, 24),
+        "ask_symptoms": scores(0.95, 0.95, 0.96, 24),
+        "weighted avg": scores(0.8, 0.8, 0.8, 48),
+        "accuracy": 0.8,
+    }
     mouth_sores = misread("every 3 weeks she gets mouth sores", "ask_cyclic", "ask_symptoms", 0.61)
     write_results(tmp_path / "holdout", split_topic, [mouth_sores])
     write_results(tmp_path / "cross_validation", split_topic, [mouth_sores])

@@ -3,6 +3,7 @@ action server's replies are validated by a validator built once, the action serv
 one kept-alive connection, the default SQLite tracker store keeps its connections and writes a
 write-ahead log, the graph runner keeps the graph it needs, and event classes are looked up in a
 table. Each keeps Rasa's behaviour; these tests check that it is kept."""
+
 import asyncio
 import sqlite3
 
@@ -119,6 +120,7 @@ def test_an_idle_kept_connection_is_dropped_before_the_action_server_drops_it(mo
 def test_the_action_server_restarting_costs_no_fever_report():
     """A kept connection to an action server that has restarted is not reused: the next call
     succeeds on a new connection."""
+
     async def scenario():
         async with CountingActionServer() as first:
             endpoint = EndpointConfig(first.url)
@@ -168,16 +170,17 @@ def toy_runner():
         return lambda *args: (name, fn(*args))
 
     def schema_node(**needs):
-        return SchemaNode(needs=needs, uses=FallbackClassifier, constructor_name="create", fn="process",
-                          config={})
+        return SchemaNode(needs=needs, uses=FallbackClassifier, constructor_name="create", fn="process", config={})
 
-    schema = GraphSchema({
-        "double": schema_node(value="x"),
-        "plus_one": schema_node(value="double"),
-        "square": schema_node(value="x"),
-        "both": schema_node(a="plus_one", b="square"),
-        "unused": schema_node(value="missing_input"),
-    })
+    schema = GraphSchema(
+        {
+            "double": schema_node(value="x"),
+            "plus_one": schema_node(value="double"),
+            "square": schema_node(value="x"),
+            "both": schema_node(a="plus_one", b="square"),
+            "unused": schema_node(value="missing_input"),
+        }
+    )
     runner = object.__new__(DaskGraphRunner)
     runner._graph_schema = schema
     runner._execution_context = None

@@ -1,4 +1,5 @@
 """Stopping a server's process group: SIGTERM, SIGKILL after the grace period, nothing left over."""
+
 import os
 import signal
 import subprocess
@@ -51,9 +52,16 @@ def test_a_paused_server_is_resumed_so_that_it_stops_on_sigterm():
 def test_a_server_gets_sigterm_when_its_starter_dies_without_stopping_it():
     """pytest or the bench killed outright (SIGKILL, a closed terminal) leaves no server running."""
     starter = subprocess.Popen(
-        [sys.executable, "-c", "import time; from scripts.process_group import start_in_own_group; "
-                               "print(start_in_own_group(['sleep', '60']).pid, flush=True); time.sleep(60)"],
-        stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+        [
+            sys.executable,
+            "-c",
+            "import time; from scripts.process_group import start_in_own_group; "
+            "print(start_in_own_group(['sleep', '60']).pid, flush=True); time.sleep(60)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     server = int(starter.stdout.readline())
     assert group_members(server) == [server]
     starter.kill()

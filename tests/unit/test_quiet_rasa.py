@@ -1,5 +1,6 @@
 """scripts/quiet_rasa.py: the libraries' DeprecationWarnings, which sanic's import turns back on
 whatever PYTHONWARNINGS says, stay off; the project's own and every other warning still show."""
+
 import os
 import subprocess
 import sys
@@ -16,8 +17,14 @@ warnings.warn_explicit("the response is not used in any story", UserWarning, "ra
 
 def warnings_shown(first_import):
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    run = subprocess.run([sys.executable, "-c", f"{first_import}\n{WARNINGS}"], cwd=ROOT, capture_output=True,
-                         text=True, timeout=120, env={**environment, "PYTHONPATH": str(ROOT)})
+    run = subprocess.run(
+        [sys.executable, "-c", f"{first_import}\n{WARNINGS}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**environment, "PYTHONPATH": str(ROOT)},
+    )
     assert run.returncode == 0, run.stderr
     return run.stderr
 

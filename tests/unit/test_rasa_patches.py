@@ -1,6 +1,7 @@
 """addons/rasa_patches: Rasa is patched by one call when the server creates its channels, not by
 importing this project's code (as `rasa train` and `rasa test` do), and only on the Rasa version
 the patches were written for."""
+
 import re
 import subprocess
 import sys
@@ -51,9 +52,20 @@ print("ok")
 
 
 def run_fresh(code):
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2",
-                               "RASA_TELEMETRY_ENABLED": "false", "PYTHONWARNINGS": "ignore"}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={
+            "PYTHONPATH": str(ROOT),
+            "PATH": "/usr/bin:/bin",
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "PYTHONWARNINGS": "ignore",
+        },
+        timeout=120,
+    )
 
 
 def test_importing_addons_patches_nothing_and_starting_a_channel_patches_rasa_once():
@@ -71,7 +83,8 @@ def test_the_hospital_nlg_applies_the_patches_for_rasa_shell():
         "HospitalNaturalLanguageGenerator()\n"
         "from addons import rasa_patches\n"
         "assert rasa_patches.applied() and action.DEFAULT_REQUEST_TIMEOUT == 3.0\n"
-        "print('ok')\n")
+        "print('ok')\n"
+    )
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]
 
 

@@ -1,5 +1,6 @@
 """The Rasa server is locked down by default: API off, CORS to the configured origins only;
 a production server refuses to start without the hospital's origins."""
+
 import subprocess
 import sys
 from pathlib import Path
@@ -22,8 +23,9 @@ def test_configured_origins():
     assert server_options({"ALLOWED_ORIGINS": "https://www.example.org"}) == ["--cors", "https://www.example.org"]
 
 
-@pytest.mark.parametrize("origins", ["*", "", " ", "www.example.org", "https://a.org *", "https://a.org/chat",
-                                     "https://user@a.org"])
+@pytest.mark.parametrize(
+    "origins", ["*", "", " ", "www.example.org", "https://a.org *", "https://a.org/chat", "https://user@a.org"]
+)
 def test_wildcard_or_bad_origins_are_refused(origins):
     with pytest.raises(UnsafeSetting, match="ALLOWED_ORIGINS"):
         server_options({"ALLOWED_ORIGINS": origins})
@@ -38,7 +40,11 @@ def test_api_needs_a_secret():
 
 def test_api_with_token_or_jwt():
     token = "t" * 40
-    assert server_options({"RASA_ENABLE_API": "true", "RASA_AUTH_TOKEN": token})[-3:] == ["--enable-api", "--auth-token", token]
+    assert server_options({"RASA_ENABLE_API": "true", "RASA_AUTH_TOKEN": token})[-3:] == [
+        "--enable-api",
+        "--auth-token",
+        token,
+    ]
     options = server_options({"RASA_ENABLE_API": "1", "RASA_JWT_SECRET": "j" * 40})
     assert options[-5:] == ["--enable-api", "--jwt-secret", "j" * 40, "--jwt-method", "HS256"]
 
@@ -48,13 +54,20 @@ def test_production_needs_the_origins_set():
         server_options({}, production=True)
     with pytest.raises(UnsafeSetting, match="ALLOWED_ORIGINS is empty"):
         server_options({"ALLOWED_ORIGINS": ""}, production=True)
-    assert server_options({"ALLOWED_ORIGINS": "https://www.example-hospital.org"}, production=True) == \
-        ["--cors", "https://www.example-hospital.org"]
+    assert server_options({"ALLOWED_ORIGINS": "https://www.example-hospital.org"}, production=True) == [
+        "--cors",
+        "https://www.example-hospital.org",
+    ]
 
 
 def run_script(args, env):
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "rasa_server_options.py"), *args],
-                          env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "rasa_server_options.py"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_the_script_refuses_to_start_production_without_origins_and_names_the_variable():
@@ -63,7 +76,9 @@ def test_the_script_refuses_to_start_production_without_origins_and_names_the_va
     assert "ALLOWED_ORIGINS is not set" in refused.stderr and "Traceback" not in refused.stderr
     empty = run_script([], {"PATH": "/usr/bin:/bin", "ALLOWED_ORIGINS": ""})
     assert empty.returncode == 1 and "ALLOWED_ORIGINS is empty" in empty.stderr
-    started = run_script(["--production"], {"PATH": "/usr/bin:/bin", "ALLOWED_ORIGINS": "https://www.example-hospital.org"})
+    started = run_script(
+        ["--production"], {"PATH": "/usr/bin:/bin", "ALLOWED_ORIGINS": "https://www.example-hospital.org"}
+    )
     assert started.returncode == 0 and started.stdout.split() == ["--cors", "https://www.example-hospital.org"]
 
 

@@ -1,5 +1,6 @@
 """The retention command deletes whole conversations older than the configured days, never a turn
 stored while it runs, and refuses a number of days that is not a finite number above 0."""
+
 import asyncio
 import time
 
@@ -32,8 +33,11 @@ def store(tmp_path):
 def events_of(store, sender):
     events = store.SQLEvent.__table__
     with store.engine.connect() as connection:
-        return connection.execute(sa.select(events.c.type_name).where(events.c.sender_id == sender)
-                                  .order_by(events.c.id)).scalars().all()
+        return (
+            connection.execute(sa.select(events.c.type_name).where(events.c.sender_id == sender).order_by(events.c.id))
+            .scalars()
+            .all()
+        )
 
 
 def test_old_conversations_are_deleted_and_recent_ones_kept(store):

@@ -1,6 +1,7 @@
 """`make run`'s ending: Ctrl-C in its terminal, or a TERM, stops the supervised servers and says
 "stopped", never a make error. Here make runs scripts/supervise.py with one small web server as its
 part (tests/live/test_make_run.py does the same with the assistant's real servers)."""
+
 import os
 import signal
 import sys
@@ -20,11 +21,16 @@ def make_run(tmp_path):
     makefile.write_text(
         "run:\n"
         f"\t@{sys.executable} {ROOT / 'scripts' / 'supervise.py'} --log-dir {tmp_path / 'logs'} --ready-message ready"
-        f" --- web http://127.0.0.1:{port}/ {sys.executable} -m http.server {port} --bind 127.0.0.1\n")
+        f" --- web http://127.0.0.1:{port}/ {sys.executable} -m http.server {port} --bind 127.0.0.1\n"
+    )
     output = tmp_path / "terminal.out"
     with open(output, "w") as terminal_output:
-        run = InTerminal(["make", "--no-print-directory", "-f", str(makefile), "run"], cwd=tmp_path,
-                         stdout=terminal_output, stderr=terminal_output)
+        run = InTerminal(
+            ["make", "--no-print-directory", "-f", str(makefile), "run"],
+            cwd=tmp_path,
+            stdout=terminal_output,
+            stderr=terminal_output,
+        )
     run.output, run.port = output, port
     try:
         deadline = time.monotonic() + 30

@@ -1,11 +1,18 @@
 """Reading temperatures: from a parent's words, through the entity_ruler, to °C and a decision."""
+
 import pytest
 
 from actions.escalation import triage
 from actions.hospital_settings import HospitalSettings
 from actions.temperature import TemperatureReading, UnreadableTemperature, read_temperature
 from actions.urgent_vocabulary import (
-    ASK_AGAIN, CALL_911, CALL_NOW_FEVER, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_READING, CALL_NOW_SIGN, RECHECK,
+    ASK_AGAIN,
+    CALL_911,
+    CALL_NOW_FEVER,
+    CALL_NOW_LOW_TEMPERATURE,
+    CALL_NOW_READING,
+    CALL_NOW_SIGN,
+    RECHECK,
 )
 
 SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)
@@ -81,10 +88,18 @@ def test_phrasing_is_read_and_triaged(entities_of, message, intent, celsius, dec
         assert result.reading.celsius == pytest.approx(celsius, abs=0.01)
 
 
-@pytest.mark.parametrize("text,unit,inferred", [
-    ("101.5", "F", True), ("38.4", "C", True), ("101.5 F", "F", False), ("38,4 °C", "C", False),
-    ("100 degrees fahrenheit", "F", False), ("38 celcius", "C", False), ("39°c", "C", False),
-])
+@pytest.mark.parametrize(
+    "text,unit,inferred",
+    [
+        ("101.5", "F", True),
+        ("38.4", "C", True),
+        ("101.5 F", "F", False),
+        ("38,4 °C", "C", False),
+        ("100 degrees fahrenheit", "F", False),
+        ("38 celcius", "C", False),
+        ("39°c", "C", False),
+    ],
+)
 def test_unit_is_read_or_inferred_by_range(text, unit, inferred):
     reading = read_temperature(text)
     assert isinstance(reading, TemperatureReading)

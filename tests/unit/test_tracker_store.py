@@ -1,6 +1,7 @@
 """addons/stores/tracker_store.py's tracker stores, and their patches of Rasa (addons/rasa_patches/
 tracker_store.py): POSTGRES_SSLMODE, statement parameters kept out of error logs, a bounded wait
 for a PostgreSQL that does not answer, and a bounded fallback store."""
+
 import asyncio
 import logging
 import socket
@@ -26,11 +27,13 @@ PHONE_SENDER = "+15550100123"
 
 
 def tracker(sender, text="hello there"):
-    return DialogueStateTracker.from_events(sender, [
-        ActionExecuted("action_listen"), UserUttered(text, {"name": "report_fever"}), BotUttered("Call now")])
+    return DialogueStateTracker.from_events(
+        sender, [ActionExecuted("action_listen"), UserUttered(text, {"name": "report_fever"}), BotUttered("Call now")]
+    )
 
 
 # --- engine options ----------------------------------------------------------------------------
+
 
 def engine_kwargs(url="postgresql://rasa:secret@db.example.org:5432/rasa"):
     return rasa.core.tracker_store.create_engine_kwargs(url)
@@ -62,7 +65,9 @@ def test_a_failed_statement_logs_no_message_text_and_no_sender(tmp_path, caplog)
     database = tmp_path / "conversations.db"
     store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(database))
     with store.engine.begin() as connection:
-        connection.execute(sa.text("CREATE TRIGGER full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+        connection.execute(
+            sa.text("CREATE TRIGGER full BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        )
     fail_safe = BoundedFailSafeTrackerStore(store)
     with caplog.at_level(logging.INFO):
         asyncio.run(fail_safe.save(tracker(PHONE_SENDER, URGENT_TEXT)))
@@ -77,6 +82,7 @@ def test_a_failed_statement_logs_no_message_text_and_no_sender(tmp_path, caplog)
 
 
 # --- a PostgreSQL that does not answer -----------------------------------------------------------
+
 
 @pytest.fixture
 def silent_server():
@@ -99,8 +105,15 @@ def test_a_postgresql_that_does_not_answer_fails_within_the_bound_then_at_once(s
             started = time.monotonic()
             with pytest.raises(psycopg2.OperationalError, match="did not answer within 2 s"):
                 # connect_timeout alone does not apply in this mode; the wait callback bounds it
-                psycopg2.connect(host="127.0.0.1", port=silent_server, user="rasa", password="x", dbname="rasa",
-                                 connect_timeout=30, sslmode="disable")
+                psycopg2.connect(
+                    host="127.0.0.1",
+                    port=silent_server,
+                    user="rasa",
+                    password="x",
+                    dbname="rasa",
+                    connect_timeout=30,
+                    sslmode="disable",
+                )
             seconds.append(time.monotonic() - started)
     finally:
         psycopg2.extensions.set_wait_callback(None)
@@ -109,6 +122,7 @@ def test_a_postgresql_that_does_not_answer_fails_within_the_bound_then_at_once(s
 
 
 # --- the fallback store ----------------------------------------------------------------------------
+
 
 class BrokenStore(InMemoryTrackerStore):
     """A tracker store whose database fails until `working` is set."""

@@ -1,28 +1,38 @@
 """The Rasa-server-side safety net: no urgent message is ever answered with silence."""
+
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
-from rasa.shared.core.domain import Domain
-
-from tools.project_domain import load_domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.urgent_vocabulary import (
-    CALL_911_RESPONSE, CALL_NOW_FEVER_RESPONSE, CALL_NOW_READING, CALL_NOW_SIGN_RESPONSE, DECISION_SLOT, ESCALATION_ACTION,
+    CALL_911_RESPONSE,
+    CALL_NOW_FEVER_RESPONSE,
+    CALL_NOW_READING,
+    CALL_NOW_SIGN_RESPONSE,
+    DECISION_SLOT,
+    ESCALATION_ACTION,
 )
 from addons.policies.urgent_safety_policy import UrgentSafetyPolicy, next_safety_action
-from tests.conftest import ROOT
+from tools.project_domain import load_domain
 
 DOMAIN = load_domain()
 
 
 def user(text, intent, confidence=0.95, entities=(), ranking=None):
     parse = {"name": intent, "confidence": confidence}
-    return UserUttered(text, parse, list(entities), parse_data={
-        "intent": parse, "entities": list(entities), "text": text,
-        "intent_ranking": ranking or [parse],
-    })
+    return UserUttered(
+        text,
+        parse,
+        list(entities),
+        parse_data={
+            "intent": parse,
+            "entities": list(entities),
+            "text": text,
+            "intent_ranking": ranking or [parse],
+        },
+    )
 
 
 def tracker(*events):
@@ -49,14 +59,19 @@ def test_failed_escalation_of_an_infection_sign_gets_its_call_now_reply():
 
 
 def test_after_the_fallback_reply_the_bot_listens():
-    t = tracker(user("fever", "report_fever"), ActionExecuted(ESCALATION_ACTION),
-                ActionExecuted(CALL_NOW_FEVER_RESPONSE), BotUttered("Call now: ..."))
+    t = tracker(
+        user("fever", "report_fever"),
+        ActionExecuted(ESCALATION_ACTION),
+        ActionExecuted(CALL_NOW_FEVER_RESPONSE),
+        BotUttered("Call now: ..."),
+    )
     assert next_safety_action(t) == "action_listen"
 
 
 def test_a_working_escalation_is_left_to_the_rules():
-    t = tracker(user("fever 101", "report_fever"), ActionExecuted(ESCALATION_ACTION),
-                SlotSet(DECISION_SLOT, CALL_NOW_READING))
+    t = tracker(
+        user("fever 101", "report_fever"), ActionExecuted(ESCALATION_ACTION), SlotSet(DECISION_SLOT, CALL_NOW_READING)
+    )
     assert next_safety_action(t) is None
 
 
@@ -77,7 +92,13 @@ def test_a_report_misread_as_a_topic_question_is_escalated():
 
 def test_a_question_that_names_a_sign_is_answered_not_escalated():
     # the project's spaCy pipeline marks these mentions (spacy_pipeline/urgent_context.py)
-    diarrhea = {"entity": "infection_sign", "value": "diarrhea", "start": 23, "end": 31, "assertion": "general_question"}
+    diarrhea = {
+        "entity": "infection_sign",
+        "value": "diarrhea",
+        "start": 23,
+        "end": 31,
+        "assertion": "general_question",
+    }
     assert next_safety_action(tracker(user("can neutropenia cause diarrhea", "ask_symptoms", 0.9, [diarrhea]))) is None
     fever = {"entity": "fever_phrase", "value": "fever", "start": 15, "end": 20, "assertion": "hypothetical"}
     assert next_safety_action(tracker(user("what counts as fever in kids?", "ask_when_to_call", 0.9, [fever]))) is None
@@ -93,7 +114,9 @@ def test_ordinary_turns_are_left_alone():
 def test_policy_prediction_outranks_rule_policy(tmp_path):
     storage = LocalModelStorage(tmp_path)
     policy = UrgentSafetyPolicy.create(
-        UrgentSafetyPolicy.get_default_config(), storage, Resource("safety"),
+        UrgentSafetyPolicy.get_default_config(),
+        storage,
+        Resource("safety"),
         ExecutionContext(GraphSchema({}), "test"),
     )
     t = tracker(user("she has a fever", "report_fever"), ActionExecuted(ESCALATION_ACTION))

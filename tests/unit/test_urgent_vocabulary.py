@@ -3,6 +3,7 @@
 YAML cannot import Python: a renamed intent, label, slot value or response in domain.yml, data/,
 config.yml or the pipeline's patterns would silently break the fever path (a rule that never
 fires, a slot value no rule reads). These checks make such a rename fail here instead."""
+
 import json
 
 import yaml
@@ -81,7 +82,9 @@ def test_each_decision_has_one_rule_that_gives_its_reply():
     for block in load("data/rules/urgent.yml")["rules"]:
         steps = block["steps"]
         if steps[0].get("action") == vocabulary.ESCALATION_ACTION:
-            (decision,) = [step["slot_was_set"][0][vocabulary.DECISION_SLOT] for step in steps if "slot_was_set" in step]
+            (decision,) = [
+                step["slot_was_set"][0][vocabulary.DECISION_SLOT] for step in steps if "slot_was_set" in step
+            ]
             assert decision not in replies, f"two rules for {decision}"
             replies[decision] = steps[-1]["action"]
     assert replies == vocabulary.RESPONSE_FOR_DECISION
@@ -108,8 +111,10 @@ def test_the_spacy_pipeline_labels_and_verdicts_are_the_vocabulary():
     assert urgent_context.URGENT_LABELS == list(vocabulary.URGENT_ENTITIES)
     assert urgent_context.ASSERTION == vocabulary.ASSERTION
     assert urgent_context.REPORTED == vocabulary.REPORTED
-    assert urgent_context.NEGEX_KINDS == vocabulary.NOT_REPORTED[:len(urgent_context.NEGEX_KINDS)]
-    assert {label for labels in urgent_context.KIND_LABELS.values() for label in labels} <= set(vocabulary.URGENT_ENTITIES)
+    assert urgent_context.NEGEX_KINDS == vocabulary.NOT_REPORTED[: len(urgent_context.NEGEX_KINDS)]
+    assert {label for labels in urgent_context.KIND_LABELS.values() for label in labels} <= set(
+        vocabulary.URGENT_ENTITIES
+    )
     assert set(urgent_context.KIND_LABELS) <= set(vocabulary.NOT_REPORTED)
 
 

@@ -2,6 +2,7 @@
 room (awaited, unlike Rasa 3.6.21's own handler) and confirms the session id; handles a message
 only with a session id session_request could have confirmed, stores no client metadata, bounds
 packets, checks ALLOWED_ORIGINS, and keeps a reply's lines in Markdown-rendering widgets."""
+
 import asyncio
 import logging
 import re
@@ -32,8 +33,10 @@ def session_request_of(channel):
 def test_a_stored_session_is_joined_and_confirmed():
     handler, calls = session_request_of(SocketIOInput(session_persistence=True))
     asyncio.run(handler("sid-1", {"session_id": "0123456789abcdef0123456789abcdef"}))
-    assert calls == [("enter_room", "sid-1", "0123456789abcdef0123456789abcdef"),
-                     ("session_confirm", "0123456789abcdef0123456789abcdef", "sid-1")]
+    assert calls == [
+        ("enter_room", "sid-1", "0123456789abcdef0123456789abcdef"),
+        ("session_confirm", "0123456789abcdef0123456789abcdef", "sid-1"),
+    ]
 
 
 def test_no_or_odd_session_id_gets_a_new_one():
@@ -60,6 +63,7 @@ def test_the_real_enter_room_is_a_coroutine_that_the_fix_awaits():
 
 # --- bounded input: user_uttered ------------------------------------------------------------------
 
+
 def user_uttered_of(channel):
     received, calls = [], []
 
@@ -80,22 +84,44 @@ SESSION = "0123456789abcdef0123456789abcdef"
 
 def test_a_message_with_a_confirmed_session_id_reaches_rasa_without_client_metadata():
     handler, received, calls = user_uttered_of(SocketIOInput(session_persistence=True))
-    asyncio.run(handler("sid-4", {"message": "what is neutropenia?", "session_id": SESSION,
-                                  "customData": {"language": "en"}, "metadata": {"x": "y" * 1000}}))
+    asyncio.run(
+        handler(
+            "sid-4",
+            {
+                "message": "what is neutropenia?",
+                "session_id": SESSION,
+                "customData": {"language": "en"},
+                "metadata": {"x": "y" * 1000},
+            },
+        )
+    )
     (message,) = received
     assert (message.text, message.sender_id, message.input_channel) == ("what is neutropenia?", SESSION, "socketio")
     assert message.metadata is None
     assert calls == []
 
 
-@pytest.mark.parametrize("session_id", [None, "", "x", "a" * 65, "../../" + "a" * 20, "a" * 20 + "\x00",
-                                        "a" * 20 + "\n", "ü" * 20, 12345678901234567890, ["a" * 20]])
+@pytest.mark.parametrize(
+    "session_id",
+    [
+        None,
+        "",
+        "x",
+        "a" * 65,
+        "../../" + "a" * 20,
+        "a" * 20 + "\x00",
+        "a" * 20 + "\n",
+        "ü" * 20,
+        12345678901234567890,
+        ["a" * 20],
+    ],
+)
 def test_an_invalid_session_id_creates_no_conversation_and_is_not_logged(session_id, caplog):
     handler, received, calls = user_uttered_of(SocketIOInput(session_persistence=True))
     with caplog.at_level(logging.DEBUG, logger="webchat.socketio_channel"):
         asyncio.run(handler("sid-5", {"message": "she has a fever", "session_id": session_id}))
     assert received == []
-    (event, data, room), = calls
+    ((event, data, room),) = calls
     assert (event, room) == ("bot_uttered", "sid-5")  # only to the socket that sent it
     assert "reload the page" in data["text"] and load_settings().care_team_phone in data["text"]
     assert "invalid session_id" in caplog.text
@@ -126,6 +152,7 @@ def test_packets_are_bounded():
 
 # --- origins ------------------------------------------------------------------------------------
 
+
 def test_the_socket_checks_the_configured_origins(monkeypatch):
     monkeypatch.setenv("ALLOWED_ORIGINS", "https://www.example-hospital.org http://localhost:8080/")
     channel = SocketIOInput(session_persistence=True)
@@ -141,6 +168,7 @@ def test_an_empty_or_bad_origin_list_stops_the_server_instead_of_allowing_all(mo
 
 
 # --- replies: Markdown line breaks -----------------------------------------------------------------
+
 
 def test_each_line_of_a_reply_stays_a_line_in_markdown_and_paragraphs_stay_messages():
     sent = []
@@ -164,11 +192,17 @@ def test_the_channel_answers_with_the_markdown_output():
     assert isinstance(channel.get_output_channel(), SocketIOOutput)
 
 
-@pytest.mark.parametrize("custom_data, metadata", [
-    ({"language": "es"}, {"language": "es"}),
-    ({"language": "en", "name": "Ana", "x": "y" * 1000}, {"language": "en"}),  # only the language is kept
-    ({"language": "fr"}, None), ({"language": ["es"]}, None), ("es", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "custom_data, metadata",
+    [
+        ({"language": "es"}, {"language": "es"}),
+        ({"language": "en", "name": "Ana", "x": "y" * 1000}, {"language": "en"}),  # only the language is kept
+        ({"language": "fr"}, None),
+        ({"language": ["es"]}, None),
+        ("es", None),
+        (None, None),
+    ],
+)
 def test_only_the_pages_language_choice_reaches_rasa_from_custom_data(custom_data, metadata):
     handler, received, _ = user_uttered_of(SocketIOInput(session_persistence=True, metadata_key="customData"))
     asyncio.run(handler("sid-9", {"message": "mi hijo tiene fiebre", "session_id": SESSION, "customData": custom_data}))
