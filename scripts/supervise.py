@@ -44,10 +44,7 @@ import urllib.request
 from pathlib import Path
 from typing import Callable, List, Optional, Sequence
 
-if not __package__:  # run as `python scripts/supervise.py`: the project root is not on sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from scripts.process_group import signal_group, start_in_own_group, stop_groups  # noqa: E402
+from scripts.process_group import signal_group, start_in_own_group, stop_groups
 
 FIRST_BACKOFF_SECONDS = 1.0
 MAX_BACKOFF_SECONDS = 30.0

@@ -26,9 +26,7 @@ from typing import List, Optional
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tools.harness import MODEL, Servers  # noqa: E402
+from tools.harness import MODEL, Servers
 
 USAGE = 'usage: make ask Q="my son has a fever of 39"   (or: python tools/ask.py "QUESTION")'
 # the Rasa server answers a fever report within the action server's 3 s timeout; NLU on a busy

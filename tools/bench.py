@@ -47,12 +47,8 @@ The code is in tools/benchmark/, one module per responsibility (its __init__ lis
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
-if not __package__:  # run as `python tools/bench.py`: the project root is not on sys.path
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tools.benchmark.run import main  # noqa: E402
+from tools.benchmark.run import main
 
 if __name__ == "__main__":
     sys.exit(main())

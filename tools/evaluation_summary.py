@@ -18,9 +18,7 @@ import sys
 from pathlib import Path
 from typing import List, Tuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from tools.nlu_gate import MIN_F1, explain, grouped, intent_rows, misreadings, quoted  # noqa: E402
+from tools.nlu_gate import MIN_F1, explain, grouped, intent_rows, misreadings, quoted
 
 
 def section(title: str, folder: Path) -> Tuple[List[str], List[str]]:

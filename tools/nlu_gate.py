@@ -24,9 +24,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple, Tuple
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from actions.urgent_vocabulary import ASSERTION, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, URGENT_INTENTS  # noqa: E402
+from actions.urgent_vocabulary import ASSERTION, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, URGENT_INTENTS
 
 MIN_F1 = 0.90
 
