@@ -63,6 +63,9 @@ def test_dates(mask, text, masked):
         ("our daughter, sofia, has a fever", "our daughter, <name>, has a fever"),
         ("my son Jake Miller is 3", "my son <name> is 3"),
         ("Jake is 3 and has neutropenia", "<name> is 3 and has neutropenia"),
+        ("we love Emma, 4, and her brother", "we love <name>, 4, and her brother"),
+        ("Mateo tiene 2 años", "<name> tiene 2 años"),  # a name one training example holds, once
+        ("Lucía tiene fiebre", "<name> tiene fiebre"),
         ("Emma has a rash on her arm", "<name> has a rash on her arm"),
         ("we saw Dr Patel and Maria Lopez yesterday", "we saw Dr <name> and <name> yesterday"),
         ("his name is Will", "his name is <name>"),  # a known word after "name is"
@@ -80,6 +83,7 @@ def test_names(mask, text, masked):
     "text",
     [
         "temp is 38.5 or 101.4F, before it was 38,5",
+        "readings 38.5 38.9 39.1 since lunch",  # three readings, not a 9-digit number
         "his ANC is 500, last week 1200",
         "can I give Tylenol?",
         "Neutrapenia what is it",  # a typo at a sentence start: the content team needs it
@@ -94,6 +98,18 @@ def test_names(mask, text, masked):
     ],
 )
 def test_what_the_content_team_needs_is_kept(mask, text):
+    assert mask(text) == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Will has a fever",  # a known word ("will") with no introducer: not taken for a name
+        "can jake go to daycare",  # lower case, nothing around it says it is a name
+    ],
+)
+def test_what_the_masking_does_not_claim_to_catch(mask, text):
+    """The limits CONTENT.md tells the editor about: they read every message before keeping it."""
     assert mask(text) == text
 
 

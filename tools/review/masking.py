@@ -3,16 +3,20 @@ dates and names become <phone>, <email>, <date> and <name>.
 
 spaCy Matcher patterns on a blank pipeline (its tokenizer and sentencizer, no trained model, so the
 result does not change when a model does). Names have no shape of their own; a word is taken for a
-name when it is not a word the assistant knows (its training examples, its answers, spaCy's English
-and Spanish stop words) and either
+name when it is not a word the assistant knows (one its training examples and answers use at least
+twice, or a spaCy English or Spanish stop word) and either
 
 * follows words that introduce a child's or a person's name ("my son Jake", "our daughter, Emma",
   "Dr. Smith", "mi hija Lucía"); after "name is", "named", "se llama", "me llamo" and "nombre es"
   any word but "the", "a", "not"... is a name, even a known one ("his name is Will", "se llama Leo"),
-* is followed by an age ("Jake is 3", "Emma, 4", "Leo tiene 2 años"),
+* is followed by an age ("Jake is 3", "Emma, 4", "Mateo tiene 2 años"),
 * starts a sentence capitalised and is followed by a verb a person takes ("Emma has a rash",
-  "Leo tiene fiebre"), or
+  "Lucía tiene fiebre"), or
 * is capitalised anywhere but at a sentence start ("we saw Dr Patel and Maria yesterday").
+
+So a name that is also a word the assistant knows ("Will", "Leo", "Hope") is masked only after
+those strong introducers, and a lower-case name with none of these around it ("can jake go to
+daycare") is not: the editor reads every message before keeping it (CONTENT.md "Review loop").
 
 A lower-case unknown word elsewhere ("neutrapenia", a typo) is kept: it is what the content team
 needs to see. Temperatures ("38.5", "101.4F") and counts ("ANC 500") are kept; a run of digits is a
@@ -22,6 +26,7 @@ phone number from seven digits on.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -35,8 +40,9 @@ PHONE, EMAIL, DATE, NAME = "<phone>", "<email>", "<date>", "<name>"
 KIND_ORDER = (EMAIL, DATE, PHONE, NAME)
 
 # a phone number's pieces, as spaCy's English tokenizer splits them: "+1", "555", "(", ")", "-",
-# "555.123.4567"; a run of them is a number when it holds 7 to 15 digits (E.164's maximum)
-PHONE_PIECE = r"^(\+?\d[\d.\-]*|\(|\)|-|\.|\+)$"
+# "555.123.4567"; a run of them is a number when it holds 7 to 15 digits (E.164's maximum). A
+# reading is never a piece: "38.5 38.9 39.1" is three temperatures, not a number of 9 digits.
+PHONE_PIECE = r"^(?!\d{1,3}[.,]\d{1,2}$)(\+?\d[\d.\-]*|\(|\)|-|\.|\+)$"
 PHONE_DIGITS = (7, 15)
 
 MONTHS = (
@@ -94,11 +100,12 @@ PERSON_VERBS = (
 
 
 def project_vocabulary(root: Path) -> Set[str]:
-    """Every word of the assistant's training examples and answers (data/), lower case."""
-    words: Set[str] = set()
+    """The words of the assistant's training examples and answers (data/), lower case, that occur
+    at least twice: an example may itself hold a name once ("hola soy la abuela de mateo")."""
+    words: Counter = Counter()
     for path in sorted((root / "data").rglob("*.yml")):
         words.update(re.findall(r"[^\W\d_]+", path.read_text(encoding="utf-8").lower()))
-    return words
+    return {word for word, count in words.items() if count >= 2}
 
 
 @lru_cache(maxsize=1)
@@ -119,7 +126,10 @@ class Masker:
     """mask(text) -> the text with personal data replaced; one instance per vocabulary."""
 
     def __init__(self, vocabulary: Iterable[str]):
-        self.vocabulary = {w.lower() for w in vocabulary} | _stop_words()
+        # the words of the patterns themselves are never names ("Dr", "Mrs", "March")
+        pattern_words = {w for words in NAME_INTRODUCERS + STRONG_NAME_INTRODUCERS for w in words}
+        pattern_words |= {*RELATIVES, *POSSESSIVES, *MONTHS, *AGE_VERBS, *PERSON_VERBS}
+        self.vocabulary = {w.lower() for w in vocabulary} | _stop_words() | pattern_words
         self.nlp = spacy.blank("en")
         self.nlp.add_pipe("sentencizer")
         self.matcher = Matcher(self.nlp.vocab)
