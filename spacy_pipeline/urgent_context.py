@@ -32,7 +32,7 @@ so must anything else that loads the pipeline with spacy.load).
 # no `from __future__ import annotations`: spaCy reads the factory's type hints at run time
 import json
 import unicodedata
-from typing import Any, Dict, Iterable, List, Optional, Set
+from typing import Any, Dict, Iterable, List, Optional, Set, Tuple
 
 from negspacy.negation import Negex
 from spacy.language import Language
@@ -70,7 +70,7 @@ if not Doc.has_extension(CONTEXT_CUES):
     Doc.set_extension(CONTEXT_CUES, default=())
 
 
-def _phrases(values: Iterable[Any]) -> List[str]:
+def _phrases(values: Optional[Iterable[Any]]) -> List[str]:
     return [str(v) for v in values or []]
 
 
@@ -79,7 +79,7 @@ def without_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
 
 
-def _with_unaccented(values: Iterable[Any]) -> List[str]:
+def _with_unaccented(values: Optional[Iterable[Any]]) -> List[str]:
     """The phrases, and each one without its accents when it has any."""
     phrases = _phrases(values)
     return phrases + [bare for bare in (without_accents(p) for p in phrases) if bare not in phrases]
@@ -91,8 +91,18 @@ def _token_patterns(value: Any) -> List[List[Dict[str, Any]]]:
     return [json.loads(p) if isinstance(p, str) else p for p in patterns]
 
 
+class WholeTriggerNegex(Negex):
+    """NegEx that lets a trigger keep its own words: "mi otro hijo" (my other son) is an other-person
+    trigger although "hijo" alone ends that scope ("su primo tiene tos, mi hijo tiene fiebre")."""
+
+    def process_negations(self, doc: Doc) -> Tuple[list, list, list]:
+        preceding, following, terminating = super().process_negations(doc)
+        terminating = [t for t in terminating if not any(p[1] < t[1] < p[2] for p in preceding)]
+        return preceding, following, terminating
+
+
 @Language.factory("urgent_context", default_config={"terms": {}})
-def create_urgent_context(nlp: Language, name: str, terms: Dict[str, Any]):  # type: ignore[no-untyped-def]
+def create_urgent_context(nlp: Language, name: str, terms: Dict[str, Any]):
     return UrgentContext(nlp, name, terms)
 
 
@@ -104,7 +114,7 @@ class UrgentContext:
         for kind in NEGEX_KINDS:
             spec = terms.get(kind) or {}
             labels = KIND_LABELS.get(kind, URGENT_LABELS)
-            self.negex[kind] = Negex(
+            self.negex[kind] = WholeTriggerNegex(
                 nlp, f"{name}_{kind}",
                 neg_termset={
                     "pseudo_negations": pseudo,
@@ -126,17 +136,32 @@ class UrgentContext:
         self.owners: Set[str] = {w.lower() for w in _phrases(terms.get("child_word_owners"))}
         self.question_if: Set[str] = {w.lower() for w in _phrases(terms.get("question_if"))}
         self.fever_words: Set[str] = {w.lower() for w in _with_unaccented(terms.get("fever_words"))}
+        # "si tiene calentura le puedo dar algo?": an opening "si" (typed for "if" or for "sí")
+        self.opening_if: Set[str] = {w.lower() for w in _phrases(terms.get("opening_if"))}
+        self.conditional_questions = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.conditional_questions.add(
+            "question", [nlp.make_doc(p) for p in _with_unaccented(terms.get("conditional_question_phrases"))])
+        self.statement_anchors = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.statement_anchors.add(
+            "anchor", [nlp.make_doc(p) for p in _with_unaccented(terms.get("statement_anchors"))])
+        # "mi hijo y su hermano tienen fiebre", "su hermano tiene fiebre y ella también": the child too
+        self.child_nouns: Set[str] = {w.lower() for w in _phrases(terms.get("child_nouns"))}  # not "el" for "él"
+        self.joined_with: Set[str] = {w.lower() for w in _phrases(terms.get("joined_with"))}
+        self.shared_words: Set[str] = {w.lower() for w in _with_unaccented(terms.get("shared_with_child"))}
+        self.not_the_child_before: Set[str] = {w.lower() for w in _phrases(terms.get("not_the_child_before"))}
+        self.came_back = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.came_back.add("came_back", [nlp.make_doc(p) for p in _with_unaccented(terms.get("came_back"))])
         # "medicina para la fiebre": the words right before the mention make it no symptom
         self.modifier_before = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.modifier_before.add("modifier", list(nlp.tokenizer.pipe(_with_unaccented(terms.get("modifier_before")))))
+        self.modifier_before.add("modifier", [nlp.make_doc(p) for p in _with_unaccented(terms.get("modifier_before"))])
         self.historical_patterns = Matcher(nlp.vocab)
         self.historical_patterns.add("historical", _token_patterns(terms.get("historical_patterns")))
         self.question_starts = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.question_starts.add("question", list(nlp.tokenizer.pipe(_phrases(terms.get("question_starts")))))
+        self.question_starts.add("question", [nlp.make_doc(p) for p in _phrases(terms.get("question_starts"))])
         self.clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.clause_breaks.add("break", list(nlp.tokenizer.pipe(_phrases(terms.get("clause_breaks")))))
+        self.clause_breaks.add("break", [nlp.make_doc(p) for p in _phrases(terms.get("clause_breaks"))])
         self.child_phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.child_phrases.add("child", list(nlp.tokenizer.pipe(sorted(self.child_words))))
+        self.child_phrases.add("child", [nlp.make_doc(p) for p in sorted(self.child_words)])
 
     def __call__(self, doc: Doc) -> Doc:
         doc._.set(NAMES_CHILD, self._names_child(doc[:]))
@@ -166,6 +191,10 @@ class UrgentContext:
                 continue  # "no respira", "not breathing": a sign that is itself a negation
             if kind == "not_a_temperature" and any(t.lower_ in self.fever_words for t in ent):
                 continue  # "fiebre de 3 días": a fever whatever the number counts
+            if kind == "resolved" and any(start >= ent.end for _, start, _ in self.came_back(doc)):
+                continue  # "ya le bajó la fiebre pero le volvió a subir": it came back
+            if kind == "other_person" and self._child_shares(ent):
+                continue  # "mi hijo y su hermano tienen fiebre": the child has it too
             if ent._.get(f"urgent_{kind}"):
                 return kind
         before = [t.lower_ for t in doc[max(0, ent.start - 2):ent.start]]
@@ -174,7 +203,7 @@ class UrgentContext:
             return "negated"
         if ent.sent.start in dated:
             return "historical"
-        if self._if_in_question(ent):
+        if self._if_in_question(ent) or self._opening_if_question(ent):
             return "hypothetical"
         if (ent.label_ == "life_threatening_sign" and ent[0].lower_ in self.adjacent_negations | {"not", "isnt", "is"}
                 and ent.end < len(doc) and doc[ent.end].lower_ in self.breathing_manner_words):
@@ -205,6 +234,44 @@ class UrgentContext:
                 return False
             if (token.lower_ in self.question_if and token.i + 1 < len(token.doc)
                     and not token.doc[token.i + 1].is_punct):
+                return True
+        return False
+
+    def _opening_if_question(self, ent: Span) -> bool:
+        """'si tiene calentura le puedo dar algo?', 'si empieza con escalofrios debo llamar': an
+        opening "si" with no comma after it, in a sentence that asks (a "?" or "debo", "lo llevo",
+        "qué hago"...), makes the mentions before the question (up to a comma) hypothetical.
+        Typed without its accent "si" may be "sí" (yes), so it stays a report when a comma follows
+        it ("si, tiene fiebre"), when nothing asks ("si tiene fiebre desde ayer"), and when the
+        clause says when ("si tiene fiebre desde ayer, ¿qué hago?": a hypothetical has no "since")."""
+        sent = ent.sent
+        words = [t for t in sent if not t.is_punct]
+        if (len(words) < 2 or words[0].lower_ not in self.opening_if or sent[0].i != words[0].i
+                or sent[1].is_punct):
+            return False
+        doc = ent.doc
+        asks = [start for _, start, _ in self.conditional_questions(doc) if sent.start < start < sent.end]
+        if not asks and not any(t.text == "?" for t in sent):
+            return False
+        # the "si" clause: up to its first comma or the question ("si le da tos, lo llevo?")
+        clause_end = min([t.i for t in sent if t.text in (",", ";", ":")] + asks + [sent.end])
+        if ent.end > clause_end:
+            return False
+        return not any(sent.start < start < clause_end for _, start, _ in self.statement_anchors(doc))
+
+    def _child_shares(self, ent: Span) -> bool:
+        """Whether the child has the other person's sign too: 'mi hijo y su hermano tienen
+        fiebre' (the child joined to the other person), 'su hermano tiene fiebre y mi hijo también'."""
+        sent = ent.sent
+        doc = ent.doc
+        for token in doc[sent.start:ent.start]:
+            if (token.lower_ in self.child_nouns and token.i + 1 < ent.start
+                    and doc[token.i + 1].lower_ in self.joined_with
+                    and not (token.i > sent.start and doc[token.i - 1].lower_ in self.not_the_child_before)):
+                return True
+        for token in doc[ent.end:sent.end]:
+            if token.lower_ in self.shared_words and any(
+                    t.lower_ in self.child_nouns for t in doc[max(ent.end, token.i - 3):token.i]):
                 return True
         return False
 

@@ -227,3 +227,106 @@ def test_a_spanish_mention_that_is_not_a_report_now_raises_no_alarm(entities_of,
 def test_an_earlier_negation_never_silences_a_911_sign_that_is_itself_a_negation(entities_of, text):
     # "no respira" starts with the same "no" that negates "no tiene fiebre"
     assert urgent_intent_for(entities_of(text)) == "report_emergency"
+
+
+# Spanish false alarms the blind evaluation named by class (this test's own sentences): a question
+# about "if", another person's sign, a sign that is gone; and, for each, the real report it must
+# not silence.
+SPANISH_NOT_NOW_BY_CLASS = [
+    # an opening "si" with no comma after it, in a sentence that asks, typed without "¿" or accents
+    ("si le da vomito y tos, lo llevo a urgencias?", "hypothetical"),
+    ("si tiene calentura le puedo dar algo?", "hypothetical"),
+    ("si empieza con escalofrios debo llamar?", "hypothetical"),
+    ("si tiene diarrea le doy suero?", "hypothetical"),
+    ("si tiene fiebre que hago", "hypothetical"),
+    # brothers, sisters, other children, adults
+    ("mi otro hijo tiene fiebre", "other_person"),
+    ("su hermanito tiene tos", "other_person"),
+    ("la hermana mayor tiene fiebre", "other_person"),
+    ("el niño de la guardería tiene diarrea", "other_person"),
+    ("un compañero de la escuela tiene fiebre", "other_person"),
+    ("los primos tienen gripe y tos", "other_person"),
+    ("mi esposo tiene fiebre", "other_person"),
+    ("la abuela tiene tos", "other_person"),
+    ("yo tengo calentura y escalofrios", "other_person"),
+    ("mi otro hijo y su prima tienen fiebre", "other_person"),
+    # gone
+    ("ya le bajó la fiebre", "resolved"),
+    ("ya le bajo la fiebre", "resolved"),
+    ("se le pasó la diarrea", "resolved"),
+    ("la fiebre ya se le quitó", "resolved"),
+    ("ya no tiene calentura", "negated"),
+    ("ya está sin fiebre desde ayer", "negated"),
+    # the weather or a thing, not the child
+    ("el clima está frío, puede salir?", "modifier"),
+    ("la leche está caliente", "modifier"),
+]
+
+SPANISH_REPORTS_NOT_SILENCED = [
+    # "si" typed for "sí" (yes): a comma after it, no question, or a time in its clause
+    ("si, tiene fiebre", "report_fever"),
+    ("si tiene fiebre desde ayer", "report_fever"),
+    ("si tiene fiebre desde ayer, que hago?", "report_fever"),
+    ("si, tiene calentura, le doy algo?", "report_fever"),
+    ("si tiene fiebre hoy debo llamar?", "report_fever"),
+    ("si ya tiene fiebre lo llevo?", "report_fever"),
+    ("Si tiene fiebre y esta temblando", "report_fever"),
+    ("si tiene 39 le doy tylenol?", "report_fever"),  # a reading at the threshold counts even as "if"
+    # the child has it too, or someone else says the child has it
+    ("mi hijo y su hermano tienen fiebre", "report_fever"),
+    ("su hermano y mi hijo tienen fiebre", "report_fever"),
+    ("su hermano tiene fiebre y mi hijo también", "report_fever"),
+    ("su hermano tiene fiebre y ella tambien", "report_fever"),
+    ("su hermano tiene fiebre y ahora ella tiene tos", "report_infection_sign"),
+    ("la abuela lo vio con fiebre", "report_fever"),
+    ("la maestra me llamó que tiene fiebre", "report_fever"),
+    ("la abuela dice que tiene fiebre", "report_fever"),
+    ("mi hijo y yo tenemos tos", "report_infection_sign"),
+    # a fever that went down and came back, or a sign that stays
+    ("ya le bajó la fiebre pero le volvió a subir", "report_fever"),
+    ("ya le bajó la fiebre y le volvió a subir", "report_fever"),
+    ("le baja y le vuelve a subir la fiebre", "report_fever"),
+    ("ya le bajó la fiebre, pero sigue con escalofríos", "report_infection_sign"),
+    ("le bajó la fiebre con el tylenol pero ahora tiene 39", "report_fever"),
+    ("hoy hace frío y está frío", "report_infection_sign"),
+]
+
+
+@pytest.mark.parametrize("text, verdict", SPANISH_NOT_NOW_BY_CLASS)
+def test_a_spanish_question_another_persons_sign_or_a_sign_gone_raises_no_alarm(entities_of, text, verdict):
+    entities = entities_of(text)
+    assert {e["assertion"] for e in entities if "assertion" in e} == {verdict}, entities
+    assert counted(entities) == []
+
+
+@pytest.mark.parametrize("text, intent", SPANISH_REPORTS_NOT_SILENCED)
+def test_a_spanish_report_next_to_those_phrases_still_escalates(entities_of, text, intent):
+    assert urgent_intent_for(entities_of(text)) == intent
+
+
+@pytest.mark.parametrize("text", [
+    "tiene que usar cubrebocas todo el tiempo?",
+    "la medicina se guarda a temperatura ambiente?",
+    "como va a estar el tiempo mañana",
+    "hace mucho frío afuera, puede salir?",
+    "¿a qué temperatura guardo la medicina?",
+])
+def test_spanish_time_weather_and_room_temperature_are_no_urgent_words(entities_of, text):
+    assert counted(entities_of(text)) == []
+    assert urgent_intent_for(entities_of(text)) is None
+
+
+@pytest.mark.parametrize("text, words, kind", [
+    ("tiene neutropenia cíclica", "neutropenia cíclica", "cyclic"),
+    ("es neutropenia ciclica?", "neutropenia ciclica", "cyclic"),
+    ("neutropenia congénita", "neutropenia congénita", "congenital"),
+    ("qué es la neutropenia congenita severa", "neutropenia congenita severa", "congenital"),
+    ("le dijeron síndrome de Kostmann", "síndrome de Kostmann", "congenital"),
+    ("neutropenia benigna crónica", "neutropenia benigna crónica", "chronic_benign"),
+    ("neutropenia cronica benigna", "neutropenia cronica benigna", "chronic_benign"),
+    ("neutropenia idiopática", "neutropenia idiopática", "idiopathic"),
+    ("es idiopatica", "idiopatica", "idiopathic"),
+])
+def test_spanish_kinds_of_neutropenia_are_named_with_their_kind(spacy_pipeline, text, words, kind):
+    found = [(ent.text, ent.ent_id_) for ent in spacy_pipeline(text).ents if ent.label_ == "neutropenia_type"]
+    assert found == [(words, kind)]
