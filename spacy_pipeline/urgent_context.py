@@ -149,6 +149,7 @@ class UrgentContext:
         self.joined_with: Set[str] = {w.lower() for w in _phrases(terms.get("joined_with"))}
         self.shared_words: Set[str] = {w.lower() for w in _with_unaccented(terms.get("shared_with_child"))}
         self.not_the_child_before: Set[str] = {w.lower() for w in _phrases(terms.get("not_the_child_before"))}
+        self.reading_now: Set[str] = {w.lower() for w in _phrases(terms.get("reading_now"))}
         self.came_back = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.came_back.add("came_back", [nlp.make_doc(p) for p in _with_unaccented(terms.get("came_back"))])
         # "medicina para la fiebre": the words right before the mention make it no symptom
@@ -193,6 +194,8 @@ class UrgentContext:
                 continue  # "fiebre de 3 días": a fever whatever the number counts
             if kind == "resolved" and any(start >= ent.end for _, start, _ in self.came_back(doc)):
                 continue  # "ya le bajó la fiebre pero le volvió a subir": it came back
+            if kind == "resolved" and ent.label_ == "temperature" and any(t.lower_ in self.reading_now for t in ent):
+                continue  # "ya le bajó la temperatura a 38.5": the reading it has now decides
             if kind == "other_person" and self._child_shares(ent):
                 continue  # "mi hijo y su hermano tienen fiebre": the child has it too
             if ent._.get(f"urgent_{kind}"):
@@ -229,9 +232,13 @@ class UrgentContext:
             return False
         words = [t for t in sent if not t.is_punct]
         opened = sent[0].text == "¿"  # "¿si tiene temblores...?": inside "¿", "si" is "if"
-        for token in words if opened else words[1:]:
+        for position, token in enumerate(words):
+            if position == 0 and not opened:
+                continue
             if token.i >= ent.start:
                 return False
+            if not opened and all(w.lower_ in self.question_if for w in words[:position]):
+                continue  # "si, si tiene fiebre": "sí, sí" (yes, yes), not "if"
             if (token.lower_ in self.question_if and token.i + 1 < len(token.doc)
                     and not token.doc[token.i + 1].is_punct):
                 return True
@@ -244,6 +251,8 @@ class UrgentContext:
         Typed without its accent "si" may be "sí" (yes), so it stays a report when a comma follows
         it ("si, tiene fiebre"), when nothing asks ("si tiene fiebre desde ayer"), and when the
         clause says when ("si tiene fiebre desde ayer, ¿qué hago?": a hypothetical has no "since")."""
+        if ent.label_ == "life_threatening_sign":
+            return False  # "si no respira qué hago" may be "sí, no respira": never risk a 911 sign
         sent = ent.sent
         words = [t for t in sent if not t.is_punct]
         if (len(words) < 2 or words[0].lower_ not in self.opening_if or sent[0].i != words[0].i

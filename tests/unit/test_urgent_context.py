@@ -289,6 +289,11 @@ SPANISH_REPORTS_NOT_SILENCED = [
     ("ya le bajó la fiebre, pero sigue con escalofríos", "report_infection_sign"),
     ("le bajó la fiebre con el tylenol pero ahora tiene 39", "report_fever"),
     ("hoy hace frío y está frío", "report_infection_sign"),
+    ("ya le bajó la fiebre con el paracetamol pero sigue caliente", "report_fever"),
+    ("ya le bajó la temperatura a 38.5", "report_fever"),  # the reading it went down to
+    ("si, si tiene fiebre, que hago?", "report_fever"),  # "sí, sí": yes, yes
+    ("si no respira que hago", "report_emergency"),  # may be "sí, no respira": a 911 sign is never a "what if"
+    ("si tiene escalofrios y temblores, la llevo? ahorita tiene 39", "report_fever"),
 ]
 
 
