@@ -149,6 +149,10 @@ class UrgentContext:
         self.joined_with: Set[str] = {w.lower() for w in _phrases(terms.get("joined_with"))}
         self.shared_words: Set[str] = {w.lower() for w in _with_unaccented(terms.get("shared_with_child"))}
         self.not_the_child_before: Set[str] = {w.lower() for w in _phrases(terms.get("not_the_child_before"))}
+        self.not_modifier_after: Set[str] = {w.lower() for w in _phrases(terms.get("not_modifier_after"))}
+        self.gone_after = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.gone_after.add("gone", [nlp.make_doc(p) for p in _with_unaccented(terms.get("gone_after"))])
+        self.gone_after_ends: Set[str] = {w.lower() for w in _with_unaccented(terms.get("gone_after_ends"))}
         self.reading_now: Set[str] = {w.lower() for w in _phrases(terms.get("reading_now"))}
         self.came_back = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.came_back.add("came_back", [nlp.make_doc(p) for p in _with_unaccented(terms.get("came_back"))])
@@ -180,7 +184,9 @@ class UrgentContext:
         clauses = self._clauses(doc)
         questions = self._questions(clauses)
         dated = {doc[start].sent.start for _, start, _ in self.historical_patterns(doc)}
-        modified = {end for _, _, end in self.modifier_before(doc)}
+        # "el tiempo está frío" is the weather, "todo el tiempo está caliente" the child
+        modified = {end for _, start, end in self.modifier_before(doc)
+                    if not (start > 0 and doc[start - 1].lower_ in self.not_modifier_after)}
         for ent in urgent:
             ent._.set(ASSERTION, self._assertion(doc, ent, clauses, questions, dated, modified))
         return doc
@@ -204,6 +210,8 @@ class UrgentContext:
         if before and (before[-1] in self.adjacent_negations
                        or (len(before) == 2 and before[0] in self.adjacent_negations and before[1] in FILLERS)):
             return "negated"
+        if ent.label_ != "life_threatening_sign" and self._gone_after(ent):
+            return "resolved"
         if ent.sent.start in dated:
             return "historical"
         if self._if_in_question(ent) or self._opening_if_question(ent):
@@ -267,6 +275,23 @@ class UrgentContext:
         if ent.end > clause_end:
             return False
         return not any(sent.start < start < clause_end for _, start, _ in self.statement_anchors(doc))
+
+    def _gone_after(self, ent: Span) -> bool:
+        """'tenía fiebre y ya se le quitó': the mention right before "y" and a phrase that says it
+        is gone, which ends its clause (a noun after it is another sign: "tiene fiebre y ya se le
+        quitó la tos"). Not when it came back ("y ya se le quitó pero le volvió a subir")."""
+        doc = ent.doc
+        at = ent.end
+        while at < ent.sent.end and doc[at].lower_ in (",", "y", "e"):
+            at += 1
+        if at == ent.end or at >= ent.sent.end:
+            return False
+        for _, start, end in self.gone_after(doc):
+            if start == at:
+                ends_clause = end >= ent.sent.end or doc[end].is_punct or doc[end].lower_ in self.gone_after_ends
+                came_back = any(s >= end for _, s, _ in self.came_back(doc))
+                return ends_clause and not came_back
+        return False
 
     def _child_shares(self, ent: Span) -> bool:
         """Whether the child has the other person's sign too: 'mi hijo y su hermano tienen

@@ -92,7 +92,8 @@ def test_a_negated_mention_read_as_urgent_falls_back_to_the_best_question(entiti
 
 def test_an_urgent_reading_without_an_urgent_word_keeps_the_classifier(entities_of):
     # "she's just off today" has no pattern; the classifier's urgent reading stands
-    data = {"text": "she's just off today", "entities": [], "intent": {"name": "report_infection_sign", "confidence": 0.6},
+    data = {"text": "she's just off today", "entities": [],
+            "intent": {"name": "report_infection_sign", "confidence": 0.6},
             "intent_ranking": ranking(("report_infection_sign", 0.6), ("ask_symptoms", 0.3))}
     assert reconcile_intent(data) is None
     assert data["intent"]["name"] == "report_infection_sign"
@@ -124,7 +125,8 @@ def test_an_urgent_reading_taken_back_with_no_likely_question_gets_when_to_call(
     text = "what if he has a seizure at school"
     data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_emergency", "confidence": 0.8},
             "intent_ranking": ranking(("report_emergency", 0.8), ("ask_gcsf", 0.05), ("greet", 0.05))}
-    assert reconcile_intent(data, not_a_report="ask_when_to_call", not_a_report_below=0.3) == "demoted to ask_when_to_call"
+    verdict = reconcile_intent(data, not_a_report="ask_when_to_call", not_a_report_below=0.3)
+    assert verdict == "demoted to ask_when_to_call"
     assert data["intent"] == {"name": "ask_when_to_call", "confidence": 0.5}  # first: 0.05 of 0.1 is 0.5
     assert data["intent_ranking"][0] == data["intent"]
 
@@ -255,11 +257,15 @@ SPANISH_NOT_NOW_BY_CLASS = [
     ("ya le bajo la fiebre", "resolved"),
     ("se le pasó la diarrea", "resolved"),
     ("la fiebre ya se le quitó", "resolved"),
+    ("tenia fiebre y ya se le quito", "resolved"),
+    ("tenía fiebre, ya se le bajó desde anoche", "resolved"),
+    ("tuvo diarrea y ya se le pasó", "resolved"),
     ("ya no tiene calentura", "negated"),
     ("ya está sin fiebre desde ayer", "negated"),
     # the weather or a thing, not the child
     ("el clima está frío, puede salir?", "modifier"),
     ("la leche está caliente", "modifier"),
+    ("el tiempo está frío", "modifier"),
 ]
 
 SPANISH_REPORTS_NOT_SILENCED = [
@@ -292,6 +298,10 @@ SPANISH_REPORTS_NOT_SILENCED = [
     ("ya le bajó la fiebre con el paracetamol pero sigue caliente", "report_fever"),
     ("ya le bajó la temperatura a 38.5", "report_fever"),  # the reading it went down to
     ("si, si tiene fiebre, que hago?", "report_fever"),  # "sí, sí": yes, yes
+    ("tenía fiebre y ya se le quitó pero le volvió a subir", "report_fever"),
+    ("tiene fiebre y ya se le quitó la tos", "report_fever"),  # the cough is gone, not the fever
+    ("tiene fiebre y ya no quiere comer", "report_fever"),
+    ("todo el tiempo está caliente", "report_fever"),  # the child, all the time: not the weather
     ("si no respira que hago", "report_emergency"),  # may be "sí, no respira": a 911 sign is never a "what if"
     ("si tiene escalofrios y temblores, la llevo? ahorita tiene 39", "report_fever"),
 ]
