@@ -22,7 +22,11 @@ The pipeline is bilingual (issue 13): the builder adds spacy_pipeline/context_te
 to the English ones, and every context phrase is also matched without its accents ("todavia").
 Spanish negates with "no" before the verb, and some signs are themselves negative ("no respira",
 "no despierta", "no quiere comer"), so a mention that starts with a negation word is never
-negated by an earlier one ("no tiene fiebre, no respira" is a 911 call).
+negated by an earlier one ("no tiene fiebre, no respira" is a 911 call). Spanish also needs rules
+NegEx cannot express: an opening "si" that is "if" only in a sentence that asks ("si tiene
+calentura le puedo dar algo?", not "si, tiene fiebre" nor "si tiene fiebre desde ayer"), the child
+joined to another person ("mi hijo y su hermano tienen fiebre"), a fever gone that came back ("ya
+le bajó pero le volvió a subir") or gone said after it ("tenía fiebre y ya se le quitó").
 
 The component is registered as the spaCy factory "urgent_context" when this module is imported
 (tools/build_spacy_pipeline.py puts it in the project's pipeline; the Rasa component
