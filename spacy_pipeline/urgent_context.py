@@ -26,7 +26,11 @@ negated by an earlier one ("no tiene fiebre, no respira" is a 911 call). Spanish
 NegEx cannot express: an opening "si" that is "if" only in a sentence that asks ("si tiene
 calentura le puedo dar algo?", not "si, tiene fiebre" nor "si tiene fiebre desde ayer"), the child
 joined to another person ("mi hijo y su hermano tienen fiebre"), a fever gone that came back ("ya
-le bajó pero le volvió a subir") or gone said after it ("tenía fiebre y ya se le quitó").
+le bajó pero le volvió a subir") or gone said after it ("tenía fiebre y ya se le quitó"), a person
+OF the child or of someone else ("el primo de mi hijo tiene fiebre", "el hijo de mi vecina"), a
+sign going around the school ("hay mucha diarrea en su escuela"), and a general statement typed
+without "¿?" ("la diarrea puede ser señal de infección": general_question). A fever yesterday that
+is fine today stays a report, as in English ("had a fever yesterday but she's fine now").
 
 The component is registered as the spaCy factory "urgent_context" when this module is imported
 (tools/build_spacy_pipeline.py puts it in the project's pipeline; the Rasa component
@@ -163,6 +167,26 @@ class UrgentContext:
         # "medicina para la fiebre": the words right before the mention make it no symptom
         self.modifier_before = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.modifier_before.add("modifier", [nlp.make_doc(p) for p in _with_unaccented(terms.get("modifier_before"))])
+        # "el primo de mi hijo", "el hijo de mi vecina": a person OF the child or of someone else
+        self.owned_person_nouns: Set[str] = {w.lower() for w in _with_unaccented(terms.get("owned_person_nouns"))}
+        self.owned_child_nouns: Set[str] = {w.lower() for w in _with_unaccented(terms.get("owned_child_nouns"))}
+        self.owned_by: Set[str] = {w.lower() for w in _with_unaccented(terms.get("owned_by"))}
+        self.not_owned_before: Set[str] = {w.lower() for w in _phrases(terms.get("not_owned_before"))}
+        self.owned_person_ends: Set[str] = {w.lower() for w in _phrases(terms.get("owned_person_ends"))}
+        other_person = terms.get("other_person") or {}
+        self.other_person_ends = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.other_person_ends.add(
+            "end", [nlp.make_doc(p) for p in _with_unaccented(other_person.get("termination"))])
+        # "hay mucha diarrea en su escuela": a sign going around a group the child belongs to
+        self.going_around_before = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.going_around_before.add(
+            "around", [nlp.make_doc(p) for p in _with_unaccented(terms.get("going_around_before"))])
+        self.group_places: Set[str] = {w.lower() for w in _with_unaccented(terms.get("group_places"))}
+        # "la diarrea puede ser señal de infección": a statement about a sign, not about the child
+        self.general_determiners: Set[str] = {w.lower() for w in _phrases(terms.get("general_statement_determiners"))}
+        self.general_statements = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.general_statements.add(
+            "general", [nlp.make_doc(p) for p in _with_unaccented(terms.get("general_statement_after"))])
         self.historical_patterns = Matcher(nlp.vocab)
         self.historical_patterns.add("historical", _token_patterns(terms.get("historical_patterns")))
         self.question_starts = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -191,12 +215,13 @@ class UrgentContext:
         # "el tiempo está frío" is the weather, "todo el tiempo está caliente" the child
         modified = {end for _, start, end in self.modifier_before(doc)
                     if not (start > 0 and doc[start - 1].lower_ in self.not_modifier_after)}
+        general = self._general_statements(doc, urgent)
         for ent in urgent:
-            ent._.set(ASSERTION, self._assertion(doc, ent, clauses, questions, dated, modified))
+            ent._.set(ASSERTION, self._assertion(doc, ent, clauses, questions, dated, modified, general))
         return doc
 
     def _assertion(self, doc: Doc, ent: Span, clauses: List[Span], questions: List[bool], dated: Set[int],
-                   modified: Set[int]) -> str:
+                   modified: Set[int], general: Set[int]) -> str:
         for kind in NEGEX_KINDS:
             if kind == "negated" and self._negation_led(ent):
                 continue  # "no respira", "not breathing": a sign that is itself a negation
@@ -210,6 +235,8 @@ class UrgentContext:
                 continue  # "mi hijo y su hermano tienen fiebre": the child has it too
             if ent._.get(f"urgent_{kind}"):
                 return kind
+        if (self._owned_person_before(ent) or self._going_around(ent)) and not self._child_shares(ent):
+            return "other_person"
         before = [t.lower_ for t in doc[max(0, ent.start - 2):ent.start]]
         if before and (before[-1] in self.adjacent_negations
                        or (len(before) == 2 and before[0] in self.adjacent_negations and before[1] in FILLERS)):
@@ -229,6 +256,8 @@ class UrgentContext:
             return "modifier"
         if (before and before[-1] in self.not_a_symptom_after) or ent.start in modified:
             return "modifier"
+        if ent.start in general and ent.label_ != "life_threatening_sign":
+            return "general_question"
         index = next((i for i, c in enumerate(clauses) if c.start <= ent.start < c.end), None)
         if index is not None and questions[index] and not self._names_child(clauses[index]):
             return "general_question"
@@ -296,6 +325,65 @@ class UrgentContext:
                 came_back = any(s >= end for _, s, _ in self.came_back(doc))
                 return ends_clause and not came_back
         return False
+
+    def _owned_person_before(self, ent: Span) -> bool:
+        """'el primo de mi hijo tiene fiebre', 'la maestra de mi hija', 'el hijo de mi vecina': a person
+        noun, then "de"/"del" and whose person it is, before the mention in its sentence: the
+        subject is that person, although "mi hijo" is in the sentence. Not the child's body or
+        things ("la pierna de mi hijo"), not the child named first ("mi hija de 5 años"), not a
+        child of the parent's child ("el hijo de mi hija" may be the grandchild the parent cares
+        for), and not when something between says it is the child ("la maestra de mi hija dice
+        que tiene fiebre", "... la mandó a casa con fiebre": other_person's termination phrases
+        and owned_person_ends)."""
+        doc = ent.doc
+        sent = ent.sent
+        for token in doc[sent.start:ent.start]:
+            person = token.lower_
+            if person not in self.owned_person_nouns and person not in self.owned_child_nouns:
+                continue
+            if token.i > sent.start and doc[token.i - 1].lower_ in self.not_owned_before:
+                continue  # "mi hija de 5 años", "mi hijo del primer matrimonio": the child
+            at = token.i + 1
+            if at >= ent.start or doc[at].lower_ not in ("de", "del"):
+                continue
+            at += 1
+            if doc[at - 1].lower_ == "de" and at < ent.start and doc[at].lower_ in self.owned_by:
+                at += 1  # "de mi", "de su", "de la"
+            if at >= ent.start:
+                continue
+            owner = doc[at]
+            if not owner.is_alpha or (person in self.owned_child_nouns and owner.lower_ in self.child_nouns):
+                continue  # "el hijo de mi hija": the grandchild stays the child
+            if (not any(at < start < ent.start for _, start, _ in self.other_person_ends(doc))
+                    and not any(t.lower_ in self.owned_person_ends for t in doc[at + 1:ent.start])):
+                return True
+        return False
+
+    def _going_around(self, ent: Span) -> bool:
+        """'hay mucha diarrea en su escuela', 'en la guardería hay un brote de tos': a sign going
+        around the school or day care, said right before the mention, with the place in the sentence."""
+        doc = ent.doc
+        return (any(end == ent.start for _, _, end in self.going_around_before(doc))
+                and any(t.lower_ in self.group_places for t in ent.sent))
+
+    def _general_statements(self, doc: Doc, urgent: List[Span]) -> Set[int]:
+        """Where a general statement about a sign starts and runs to its sentence's end: 'la diarrea
+        puede ser señal de infección', 'los escalofríos son síntoma de infección' (often a question
+        typed without "¿?"): an article, the mention, then what it may be or mean, in a sentence
+        that names no child ("tiene", "está", "le", "mi hija" do). Without the article the subject
+        is dropped and it is the child ("tose mucho, puede ser señal de infección")."""
+        starts: Set[int] = set()
+        statements = [(start, end) for _, start, end in self.general_statements(doc)]
+        for ent in urgent:
+            sent = ent.sent
+            if (ent.start == sent.start or doc[ent.start - 1].lower_ not in self.general_determiners
+                    or self._names_child(sent)):
+                continue
+            # what it may be follows the mention closely ("la fiebre alta en niños puede ser..."), no comma between
+            if any(ent.end <= start <= min(ent.end + 3, sent.end - 1)
+                   and not any(t.is_punct for t in doc[ent.end:start]) for start, _ in statements):
+                starts.update(range(ent.start, sent.end))
+        return starts
 
     def _child_shares(self, ent: Span) -> bool:
         """Whether the child has the other person's sign too: 'mi hijo y su hermano tienen

@@ -345,3 +345,93 @@ def test_spanish_time_weather_and_room_temperature_are_no_urgent_words(entities_
 def test_spanish_kinds_of_neutropenia_are_named_with_their_kind(spacy_pipeline, text, words, kind):
     found = [(ent.text, ent.ent_id_) for ent in spacy_pipeline(text).ents if ent.label_ == "neutropenia_type"]
     assert found == [(words, kind)]
+
+
+# Spanish false alarms a second blind batch named by class (this test's own sentences): a person OF
+# the child or of someone else, a group of other children, a general statement typed without "¿?";
+# and, for each, the real report about the child it must not silence.
+SPANISH_OTHERS_AND_GENERAL = [
+    # a person noun, "de", whose person: that person's sign, although "mi hijo" is in the sentence
+    ("el primo de mi hijo tiene fiebre", "other_person"),
+    ("la amiga de mi hija tiene tos", "other_person"),
+    ("el compañero de mi niño tiene diarrea", "other_person"),
+    ("la maestra de mi hija tiene fiebre y tos", "other_person"),
+    ("el hijo de mi vecina tiene fiebre", "other_person"),
+    ("el hijo de mi compañero de trabajo tiene calentura", "other_person"),
+    ("la hija de mi cuñada tiene diarrea", "other_person"),
+    ("el hermano de mi hijo tiene fiebre", "other_person"),
+    # groups of other children, a sign going around the school
+    ("en el kínder de mi hija hay varios niños con tos", "other_person"),
+    ("en la escuela de mi hijo hay varios niños con fiebre", "other_person"),
+    ("en la guarderia de mi hija hay niños con diarrea", "other_person"),
+    ("todos los niños del salón tienen tos", "other_person"),
+    ("hay mucha diarrea en su escuela", "other_person"),
+    ("hay un brote de diarrea en la guardería", "other_person"),
+    # an article, the sign, what it may be: general, although typed without "¿?"
+    ("la diarrea puede ser señal de infección", "general_question"),
+    ("la fiebre puede ser algo grave", "general_question"),
+    ("los escalofríos son síntoma de infección", "general_question"),
+    ("los escalofrios son sintoma de infeccion", "general_question"),
+    ("la tos es un signo de infección", "general_question"),
+]
+
+SPANISH_CHILD_REPORTS_NOT_SILENCED = [
+    # the child's own body, things and readings
+    ("la pierna de mi hijo está roja", "report_infection_sign"),
+    ("el puerto de mi hija está rojo", "report_infection_sign"),
+    ("la temperatura de mi hijo es 39", "report_fever"),
+    ("la diarrea de mi hija puede ser señal de infección", "report_infection_sign"),
+    # the child named first, or a grandchild (nieto is the child too)
+    ("mi hija de 5 años tiene fiebre", "report_fever"),
+    ("el hijo de mi hija tiene fiebre", "report_fever"),
+    # the other person acts on the child or tells the parent, or the child has it too
+    ("la maestra de mi hija dice que tiene fiebre", "report_fever"),
+    ("la maestra de mi hija la mandó a casa con fiebre", "report_fever"),
+    ("la abuela de mi hijo lo vio con fiebre", "report_fever"),
+    ("el compañero de mi hijo le pegó la gripa y ahora tiene fiebre", "report_fever"),
+    ("el primo de mi hijo tiene fiebre y mi hijo también", "report_fever"),
+    ("la amiga de mi hija tiene tos y mi hija tiene fiebre", "report_fever"),
+    ("el primo de mi hijo tiene fiebre, mi hijo tiene escalofríos", "report_infection_sign"),
+    # the child among the group, or a sign of the child's own at school
+    ("en la guardería hay varios niños con tos y mi hija tiene fiebre", "report_fever"),
+    ("hay mucha diarrea en su escuela y ella también tiene", "report_infection_sign"),
+    ("le dio fiebre en la escuela", "report_fever"),
+    ("mis niños tienen fiebre", "report_fever"),
+    ("tengo a mis niños con fiebre", "report_fever"),
+    ("hay mucha pus en el catéter", "report_infection_sign"),
+    # a general word next to the child's own sign: the child's sign escalates
+    ("tiene diarrea, puede ser señal de infección", "report_infection_sign"),
+    ("tose mucho, puede ser señal de infección", "report_infection_sign"),  # no article: the child
+    ("la fiebre puede ser grave y ella tiene 39", "report_fever"),
+    ("la fiebre puede ser señal de infección, tiene 39", "report_fever"),
+    ("la convulsión puede ser por la fiebre", "report_emergency"),  # never a 911 sign
+]
+
+
+@pytest.mark.parametrize("text, verdict", SPANISH_OTHERS_AND_GENERAL)
+def test_a_spanish_sign_of_another_person_a_group_or_a_general_statement_raises_no_alarm(entities_of, text, verdict):
+    entities = entities_of(text)
+    assert {e["assertion"] for e in entities if "assertion" in e} == {verdict}, entities
+    assert counted(entities) == []
+
+
+@pytest.mark.parametrize("text, intent", SPANISH_CHILD_REPORTS_NOT_SILENCED)
+def test_a_spanish_report_about_the_child_next_to_another_person_or_a_general_word_still_escalates(
+        entities_of, text, intent):
+    assert urgent_intent_for(entities_of(text)) == intent
+
+
+# A fever yesterday that the parent says is gone today: the English reads it as a report (a fever
+# in a child with neutropenia needs the care team even when it went down), and so does the Spanish.
+@pytest.mark.parametrize("text", [
+    "he had a fever yesterday but he's fine now",
+    "had a fever yesterday but fine now",
+    "she had a fever last night but she's fine today",
+    "ayer tuvo fiebre pero hoy amaneció bien",
+    "ayer tuvo fiebre pero ya está bien",
+    "ayer tuvo fiebre pero ya anda normal",
+    "ayer tuvo fiebre y hoy amanecio bien",
+    "tuvo calentura anoche pero ya está bien",
+])
+def test_a_fever_yesterday_said_fine_today_is_still_a_report_in_english_and_spanish(entities_of, text):
+    assert urgent_intent_for(entities_of(text)) == "report_fever"
