@@ -30,7 +30,13 @@ le bajó pero le volvió a subir") or gone said after it ("tenía fiebre y ya se
 OF the child or of someone else ("el primo de mi hijo tiene fiebre", "el hijo de mi vecina"), a
 sign going around the school ("hay mucha diarrea en su escuela"), and a general statement typed
 without "¿?" ("la diarrea puede ser señal de infección": general_question). A fever yesterday that
-is fine today stays a report, as in English ("had a fever yesterday but she's fine now").
+is fine today stays a report, as in English ("had a fever yesterday but she's fine now"). A fever
+gone is not gone when a negation in its clause says so ("ni con tylenol le bajó la fiebre") or it
+went down only partly ("le bajó la fiebre un poco"); a "nunca" that compares with now ("nunca ha
+tenido fiebre así") negates nothing; a "more" or "still" right before a mention ("me da miedo que
+le suba más la fiebre", "si sigue con fiebre") undoes a "what if"; and a later back reference to a
+time long past ("le dio diarrea pero eso fue hace meses", "... but that was months ago") makes the
+mentions before it historical when nothing in the sentence speaks of now.
 
 The component is registered as the spaCy factory "urgent_context" when this module is imported
 (tools/build_spacy_pipeline.py puts it in the project's pipeline; the Rasa component
@@ -187,6 +193,23 @@ class UrgentContext:
         self.general_statements = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.general_statements.add(
             "general", [nlp.make_doc(p) for p in _with_unaccented(terms.get("general_statement_after"))])
+        # "ni con tylenol le bajó la fiebre", "le bajó la fiebre un poco": not gone (resolved_* below)
+        self.not_gone_before: Set[str] = {w.lower() for w in _with_unaccented(terms.get("not_gone_before"))}
+        self.partly_gone = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.partly_gone.add("partly", [nlp.make_doc(p) for p in _with_unaccented(terms.get("partly_gone"))])
+        # "nunca ha tenido fiebre así", "nunca le había dado tanta fiebre": never LIKE THIS is now
+        self.never_words: Set[str] = {w.lower() for w in _phrases(terms.get("never_words"))}
+        self.never_unlike_now = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.never_unlike_now.add(
+            "now", [nlp.make_doc(p) for p in _with_unaccented(terms.get("never_unlike_now"))])
+        # "le dio diarrea pero eso ya pasó hace meses": a later "that was" + a past time
+        self.back_references = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.back_references.add(
+            "that_was", [nlp.make_doc(p) for p in _with_unaccented(terms.get("back_reference"))])
+        self.back_reference_times = Matcher(nlp.vocab)
+        self.back_reference_times.add("past", _token_patterns(terms.get("back_reference_times")))
+        self.present_markers: Set[str] = {w.lower() for w in _with_unaccented(terms.get("present_markers"))}
+        self.still_before: Set[str] = {w.lower() for w in _with_unaccented(terms.get("still_before"))}
         self.historical_patterns = Matcher(nlp.vocab)
         self.historical_patterns.add("historical", _token_patterns(terms.get("historical_patterns")))
         self.question_starts = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -201,6 +224,8 @@ class UrgentContext:
         cues = []
         for kind, negex in self.negex.items():
             preceding, following, _ = negex.process_negations(doc)
+            if kind == "resolved" and self.came_back(doc):
+                continue  # "ya le bajó pero le volvió a subir": not gone
             if preceding or following:
                 cues.append(kind)
         doc._.set(CONTEXT_CUES, tuple(cues))
@@ -231,6 +256,13 @@ class UrgentContext:
                 continue  # "ya le bajó la fiebre pero le volvió a subir": it came back
             if kind == "resolved" and ent.label_ == "temperature" and any(t.lower_ in self.reading_now for t in ent):
                 continue  # "ya le bajó la temperatura a 38.5": the reading it has now decides
+            if kind == "resolved" and self._not_gone(ent, clauses):
+                continue  # "ni con tylenol le bajó la fiebre", "le bajó la fiebre un poco"
+            if kind == "negated" and self._never_unlike_now(ent):
+                continue  # "nunca ha tenido fiebre así": never like this, so now it has
+            if kind == "hypothetical" and any(
+                    t.lower_ in self.still_before for t in doc[max(ent.sent.start, ent.start - 3):ent.start + 1]):
+                continue  # "me da miedo que le suba más la fiebre", "si sigue con fiebre": it has it now
             if kind == "other_person" and self._child_shares(ent):
                 continue  # "mi hijo y su hermano tienen fiebre": the child has it too
             if ent._.get(f"urgent_{kind}"):
@@ -243,7 +275,7 @@ class UrgentContext:
             return "negated"
         if ent.label_ != "life_threatening_sign" and self._gone_after(ent):
             return "resolved"
-        if ent.sent.start in dated:
+        if ent.sent.start in dated or self._referred_back_to_the_past(ent):
             return "historical"
         if self._if_in_question(ent) or self._opening_if_question(ent):
             return "hypothetical"
@@ -324,6 +356,42 @@ class UrgentContext:
                 ends_clause = end >= ent.sent.end or doc[end].is_punct or doc[end].lower_ in self.gone_after_ends
                 came_back = any(s >= end for _, s, _ in self.came_back(doc))
                 return ends_clause and not came_back
+        return False
+
+    def _not_gone(self, ent: Span, clauses: List[Span]) -> bool:
+        """'ni con tylenol le bajó la fiebre', 'tampoco le bajó la fiebre' (a negation in the
+        mention's clause before it: it did NOT go down), 'le bajó la fiebre un poco' (only partly):
+        the fever is still there."""
+        doc = ent.doc
+        clause = next((c for c in clauses if c.start <= ent.start < c.end), ent.sent)
+        if any(t.lower_ in self.not_gone_before for t in doc[clause.start:ent.start]):
+            return True
+        return any(ent.end <= start <= ent.end + 1 and not any(t.is_punct for t in doc[ent.end:start])
+                   for _, start, _ in self.partly_gone(doc))
+
+    def _never_unlike_now(self, ent: Span) -> bool:
+        """'nunca ha tenido fiebre así', 'nunca le ha dado tanta fiebre', 'nunca había tenido fiebre
+        hasta hoy': a "never" that compares with now says the child has it now."""
+        doc = ent.doc
+        sent = ent.sent
+        never = [t.i for t in doc[sent.start:ent.start] if t.lower_ in self.never_words]
+        if not never:
+            return False
+        end = min(ent.end + 4, sent.end)
+        return any(never[-1] < start < end for _, start, _ in self.never_unlike_now(doc))
+
+    def _referred_back_to_the_past(self, ent: Span) -> bool:
+        """'en la primera quimio le dio diarrea pero eso ya pasó hace meses': a later "eso fue" /
+        "that was" and a time long past, in a sentence that says nothing of now (no "tiene",
+        "hoy", "has", "now" before it): what it refers back to is historical."""
+        doc = ent.doc
+        sent = ent.sent
+        times = {start for _, start, _ in self.back_reference_times(doc) if sent.start <= start < sent.end}
+        for _, start, end in self.back_references(doc):
+            if start < ent.end or start >= sent.end or end not in times:
+                continue
+            if not any(t.lower_ in self.present_markers for t in doc[sent.start:start]):
+                return True
         return False
 
     def _owned_person_before(self, ent: Span) -> bool:
