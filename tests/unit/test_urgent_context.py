@@ -476,6 +476,7 @@ SPANISH_NOT_NOW_ROUND_3 = [
     ("mi gato tiene tos", "other_person"),
     ("i'm the one with chills", "other_person"),
     ("the dog has diarrhea", "other_person"),
+    ("el perro tiene fiebre", "other_person"),
 ]
 
 SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
@@ -520,6 +521,9 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
     ("yo la llevo, tiene fiebre", "report_fever"),
     ("el perro tiene diarrea y mi hijo también", "report_infection_sign"),
     ("el perro lo mordió y tiene fiebre", "report_fever"),
+    ("jugó con el perro y tiene diarrea", "report_infection_sign"),  # the animal is no subject
+    ("he played with the dog and has diarrhea", "report_infection_sign"),
+    ("soy yo la que lo baña y tiene fiebre", "report_fever"),  # the parent's verb is "baña"
     ("the dog bit him and his hand is red", "report_infection_sign"),
     ("i'm the one with chills, she has a fever", "report_fever"),
 ]
