@@ -492,6 +492,8 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
     ("no sé si le bajó la fiebre", "report_fever"),
     ("le bajó la fiebre pero ahora tiene escalofríos", "report_infection_sign"),
     ("tenía fiebre y ya se le compuso", "report_fever"),  # "fine now", as in English
+    ("ya le pasó la fiebre a su hermano", "report_fever"),  # passed on, not passed
+    ("le bajó la fiebre al rato pero volvió", "report_fever"),
     # 2. never like now, never gone, a fear that says it has it, a fear next to a report
     ("nunca había tenido fiebre", "report_fever"),
     ("nunca había convulsionado", "report_emergency"),
@@ -503,6 +505,7 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
     ("tengo miedo, tiene fiebre", "report_fever"),
     ("me da miedo que le suba más la fiebre", "report_fever"),
     ("qué hago si sigue con fiebre", "report_fever"),
+    ("tengo miedo que le dio fiebre por mi culpa", "report_fever"),  # a past: it happened
     # 3. "cuando" + a past is a report; a reading now after the question
     ("cuando le tomé la temperatura tenía 39", "report_fever"),
     ("cuando la recogí tenía fiebre", "report_fever"),
@@ -513,6 +516,7 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
     ("de bebé tuvo convulsiones y hoy tiene fiebre", "report_fever"),
     ("de chiquito le daba fiebre seguido, ahorita tiene 39", "report_fever"),
     ("se desmayó, eso fue hace un rato", "report_emergency"),
+    ("tiene una herida de pequeño tamaño y está roja", "report_infection_sign"),  # a size, no life stage
     ("tiene fiebre y en la primera quimio le dio diarrea pero eso fue hace meses", "report_fever"),
     ("he has a fever and he got diarrhea but that was months ago", "report_fever"),
     # 5. the child too, or the animal acts on the child
