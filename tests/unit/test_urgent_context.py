@@ -31,6 +31,10 @@ REPORTS_NOW = [
     ("my sister (she's 5, mom is at work) won't wake up and her lips look purple", "report_emergency"),
     ("my husband took her temp and got 101 f", "report_fever"),
     ("a sore throat that hurts so much he stopped drinking", "report_infection_sign"),
+    # "never ... this high" compares with before: a fever now
+    ("she's never had a fever this high", "report_fever"),
+    ("never had a fever like this before, 39.2", "report_fever"),
+    ("he's never been this hot", "report_fever"),
 ]
 
 NOT_NOW = [
@@ -47,6 +51,7 @@ NOT_NOW = [
     "can i give fever reducer before calling?",
     "her anc is 98",
     "the fever is gone since tuesday",
+    "he never had a fever",
 ]
 
 
