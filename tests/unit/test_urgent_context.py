@@ -471,17 +471,12 @@ SPANISH_NOT_NOW_ROUND_3 = [
     ("en la primera quimio le dio diarrea pero eso ya pasó hace meses", "historical"),
     ("le dio diarrea pero eso fue el año pasado", "historical"),
     ("in his first chemo he got diarrhea but that was months ago", "historical"),
-    # 5. the parent, an animal
+    # 5. the parent (not an animal: see below)
     ("soy yo la que tiene escalofríos", "other_person"),
     ("yo soy el que tiene fiebre", "other_person"),
     ("yo ando con diarrea", "other_person"),
     ("a mí me dio fiebre", "other_person"),
-    ("el perro tiene diarrea", "other_person"),
-    ("la mascota tiene diarrea", "other_person"),
-    ("mi gato tiene tos", "other_person"),
     ("i'm the one with chills", "other_person"),
-    ("the dog has diarrhea", "other_person"),
-    ("el perro tiene fiebre", "other_person"),
 ]
 
 SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
@@ -535,6 +530,19 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
     ("soy yo la que lo baña y tiene fiebre", "report_fever"),  # the parent's verb is "baña"
     ("the dog bit him and his hand is red", "report_infection_sign"),
     ("i'm the one with chills, she has a fever", "report_fever"),
+    # an animal is never an "other person": the wound it made is the child's (a false alarm for
+    # "the dog has diarrhea" is the price)
+    ("the scratch from our cat is red and swollen", "report_infection_sign"),
+    ("la herida que le hizo el gato está roja y con pus", "report_infection_sign"),
+    ("el perro tiene diarrea", "report_infection_sign"),
+    # intensifiers, diminutives and effort: "se siente muy caliente", "se puso moradito",
+    # "respira con mucho esfuerzo"
+    ("la nena se siente muy caliente", "report_fever"),
+    ("lo toco y lo siento bien calientito", "report_fever"),
+    ("se puso moradito de la boca", "report_emergency"),
+    ("el bebé está como grisecito", "report_emergency"),
+    ("respira con mucho esfuerzo", "report_emergency"),
+    ("está respirando con dificultad", "report_emergency"),
 ]
 
 
