@@ -473,6 +473,10 @@ SPANISH_NOT_NOW_ROUND_3 = [
     ("in his first chemo he got diarrhea but that was months ago", "historical"),
     # 5. the parent (not an animal: see below)
     ("soy yo la que tiene escalofríos", "other_person"),
+    ("yo la mamá tengo tos, puedo darle pecho?", "other_person"),
+    ("en la escuela hay varios chicos con diarrea", "other_person"),
+    ("q pasa si le da fiebre en la noche", "hypothetical"),
+    ("ya se le curaron las aftas y come bien", "resolved"),
     ("yo soy el que tiene fiebre", "other_person"),
     ("yo ando con diarrea", "other_person"),
     ("a mí me dio fiebre", "other_person"),
@@ -537,6 +541,8 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
     ("el perro tiene diarrea", "report_infection_sign"),
     # intensifiers, diminutives and effort: "se siente muy caliente", "se puso moradito",
     # "respira con mucho esfuerzo"
+    ("mi hijo tiene fiebre, q pasa si no baja", "report_fever"),
+    ("se le curó la herida pero ahora tiene fiebre", "report_fever"),
     ("la nena se siente muy caliente", "report_fever"),
     ("lo toco y lo siento bien calientito", "report_fever"),
     ("se puso moradito de la boca", "report_emergency"),
