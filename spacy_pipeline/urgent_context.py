@@ -43,6 +43,7 @@ The component is registered as the spaCy factory "urgent_context" when this modu
 addons/nlu/urgent_report_reader.py imports it so that Rasa's SpacyNLP can load that pipeline, and
 so must anything else that loads the pipeline with spacy.load).
 """
+
 # no `from __future__ import annotations`: spaCy reads the factory's type hints at run time
 import json
 import unicodedata
@@ -67,8 +68,28 @@ ASSERTION = "assertion"
 FILLERS = {"really", "very", "so", "too", "any", "a", "more", "that", "even", "at"}
 # a sign that starts with one of these is itself a negation ("not breathing", "can't wake",
 # "no respira", "casi no respira", "sin fuerzas"): an earlier negation does not cancel it
-NEGATION_LED = {"no", "not", "never", "can't", "cant", "cannot", "won't", "wont", "isn't", "isnt",
-                "doesn't", "doesnt", "barely", "hardly", "without", "casi", "apenas", "sin", "nunca", "ni"}
+NEGATION_LED = {
+    "no",
+    "not",
+    "never",
+    "can't",
+    "cant",
+    "cannot",
+    "won't",
+    "wont",
+    "isn't",
+    "isnt",
+    "doesn't",
+    "doesnt",
+    "barely",
+    "hardly",
+    "without",
+    "casi",
+    "apenas",
+    "sin",
+    "nunca",
+    "ni",
+}
 
 NAMES_CHILD = "names_child"
 CONTEXT_CUES = "context_cues"
@@ -129,14 +150,17 @@ class UrgentContext:
             spec = terms.get(kind) or {}
             labels = KIND_LABELS.get(kind, URGENT_LABELS)
             self.negex[kind] = WholeTriggerNegex(
-                nlp, f"{name}_{kind}",
+                nlp,
+                f"{name}_{kind}",
                 neg_termset={
                     "pseudo_negations": pseudo,
                     "preceding_negations": _with_unaccented(spec.get("preceding")),
                     "following_negations": _with_unaccented(spec.get("following")),
                     "termination": _with_unaccented(spec.get("termination")),
                 },
-                ent_types=labels, extension_name=f"urgent_{kind}", chunk_prefix=[],
+                ent_types=labels,
+                extension_name=f"urgent_{kind}",
+                chunk_prefix=[],
             )
         self.modifier_words: Set[str] = {w.lower() for w in _phrases(terms.get("modifier_words"))}
         self.child_words: Set[str] = {w.lower() for w in _phrases(terms.get("child_words"))}
@@ -154,10 +178,12 @@ class UrgentContext:
         self.opening_if: Set[str] = {w.lower() for w in _phrases(terms.get("opening_if"))}
         self.conditional_questions = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.conditional_questions.add(
-            "question", [nlp.make_doc(p) for p in _with_unaccented(terms.get("conditional_question_phrases"))])
+            "question", [nlp.make_doc(p) for p in _with_unaccented(terms.get("conditional_question_phrases"))]
+        )
         self.statement_anchors = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.statement_anchors.add(
-            "anchor", [nlp.make_doc(p) for p in _with_unaccented(terms.get("statement_anchors"))])
+            "anchor", [nlp.make_doc(p) for p in _with_unaccented(terms.get("statement_anchors"))]
+        )
         # "mi hijo y su hermano tienen fiebre", "su hermano tiene fiebre y ella también": the child too
         self.child_nouns: Set[str] = {w.lower() for w in _phrases(terms.get("child_nouns"))}  # not "el" for "él"
         self.joined_with: Set[str] = {w.lower() for w in _phrases(terms.get("joined_with"))}
@@ -181,18 +207,19 @@ class UrgentContext:
         self.owned_person_ends: Set[str] = {w.lower() for w in _phrases(terms.get("owned_person_ends"))}
         other_person = terms.get("other_person") or {}
         self.other_person_ends = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.other_person_ends.add(
-            "end", [nlp.make_doc(p) for p in _with_unaccented(other_person.get("termination"))])
+        self.other_person_ends.add("end", [nlp.make_doc(p) for p in _with_unaccented(other_person.get("termination"))])
         # "hay mucha diarrea en su escuela": a sign going around a group the child belongs to
         self.going_around_before = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.going_around_before.add(
-            "around", [nlp.make_doc(p) for p in _with_unaccented(terms.get("going_around_before"))])
+            "around", [nlp.make_doc(p) for p in _with_unaccented(terms.get("going_around_before"))]
+        )
         self.group_places: Set[str] = {w.lower() for w in _with_unaccented(terms.get("group_places"))}
         # "la diarrea puede ser señal de infección": a statement about a sign, not about the child
         self.general_determiners: Set[str] = {w.lower() for w in _phrases(terms.get("general_statement_determiners"))}
         self.general_statements = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.general_statements.add(
-            "general", [nlp.make_doc(p) for p in _with_unaccented(terms.get("general_statement_after"))])
+            "general", [nlp.make_doc(p) for p in _with_unaccented(terms.get("general_statement_after"))]
+        )
         # "ni con tylenol le bajó la fiebre", "le bajó la fiebre un poco": not gone (resolved_* below)
         self.not_gone_before: Set[str] = {w.lower() for w in _with_unaccented(terms.get("not_gone_before"))}
         self.partly_gone = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -200,12 +227,10 @@ class UrgentContext:
         # "nunca ha tenido fiebre así", "nunca le había dado tanta fiebre": never LIKE THIS is now
         self.never_words: Set[str] = {w.lower() for w in _phrases(terms.get("never_words"))}
         self.never_unlike_now = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.never_unlike_now.add(
-            "now", [nlp.make_doc(p) for p in _with_unaccented(terms.get("never_unlike_now"))])
+        self.never_unlike_now.add("now", [nlp.make_doc(p) for p in _with_unaccented(terms.get("never_unlike_now"))])
         # "le dio diarrea pero eso ya pasó hace meses": a later "that was" + a past time
         self.back_references = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.back_references.add(
-            "that_was", [nlp.make_doc(p) for p in _with_unaccented(terms.get("back_reference"))])
+        self.back_references.add("that_was", [nlp.make_doc(p) for p in _with_unaccented(terms.get("back_reference"))])
         self.back_reference_times = Matcher(nlp.vocab)
         self.back_reference_times.add("past", _token_patterns(terms.get("back_reference_times")))
         self.present_markers: Set[str] = {w.lower() for w in _with_unaccented(terms.get("present_markers"))}
@@ -238,15 +263,26 @@ class UrgentContext:
         questions = self._questions(clauses)
         dated = {doc[start].sent.start for _, start, _ in self.historical_patterns(doc)}
         # "el tiempo está frío" is the weather, "todo el tiempo está caliente" the child
-        modified = {end for _, start, end in self.modifier_before(doc)
-                    if not (start > 0 and doc[start - 1].lower_ in self.not_modifier_after)}
+        modified = {
+            end
+            for _, start, end in self.modifier_before(doc)
+            if not (start > 0 and doc[start - 1].lower_ in self.not_modifier_after)
+        }
         general = self._general_statements(doc, urgent)
         for ent in urgent:
             ent._.set(ASSERTION, self._assertion(doc, ent, clauses, questions, dated, modified, general))
         return doc
 
-    def _assertion(self, doc: Doc, ent: Span, clauses: List[Span], questions: List[bool], dated: Set[int],
-                   modified: Set[int], general: Set[int]) -> str:
+    def _assertion(
+        self,
+        doc: Doc,
+        ent: Span,
+        clauses: List[Span],
+        questions: List[bool],
+        dated: Set[int],
+        modified: Set[int],
+        general: Set[int],
+    ) -> str:
         for kind in NEGEX_KINDS:
             if kind == "negated" and self._negation_led(ent):
                 continue  # "no respira", "not breathing": a sign that is itself a negation
@@ -261,7 +297,8 @@ class UrgentContext:
             if kind == "negated" and self._never_unlike_now(ent):
                 continue  # "nunca ha tenido fiebre así": never like this, so now it has
             if kind == "hypothetical" and any(
-                    t.lower_ in self.still_before for t in doc[max(ent.sent.start, ent.start - 3):ent.start + 1]):
+                t.lower_ in self.still_before for t in doc[max(ent.sent.start, ent.start - 3) : ent.start + 1]
+            ):
                 continue  # "me da miedo que le suba más la fiebre", "si sigue con fiebre": it has it now
             if kind == "other_person" and self._child_shares(ent):
                 continue  # "mi hijo y su hermano tienen fiebre": the child has it too
@@ -269,9 +306,11 @@ class UrgentContext:
                 return kind
         if (self._owned_person_before(ent) or self._going_around(ent)) and not self._child_shares(ent):
             return "other_person"
-        before = [t.lower_ for t in doc[max(0, ent.start - 2):ent.start]]
-        if before and (before[-1] in self.adjacent_negations
-                       or (len(before) == 2 and before[0] in self.adjacent_negations and before[1] in FILLERS)):
+        before = [t.lower_ for t in doc[max(0, ent.start - 2) : ent.start]]
+        if before and (
+            before[-1] in self.adjacent_negations
+            or (len(before) == 2 and before[0] in self.adjacent_negations and before[1] in FILLERS)
+        ):
             return "negated"
         if ent.label_ != "life_threatening_sign" and self._gone_after(ent):
             return "resolved"
@@ -279,12 +318,18 @@ class UrgentContext:
             return "historical"
         if self._if_in_question(ent) or self._opening_if_question(ent):
             return "hypothetical"
-        if (ent.label_ == "life_threatening_sign" and ent[0].lower_ in self.adjacent_negations | {"not", "isnt", "is"}
-                and ent.end < len(doc) and doc[ent.end].lower_ in self.breathing_manner_words):
+        if (
+            ent.label_ == "life_threatening_sign"
+            and ent[0].lower_ in self.adjacent_negations | {"not", "isnt", "is"}
+            and ent.end < len(doc)
+            and doc[ent.end].lower_ in self.breathing_manner_words
+        ):
             return "negated"  # "not breathing fast": about how the child breathes
-        following = [t.lower_ for t in doc[ent.end:ent.end + 2]]
-        if following and (following[0] in self.modifier_words
-                          or (following[0] in ("-", "'s") and following[1:2] and following[1] in self.modifier_words)):
+        following = [t.lower_ for t in doc[ent.end : ent.end + 2]]
+        if following and (
+            following[0] in self.modifier_words
+            or (following[0] in ("-", "'s") and following[1:2] and following[1] in self.modifier_words)
+        ):
             return "modifier"
         if (before and before[-1] in self.not_a_symptom_after) or ent.start in modified:
             return "modifier"
@@ -312,8 +357,11 @@ class UrgentContext:
                 return False
             if not opened and all(w.lower_ in self.question_if for w in words[:position]):
                 continue  # "si, si tiene fiebre": "sí, sí" (yes, yes), not "if"
-            if (token.lower_ in self.question_if and token.i + 1 < len(token.doc)
-                    and not token.doc[token.i + 1].is_punct):
+            if (
+                token.lower_ in self.question_if
+                and token.i + 1 < len(token.doc)
+                and not token.doc[token.i + 1].is_punct
+            ):
                 return True
         return False
 
@@ -328,8 +376,7 @@ class UrgentContext:
             return False  # "si no respira qué hago" may be "sí, no respira": never risk a 911 sign
         sent = ent.sent
         words = [t for t in sent if not t.is_punct]
-        if (len(words) < 2 or words[0].lower_ not in self.opening_if or sent[0].i != words[0].i
-                or sent[1].is_punct):
+        if len(words) < 2 or words[0].lower_ not in self.opening_if or sent[0].i != words[0].i or sent[1].is_punct:
             return False
         doc = ent.doc
         asks = [start for _, start, _ in self.conditional_questions(doc) if sent.start < start < sent.end]
@@ -364,17 +411,19 @@ class UrgentContext:
         the fever is still there."""
         doc = ent.doc
         clause = next((c for c in clauses if c.start <= ent.start < c.end), ent.sent)
-        if any(t.lower_ in self.not_gone_before for t in doc[clause.start:ent.start]):
+        if any(t.lower_ in self.not_gone_before for t in doc[clause.start : ent.start]):
             return True
-        return any(ent.end <= start <= ent.end + 1 and not any(t.is_punct for t in doc[ent.end:start])
-                   for _, start, _ in self.partly_gone(doc))
+        return any(
+            ent.end <= start <= ent.end + 1 and not any(t.is_punct for t in doc[ent.end : start])
+            for _, start, _ in self.partly_gone(doc)
+        )
 
     def _never_unlike_now(self, ent: Span) -> bool:
         """'nunca ha tenido fiebre así', 'nunca le ha dado tanta fiebre', 'nunca había tenido fiebre
         hasta hoy': a "never" that compares with now says the child has it now."""
         doc = ent.doc
         sent = ent.sent
-        never = [t.i for t in doc[sent.start:ent.start] if t.lower_ in self.never_words]
+        never = [t.i for t in doc[sent.start : ent.start] if t.lower_ in self.never_words]
         if not never:
             return False
         end = min(ent.end + 4, sent.end)
@@ -390,7 +439,7 @@ class UrgentContext:
         for _, start, end in self.back_references(doc):
             if start < ent.end or start >= sent.end or end not in times:
                 continue
-            if not any(t.lower_ in self.present_markers for t in doc[sent.start:start]):
+            if not any(t.lower_ in self.present_markers for t in doc[sent.start : start]):
                 return True
         return False
 
@@ -405,7 +454,7 @@ class UrgentContext:
         and owned_person_ends)."""
         doc = ent.doc
         sent = ent.sent
-        for token in doc[sent.start:ent.start]:
+        for token in doc[sent.start : ent.start]:
             person = token.lower_
             if person not in self.owned_person_nouns and person not in self.owned_child_nouns:
                 continue
@@ -422,8 +471,9 @@ class UrgentContext:
             owner = doc[at]
             if not owner.is_alpha or (person in self.owned_child_nouns and owner.lower_ in self.child_nouns):
                 continue  # "el hijo de mi hija": the grandchild stays the child
-            if (not any(at < start < ent.start for _, start, _ in self.other_person_ends(doc))
-                    and not any(t.lower_ in self.owned_person_ends for t in doc[at + 1:ent.start])):
+            if not any(at < start < ent.start for _, start, _ in self.other_person_ends(doc)) and not any(
+                t.lower_ in self.owned_person_ends for t in doc[at + 1 : ent.start]
+            ):
                 return True
         return False
 
@@ -431,8 +481,9 @@ class UrgentContext:
         """'hay mucha diarrea en su escuela', 'en la guardería hay un brote de tos': a sign going
         around the school or day care, said right before the mention, with the place in the sentence."""
         doc = ent.doc
-        return (any(end == ent.start for _, _, end in self.going_around_before(doc))
-                and any(t.lower_ in self.group_places for t in ent.sent))
+        return any(end == ent.start for _, _, end in self.going_around_before(doc)) and any(
+            t.lower_ in self.group_places for t in ent.sent
+        )
 
     def _general_statements(self, doc: Doc, urgent: List[Span]) -> Set[int]:
         """Where a general statement about a sign starts and runs to its sentence's end: 'la diarrea
@@ -444,12 +495,17 @@ class UrgentContext:
         statements = [(start, end) for _, start, end in self.general_statements(doc)]
         for ent in urgent:
             sent = ent.sent
-            if (ent.start == sent.start or doc[ent.start - 1].lower_ not in self.general_determiners
-                    or self._names_child(sent)):
+            if (
+                ent.start == sent.start
+                or doc[ent.start - 1].lower_ not in self.general_determiners
+                or self._names_child(sent)
+            ):
                 continue
             # what it may be follows the mention closely ("la fiebre alta en niños puede ser..."), no comma between
-            if any(ent.end <= start <= min(ent.end + 3, sent.end - 1)
-                   and not any(t.is_punct for t in doc[ent.end:start]) for start, _ in statements):
+            if any(
+                ent.end <= start <= min(ent.end + 3, sent.end - 1) and not any(t.is_punct for t in doc[ent.end : start])
+                for start, _ in statements
+            ):
                 starts.update(range(ent.start, sent.end))
         return starts
 
@@ -458,29 +514,40 @@ class UrgentContext:
         fiebre' (the child joined to the other person), 'su hermano tiene fiebre y mi hijo también'."""
         sent = ent.sent
         doc = ent.doc
-        for token in doc[sent.start:ent.start]:
-            if (token.lower_ in self.child_nouns and token.i + 1 < ent.start
-                    and doc[token.i + 1].lower_ in self.joined_with
-                    and not (token.i > sent.start and doc[token.i - 1].lower_ in self.not_the_child_before)):
+        for token in doc[sent.start : ent.start]:
+            if (
+                token.lower_ in self.child_nouns
+                and token.i + 1 < ent.start
+                and doc[token.i + 1].lower_ in self.joined_with
+                and not (token.i > sent.start and doc[token.i - 1].lower_ in self.not_the_child_before)
+            ):
                 return True
-        for token in doc[ent.end:sent.end]:
+        for token in doc[ent.end : sent.end]:
             if token.lower_ in self.shared_words and any(
-                    t.lower_ in self.child_nouns for t in doc[max(ent.end, token.i - 3):token.i]):
+                t.lower_ in self.child_nouns for t in doc[max(ent.end, token.i - 3) : token.i]
+            ):
                 return True
         return False
 
     def _negation_led(self, ent: Span) -> bool:
         """'no respira', "can't breathe" ("ca" "n't"), 'sin fuerzas': a sign that is itself a negation."""
-        return (ent[0].lower_ in NEGATION_LED or ent[0].lower_ in self.adjacent_negations
-                or (len(ent) > 1 and ent[1].lower_ in ("n't", "nt")))
+        return (
+            ent[0].lower_ in NEGATION_LED
+            or ent[0].lower_ in self.adjacent_negations
+            or (len(ent) > 1 and ent[1].lower_ in ("n't", "nt"))
+        )
 
     def _questions(self, clauses: List[Span]) -> List[bool]:
         """Whether each clause is a question. A clause cut from a question by "and" or a comma
         ("does it come with fever and ulcers") stays one, unless it names the child."""
         questions: List[bool] = []
         for i, clause in enumerate(clauses):
-            inherited = (i > 0 and questions[i - 1] and clause.sent.start == clauses[i - 1].sent.start
-                         and not self._names_child(clause))
+            inherited = (
+                i > 0
+                and questions[i - 1]
+                and clause.sent.start == clauses[i - 1].sent.start
+                and not self._names_child(clause)
+            )
             questions.append(self._is_question(clause) or inherited)
         return questions
 
@@ -501,8 +568,11 @@ class UrgentContext:
         words = [t for t in clause if not t.is_punct]
         if not words:
             return False
-        return any(start == words[0].i for _, start, _ in self.question_starts(clause.doc)
-                   if clause.start <= start < clause.end)
+        return any(
+            start == words[0].i
+            for _, start, _ in self.question_starts(clause.doc)
+            if clause.start <= start < clause.end
+        )
 
     def _names_child(self, clause: Span) -> bool:
         """He, she, my son... or the child's own port, line or cut ("is it normal for the port to have pus?").
@@ -510,7 +580,7 @@ class UrgentContext:
         doc = clause.doc
         for _, start, end in self.child_phrases(doc):
             if clause.start <= start < clause.end:
-                before = [t.lower_ for t in doc[max(0, start - 2):start]]
+                before = [t.lower_ for t in doc[max(0, start - 2) : start]]
                 if doc[start:end].text.lower() in self.false_friends and not (before and before[-1] in self.owners):
                     continue  # Spanish "son" (they are), not "my son"
                 if not any(word in self.generic_determiners for word in before):

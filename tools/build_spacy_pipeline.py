@@ -14,6 +14,7 @@ pattern file means a new path, and `rasa train` retrains instead of reusing a st
 Usage: python tools/build_spacy_pipeline.py [--check]
   --check   exit 1 (with the fix) when config.yml does not point at the current patterns.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -37,9 +38,14 @@ MODEL_LINE = re.compile(r"^(\s*model:\s*)(\S+)\s*$", re.MULTILINE)
 
 
 def pipeline_path() -> Path:
-    digest = hashlib.sha256(BUILDER_VERSION.encode() + PATTERNS.read_bytes() + SPANISH_PATTERNS.read_bytes()
-                            + CONTEXT_TERMS.read_bytes() + SPANISH_CONTEXT_TERMS.read_bytes()
-                            + (ROOT / "spacy_pipeline" / "urgent_context.py").read_bytes()).hexdigest()[:12]
+    digest = hashlib.sha256(
+        BUILDER_VERSION.encode()
+        + PATTERNS.read_bytes()
+        + SPANISH_PATTERNS.read_bytes()
+        + CONTEXT_TERMS.read_bytes()
+        + SPANISH_CONTEXT_TERMS.read_bytes()
+        + (ROOT / "spacy_pipeline" / "urgent_context.py").read_bytes()
+    ).hexdigest()[:12]
     return BUILD_DIR / f"neutropenia_en_{digest}"
 
 
@@ -97,9 +103,11 @@ def build(path: Path) -> None:
     nlp.add_pipe("urgent_context", config={"terms": terms})
     nlp.meta["name"] = "neutropenia_en"
     nlp.meta["version"] = "1.0.0"
-    nlp.meta["description"] = ("blank English tokenizer + entity_ruler (spacy_pipeline/entity_patterns.jsonl and "
-                               "entity_patterns_es.jsonl) + sentencizer "
-                               "+ urgent_context (NegEx on spacy_pipeline/context_terms.yml and context_terms_es.yml)")
+    nlp.meta["description"] = (
+        "blank English tokenizer + entity_ruler (spacy_pipeline/entity_patterns.jsonl and "
+        "entity_patterns_es.jsonl) + sentencizer "
+        "+ urgent_context (NegEx on spacy_pipeline/context_terms.yml and context_terms_es.yml)"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     nlp.to_disk(tmp)

@@ -4,6 +4,7 @@ a frozen table written by someone who never saw the reader, read by the real pip
 Each phrasing goes through the project's built spaCy pipeline (entity_ruler + urgent_context),
 then actions/escalation.triage as a fever report, the intent the Spanish fever examples train.
 """
+
 from pathlib import Path
 
 import pytest
@@ -36,16 +37,19 @@ def test_spanish_phrasing_is_read_and_triaged(entities_of, row):
         assert result.reading.celsius == pytest.approx(row["celsius"], abs=0.051), entities
 
 
-@pytest.mark.parametrize("text, celsius, unit, inferred", [
-    ("38 y 4 décimas", 38.4, "C", True),  # Spain: tenths said after "y"
-    ("38 con 2 décimas", 38.2, "C", True),
-    ("38 coma cuatro", 38.4, "C", True),
-    ("treintayocho grados", 38.0, "C", True),
-    ("cuarenta y dos", 42.0, "C", True),
-    ("ciento cinco grados", 40.56, "F", True),
-    ("37,5 centigrados", 37.5, "C", False),
-    ("101 farenheit", 38.33, "F", False),
-])
+@pytest.mark.parametrize(
+    "text, celsius, unit, inferred",
+    [
+        ("38 y 4 décimas", 38.4, "C", True),  # Spain: tenths said after "y"
+        ("38 con 2 décimas", 38.2, "C", True),
+        ("38 coma cuatro", 38.4, "C", True),
+        ("treintayocho grados", 38.0, "C", True),
+        ("cuarenta y dos", 42.0, "C", True),
+        ("ciento cinco grados", 40.56, "F", True),
+        ("37,5 centigrados", 37.5, "C", False),
+        ("101 farenheit", 38.33, "F", False),
+    ],
+)
 def test_spanish_readings_beyond_the_table(text, celsius, unit, inferred):
     reading = read_temperature(text)
     assert isinstance(reading, TemperatureReading), reading

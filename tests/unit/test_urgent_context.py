@@ -5,6 +5,7 @@ verdicts into the message's intent (addons/nlu/urgent_report_reader.py).
 The sentences are this test's own, written from the kinds named in clinical-rules.md and the
 understanding issue; none comes from the blind sets under tests/blind/.
 """
+
 import pytest
 
 from actions.urgent_mentions import counted
@@ -67,10 +68,18 @@ def test_a_mention_that_is_not_a_report_now_raises_no_alarm(entities_of, text):
 
 
 def test_each_verdict_is_named(entities_of):
-    verdicts = {e["value"]: e["assertion"] for e in entities_of(
-        "no fever, and if she gets chills, call; her cousin had a cough; he had a seizure last year")}
-    assert verdicts == {"fever": "negated", "chills": "hypothetical", "cough": "other_person",
-                        "had a seizure": "historical"}
+    verdicts = {
+        e["value"]: e["assertion"]
+        for e in entities_of(
+            "no fever, and if she gets chills, call; her cousin had a cough; he had a seizure last year"
+        )
+    }
+    assert verdicts == {
+        "fever": "negated",
+        "chills": "hypothetical",
+        "cough": "other_person",
+        "had a seizure": "historical",
+    }
 
 
 def ranking(*pairs):
@@ -79,8 +88,12 @@ def ranking(*pairs):
 
 def test_a_report_read_as_a_question_is_promoted_to_first_place(entities_of):
     text = "he has a fever, is that bad with neutropenia?"
-    data = {"text": text, "entities": entities_of(text), "intent": {"name": "ask_symptoms", "confidence": 0.7},
-            "intent_ranking": ranking(("ask_symptoms", 0.7), ("report_fever", 0.2))}
+    data = {
+        "text": text,
+        "entities": entities_of(text),
+        "intent": {"name": "ask_symptoms", "confidence": 0.7},
+        "intent_ranking": ranking(("ask_symptoms", 0.7), ("report_fever", 0.2)),
+    }
     assert reconcile_intent(data) == "read as report_fever"
     assert data["intent"] == {"name": "report_fever", "confidence": 1.0}
     assert [r["name"] for r in data["intent_ranking"]] == ["report_fever", "ask_symptoms"]
@@ -88,8 +101,12 @@ def test_a_report_read_as_a_question_is_promoted_to_first_place(entities_of):
 
 def test_a_negated_mention_read_as_urgent_falls_back_to_the_best_question(entities_of):
     text = "she has no fever, what is an anc"
-    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_fever", "confidence": 0.5},
-            "intent_ranking": ranking(("report_fever", 0.5), ("ask_anc", 0.4), ("report_infection_sign", 0.1))}
+    data = {
+        "text": text,
+        "entities": entities_of(text),
+        "intent": {"name": "report_fever", "confidence": 0.5},
+        "intent_ranking": ranking(("report_fever", 0.5), ("ask_anc", 0.4), ("report_infection_sign", 0.1)),
+    }
     assert reconcile_intent(data) == "demoted to ask_anc"
     assert data["intent"]["name"] == "ask_anc"
     assert all(r["name"] != "report_fever" for r in data["intent_ranking"])
@@ -97,39 +114,58 @@ def test_a_negated_mention_read_as_urgent_falls_back_to_the_best_question(entiti
 
 def test_an_urgent_reading_without_an_urgent_word_keeps_the_classifier(entities_of):
     # "she's just off today" has no pattern; the classifier's urgent reading stands
-    data = {"text": "she's just off today", "entities": [],
-            "intent": {"name": "report_infection_sign", "confidence": 0.6},
-            "intent_ranking": ranking(("report_infection_sign", 0.6), ("ask_symptoms", 0.3))}
+    data = {
+        "text": "she's just off today",
+        "entities": [],
+        "intent": {"name": "report_infection_sign", "confidence": 0.6},
+        "intent_ranking": ranking(("report_infection_sign", 0.6), ("ask_symptoms", 0.3)),
+    }
     assert reconcile_intent(data) is None
     assert data["intent"]["name"] == "report_infection_sign"
 
 
 def test_a_911_sign_outranks_a_fever_reading(entities_of):
     text = "she has a fever and now her lips are blue"
-    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_fever", "confidence": 0.9},
-            "intent_ranking": ranking(("report_fever", 0.9))}
+    data = {
+        "text": text,
+        "entities": entities_of(text),
+        "intent": {"name": "report_fever", "confidence": 0.9},
+        "intent_ranking": ranking(("report_fever", 0.9)),
+    }
     assert reconcile_intent(data) == "read as report_emergency"
 
 
 def test_a_reading_below_the_threshold_read_as_a_sign_becomes_a_fever_report(entities_of):
     # the triage would otherwise answer the intent with Call now instead of the recheck advice
     text = "37.6 armpit, no cough no chills, do i need to do anything"
-    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_infection_sign", "confidence": 0.5},
-            "intent_ranking": ranking(("report_infection_sign", 0.5))}
+    data = {
+        "text": text,
+        "entities": entities_of(text),
+        "intent": {"name": "report_infection_sign", "confidence": 0.5},
+        "intent_ranking": ranking(("report_infection_sign", 0.5)),
+    }
     assert reconcile_intent(data) == "read as report_fever"
 
 
 def test_a_911_reading_is_never_lowered(entities_of):
     text = "she's so floppy"
-    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_emergency", "confidence": 0.7},
-            "intent_ranking": ranking(("report_emergency", 0.7))}
+    data = {
+        "text": text,
+        "entities": entities_of(text),
+        "intent": {"name": "report_emergency", "confidence": 0.7},
+        "intent_ranking": ranking(("report_emergency", 0.7)),
+    }
     assert reconcile_intent(data) is None
 
 
 def test_an_urgent_reading_taken_back_with_no_likely_question_gets_when_to_call(entities_of):
     text = "what if he has a seizure at school"
-    data = {"text": text, "entities": entities_of(text), "intent": {"name": "report_emergency", "confidence": 0.8},
-            "intent_ranking": ranking(("report_emergency", 0.8), ("ask_gcsf", 0.05), ("greet", 0.05))}
+    data = {
+        "text": text,
+        "entities": entities_of(text),
+        "intent": {"name": "report_emergency", "confidence": 0.8},
+        "intent_ranking": ranking(("report_emergency", 0.8), ("ask_gcsf", 0.05), ("greet", 0.05)),
+    }
     verdict = reconcile_intent(data, not_a_report="ask_when_to_call", not_a_report_below=0.3)
     assert verdict == "demoted to ask_when_to_call"
     assert data["intent"] == {"name": "ask_when_to_call", "confidence": 0.5}  # first: 0.05 of 0.1 is 0.5
@@ -142,8 +178,12 @@ def test_a_number_that_is_no_temperature_in_a_question_does_not_count(entities_o
 
 def test_a_general_mention_the_classifier_cannot_place_gets_when_to_call(entities_of):
     text = "does teething cause a fever? everyone says so"
-    data = {"text": text, "entities": entities_of(text), "intent": {"name": "ask_causes", "confidence": 0.2},
-            "intent_ranking": ranking(("ask_causes", 0.2), ("ask_when_to_call", 0.15))}
+    data = {
+        "text": text,
+        "entities": entities_of(text),
+        "intent": {"name": "ask_causes", "confidence": 0.2},
+        "intent_ranking": ranking(("ask_causes", 0.2), ("ask_when_to_call", 0.15)),
+    }
     assert reconcile_intent(data, not_a_report="ask_when_to_call", not_a_report_below=0.3) == "read as ask_when_to_call"
     assert [r["name"] for r in data["intent_ranking"]] == ["ask_when_to_call", "ask_causes"]
 
@@ -225,12 +265,15 @@ def test_a_spanish_mention_that_is_not_a_report_now_raises_no_alarm(entities_of,
     assert counted(entities) == []
 
 
-@pytest.mark.parametrize("text", [
-    "no tiene fiebre, no respira",
-    "sin fiebre, no despierta",
-    "no tiene fiebre, casi no respira",
-    "no fever, not breathing",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no tiene fiebre, no respira",
+        "sin fiebre, no despierta",
+        "no tiene fiebre, casi no respira",
+        "no fever, not breathing",
+    ],
+)
 def test_an_earlier_negation_never_silences_a_911_sign_that_is_itself_a_negation(entities_of, text):
     # "no respira" starts with the same "no" that negates "no tiene fiebre"
     assert urgent_intent_for(entities_of(text)) == "report_emergency"
@@ -324,29 +367,35 @@ def test_a_spanish_report_next_to_those_phrases_still_escalates(entities_of, tex
     assert urgent_intent_for(entities_of(text)) == intent
 
 
-@pytest.mark.parametrize("text", [
-    "tiene que usar cubrebocas todo el tiempo?",
-    "la medicina se guarda a temperatura ambiente?",
-    "como va a estar el tiempo mañana",
-    "hace mucho frío afuera, puede salir?",
-    "¿a qué temperatura guardo la medicina?",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tiene que usar cubrebocas todo el tiempo?",
+        "la medicina se guarda a temperatura ambiente?",
+        "como va a estar el tiempo mañana",
+        "hace mucho frío afuera, puede salir?",
+        "¿a qué temperatura guardo la medicina?",
+    ],
+)
 def test_spanish_time_weather_and_room_temperature_are_no_urgent_words(entities_of, text):
     assert counted(entities_of(text)) == []
     assert urgent_intent_for(entities_of(text)) is None
 
 
-@pytest.mark.parametrize("text, words, kind", [
-    ("tiene neutropenia cíclica", "neutropenia cíclica", "cyclic"),
-    ("es neutropenia ciclica?", "neutropenia ciclica", "cyclic"),
-    ("neutropenia congénita", "neutropenia congénita", "congenital"),
-    ("qué es la neutropenia congenita severa", "neutropenia congenita severa", "congenital"),
-    ("le dijeron síndrome de Kostmann", "síndrome de Kostmann", "congenital"),
-    ("neutropenia benigna crónica", "neutropenia benigna crónica", "chronic_benign"),
-    ("neutropenia cronica benigna", "neutropenia cronica benigna", "chronic_benign"),
-    ("neutropenia idiopática", "neutropenia idiopática", "idiopathic"),
-    ("es idiopatica", "idiopatica", "idiopathic"),
-])
+@pytest.mark.parametrize(
+    "text, words, kind",
+    [
+        ("tiene neutropenia cíclica", "neutropenia cíclica", "cyclic"),
+        ("es neutropenia ciclica?", "neutropenia ciclica", "cyclic"),
+        ("neutropenia congénita", "neutropenia congénita", "congenital"),
+        ("qué es la neutropenia congenita severa", "neutropenia congenita severa", "congenital"),
+        ("le dijeron síndrome de Kostmann", "síndrome de Kostmann", "congenital"),
+        ("neutropenia benigna crónica", "neutropenia benigna crónica", "chronic_benign"),
+        ("neutropenia cronica benigna", "neutropenia cronica benigna", "chronic_benign"),
+        ("neutropenia idiopática", "neutropenia idiopática", "idiopathic"),
+        ("es idiopatica", "idiopatica", "idiopathic"),
+    ],
+)
 def test_spanish_kinds_of_neutropenia_are_named_with_their_kind(spacy_pipeline, text, words, kind):
     found = [(ent.text, ent.ent_id_) for ent in spacy_pipeline(text).ents if ent.label_ == "neutropenia_type"]
     assert found == [(words, kind)]
@@ -422,22 +471,26 @@ def test_a_spanish_sign_of_another_person_a_group_or_a_general_statement_raises_
 
 @pytest.mark.parametrize("text, intent", SPANISH_CHILD_REPORTS_NOT_SILENCED)
 def test_a_spanish_report_about_the_child_next_to_another_person_or_a_general_word_still_escalates(
-        entities_of, text, intent):
+    entities_of, text, intent
+):
     assert urgent_intent_for(entities_of(text)) == intent
 
 
 # A fever yesterday that the parent says is gone today: the English reads it as a report (a fever
 # in a child with neutropenia needs the care team even when it went down), and so does the Spanish.
-@pytest.mark.parametrize("text", [
-    "he had a fever yesterday but he's fine now",
-    "had a fever yesterday but fine now",
-    "she had a fever last night but she's fine today",
-    "ayer tuvo fiebre pero hoy amaneció bien",
-    "ayer tuvo fiebre pero ya está bien",
-    "ayer tuvo fiebre pero ya anda normal",
-    "ayer tuvo fiebre y hoy amanecio bien",
-    "tuvo calentura anoche pero ya está bien",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "he had a fever yesterday but he's fine now",
+        "had a fever yesterday but fine now",
+        "she had a fever last night but she's fine today",
+        "ayer tuvo fiebre pero hoy amaneció bien",
+        "ayer tuvo fiebre pero ya está bien",
+        "ayer tuvo fiebre pero ya anda normal",
+        "ayer tuvo fiebre y hoy amanecio bien",
+        "tuvo calentura anoche pero ya está bien",
+    ],
+)
 def test_a_fever_yesterday_said_fine_today_is_still_a_report_in_english_and_spanish(entities_of, text):
     assert urgent_intent_for(entities_of(text)) == "report_fever"
 
@@ -553,8 +606,7 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
 
 
 @pytest.mark.parametrize("text, verdict", SPANISH_NOT_NOW_ROUND_3)
-def test_a_spanish_sign_gone_feared_asked_about_long_past_or_not_the_childs_raises_no_alarm(
-        entities_of, text, verdict):
+def test_a_spanish_sign_gone_feared_asked_about_long_past_or_not_the_childs_raises_no_alarm(entities_of, text, verdict):
     entities = entities_of(text)
     assert {e["assertion"] for e in entities if "assertion" in e} == {verdict}, entities
     assert counted(entities) == []
@@ -565,24 +617,34 @@ def test_a_spanish_report_next_to_a_gone_fear_when_past_or_parent_phrase_still_e
     assert urgent_intent_for(entities_of(text)) == intent
 
 
-@pytest.mark.parametrize("text", [
-    "le bajó la temperatura solita y ahora está jugando",
-    "ya se le compuso",
-    "ya no tiene nada",
-])
-def test_a_spanish_message_that_says_it_is_gone_without_an_urgent_word_loses_an_urgent_reading(
-        spacy_pipeline, text):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le bajó la temperatura solita y ahora está jugando",
+        "ya se le compuso",
+        "ya no tiene nada",
+    ],
+)
+def test_a_spanish_message_that_says_it_is_gone_without_an_urgent_word_loses_an_urgent_reading(spacy_pipeline, text):
     # no urgent word: the context phrase is what keeps the classifier's urgent reading from standing
     doc = spacy_pipeline(text)
-    data = {"text": text, "entities": [], "intent": {"name": "report_fever", "confidence": 0.6},
-            "intent_ranking": ranking(("report_fever", 0.6), ("ask_when_to_call", 0.3))}
+    data = {
+        "text": text,
+        "entities": [],
+        "intent": {"name": "report_fever", "confidence": 0.6},
+        "intent_ranking": ranking(("report_fever", 0.6), ("ask_when_to_call", 0.3)),
+    }
     assert reconcile_intent(data, names_child=True, context_cues=doc._.context_cues) == "demoted to ask_when_to_call"
 
 
 @pytest.mark.parametrize("text", ["ya le bajó pero le volvió a subir", "le baja y le vuelve a subir"])
 def test_a_spanish_fever_that_came_back_without_an_urgent_word_keeps_an_urgent_reading(spacy_pipeline, text):
     doc = spacy_pipeline(text)
-    data = {"text": text, "entities": [], "intent": {"name": "report_fever", "confidence": 0.6},
-            "intent_ranking": ranking(("report_fever", 0.6), ("ask_when_to_call", 0.3))}
+    data = {
+        "text": text,
+        "entities": [],
+        "intent": {"name": "report_fever", "confidence": 0.6},
+        "intent_ranking": ranking(("report_fever", 0.6), ("ask_when_to_call", 0.3)),
+    }
     assert reconcile_intent(data, names_child=True, context_cues=doc._.context_cues) is None
     assert data["intent"]["name"] == "report_fever"
