@@ -56,9 +56,9 @@ class Triage:
     reading: Optional[TemperatureReading] = None
     unreadable: Optional[UnreadableTemperature] = None
 
-    @property
-    def reading_text(self) -> Optional[str]:
-        return self.reading.describe() if self.reading else None
+    def reading_text(self, language: str = "en") -> Optional[str]:
+        """The reading as the reply shows it, in the conversation's language."""
+        return self.reading.describe(language) if self.reading else None
 
 
 def _texts(entities: Iterable[Dict[Text, Any]], label: str) -> List[str]:
@@ -127,5 +127,6 @@ class ActionEscalateFever(Action):
         logger.info("triage decision %s for intent %s", result.decision, intent)
         return [
             SlotSet(DECISION_SLOT, result.decision),
-            SlotSet(READING_SLOT, result.reading_text),
+            # the Rasa server set the conversation's language before this action ran
+            SlotSet(READING_SLOT, result.reading_text(tracker.get_slot("language") or "en")),
         ]

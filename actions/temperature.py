@@ -123,13 +123,17 @@ class TemperatureReading:
     def fahrenheit(self) -> float:
         return self.celsius * 9 / 5 + 32
 
-    def describe(self) -> str:
-        """'101.5 °F (38.6 °C)', with the unit we assumed said out loud when it was inferred."""
+    def describe(self, language: str = "en") -> str:
+        """'101.5 °F (38.6 °C)', with the unit we assumed said out loud when it was inferred, in
+        the conversation's language ("en" or "es": a Spanish reply writes "38,6" and "leído como")."""
         stated = f"{self.stated:g}"
         if self.unit == "F":
             text = f"{stated} °F ({self.celsius:.1f} °C)"
         else:
             text = f"{stated} °C ({self.fahrenheit:.1f} °F)"
+        if language == "es":
+            text = text.replace(".", ",")
+            return text + (", leído como °" + self.unit if self.unit_inferred else "")
         return text + (", read as °" + self.unit if self.unit_inferred else "")
 
 

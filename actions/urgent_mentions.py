@@ -11,11 +11,22 @@ from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
 
-from actions.urgent_vocabulary import ASSERTION, GENERAL_QUESTION, HYPOTHETICAL, REPORTED, TEMPERATURE, URGENT_ENTITIES
+from actions.urgent_vocabulary import (
+    ASSERTION,
+    GENERAL_QUESTION,
+    HYPOTHETICAL,
+    REPORTED,
+    RESOLVED,
+    TEMPERATURE,
+    URGENT_ENTITIES,
+)
 
 # A readable temperature counts even in a question or a "what if": the reading decides, and the
-# Call-now reply for a reading is worded to be right for a parent who asked hypothetically.
-TEMPERATURE_COUNTS_WHEN = (REPORTED, HYPOTHETICAL, GENERAL_QUESTION)
+# Call-now reply for a reading is worded to be right for a parent who asked hypothetically. It
+# counts when it "went down" too ("she had 38.6, I gave paracetamol and it came down"):
+# clinical-rules.md says a reading at or above the threshold once is a call, and that fever
+# medicine can hide a fever.
+TEMPERATURE_COUNTS_WHEN = (REPORTED, HYPOTHETICAL, GENERAL_QUESTION, RESOLVED)
 
 
 def counts_for_triage(entity: Dict[str, Any]) -> bool:

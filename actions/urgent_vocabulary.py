@@ -40,10 +40,11 @@ ASSERTION = "assertion"  # the key in a message's entity
 REPORTED = "reported"  # the parent reports it now: it escalates
 HYPOTHETICAL = "hypothetical"
 GENERAL_QUESTION = "general_question"
+RESOLVED = "resolved"  # "the fever went down": gone now
 # why a mention is not reported now; the first six are NegEx kinds, checked in this order
 NOT_REPORTED = (
     "negated",
-    "resolved",
+    RESOLVED,
     "historical",
     "other_person",
     HYPOTHETICAL,

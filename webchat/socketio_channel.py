@@ -58,7 +58,9 @@ SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_PACKET_BYTES = 32 * 1024
 BAD_SESSION_REPLY = (
     "This chat could not be read. Please reload the page. If your child has a fever or any sign "
-    "of infection, call the care team now at {phone}."
+    "of infection, call the care team now at {phone}.\n"
+    "No se pudo leer este chat. Por favor, vuelva a cargar la página. Si su hijo tiene fiebre o "
+    "cualquier señal de infección, llame ahora al equipo de atención al {phone}."
 )
 # a line end that is not a paragraph break ("\n\n" is where Rasa splits a reply into messages)
 SINGLE_LINE_BREAK = re.compile(r"(?<!\n)[ \t]*\n(?!\n)")

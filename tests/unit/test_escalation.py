@@ -19,10 +19,10 @@ SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199
 DOMAIN = load_domain()
 
 
-def sdk_tracker(text, intent, entities):
+def sdk_tracker(text, intent, entities, language="en"):
     return Tracker(
         "parent",
-        {},
+        {"language": language},
         {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities},
         [],
         False,
@@ -32,9 +32,10 @@ def sdk_tracker(text, intent, entities):
     )
 
 
-def run_action(text, intent, entities):
+def run_action(text, intent, entities, language="en"):
     dispatcher = CollectingDispatcher()
-    events = asyncio.run(ActionEscalateFever(SETTINGS).run(dispatcher, sdk_tracker(text, intent, entities), {}))
+    tracker = sdk_tracker(text, intent, entities, language)
+    events = asyncio.run(ActionEscalateFever(SETTINGS).run(dispatcher, tracker, {}))
     return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
 
 
@@ -53,6 +54,25 @@ def test_action_sets_decision_and_reading(entities_of):
     slots, messages = run_action(text, "report_fever", entities_of(text))
     assert slots == {"triage_decision": "call_now_reading", "temperature_reading": "101.5 °F (38.6 °C), read as °F"}
     assert messages == []  # the reply is the content team's response, chosen by the rules
+
+
+def test_a_spanish_conversation_gets_the_reading_in_spanish(entities_of):
+    text = "tiene 38,6"
+    slots, _ = run_action(text, "report_fever", entities_of(text), language="es")
+    assert slots == {"triage_decision": "call_now_reading", "temperature_reading": "38,6 °C (101,5 °F), leído como °C"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le di paracetamol porque tenía 38,6 y ya le bajó",
+        "she had 38.6, i gave her tylenol and it went down",
+    ],
+)
+def test_a_reading_at_the_threshold_that_went_down_still_gets_call_now(entities_of, text):
+    """clinical-rules.md: a reading at or above the threshold once is a call; medicine can hide a fever."""
+    slots, _ = run_action(text, "report_fever", entities_of(text))
+    assert slots["triage_decision"] == "call_now_reading"
 
 
 def test_action_asks_again_for_a_number_that_is_not_a_temperature(entities_of):

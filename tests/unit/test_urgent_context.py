@@ -596,6 +596,7 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
     # "respira con mucho esfuerzo"
     ("mi hijo tiene fiebre, q pasa si no baja", "report_fever"),
     ("se le curó la herida pero ahora tiene fiebre", "report_fever"),
+    ("se ve malísimo, no sé qué tiene", "report_infection_sign"),
     ("la nena se siente muy caliente", "report_fever"),
     ("lo toco y lo siento bien calientito", "report_fever"),
     ("se puso moradito de la boca", "report_emergency"),
