@@ -12,6 +12,7 @@ carry), which the page shows in its "fever? call now" box and while the assistan
 Nothing is fetched from the internet: socket.io.min.js is copied from webchat/node_modules at
 set-up (`make webchat`).
 """
+
 from __future__ import annotations
 
 import functools
@@ -53,7 +54,7 @@ def config_script(rasa_url: str, settings) -> bytes:
 
 
 def security_headers(rasa_url: str) -> dict:
-    websocket_url = "ws" + rasa_url[len("http"):]  # http -> ws, https -> wss
+    websocket_url = "ws" + rasa_url[len("http") :]  # http -> ws, https -> wss
     return {
         # Everything the page runs comes from here; the widget talks only to the Rasa server.
         # A second line of defence: the widget never renders text as HTML in the first place.
@@ -103,8 +104,12 @@ def main() -> None:
         raise SystemExit("webchat/public/vendor/socket.io.min.js is missing: run 'make webchat' first.")
     Handler.config_body = config_script(rasa_url, load_settings())
     Handler.extra_headers = security_headers(rasa_url)
-    Handler.extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".js": "text/javascript",
-                              ".css": "text/css", ".svg": "image/svg+xml"}
+    Handler.extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".css": "text/css",
+        ".svg": "image/svg+xml",
+    }
     server = ThreadingHTTPServer((host, port), functools.partial(Handler, directory=str(PUBLIC)))
     print(f"web chat on http://{host}:{port}/ (Rasa socket at {rasa_url})", flush=True)
     try:

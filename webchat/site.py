@@ -21,6 +21,7 @@ never served with a placeholder number.
 
     python webchat/site.py --out /srv/webchat
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,5 +1,6 @@
 """Driving the project's own widget (webchat/public/chat.js) in a Playwright page: shared by the
 browser tests of the page and of the widget's stored state."""
+
 from playwright.sync_api import expect
 
 REPLY_TIMEOUT = 60_000  # ms; the first prediction warms the model up

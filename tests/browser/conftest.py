@@ -4,6 +4,7 @@ loopback ports, and Debian's chromium driven by Playwright for Python (its own b
 is not used). The servers start once for all the browser tests; besides the project's page, they
 accept a second site origin (another port), where a hospital's existing site would embed
 rasa-webchat (test_rasa_webchat.py)."""
+
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -19,8 +20,15 @@ from tools.local_services import free_port
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "tests" / "artifacts"
 WEBCHAT_JS = ROOT / "webchat" / "public" / "vendor" / "socket.io.min.js"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 DESKTOP = {"width": 1280, "height": 900}
 
 
@@ -53,15 +61,28 @@ def site(tmp_path_factory):
         servers.start_actions()
         servers.start_rasa()
         log = tmp / "webchat.log"
-        env = dict(servers.env, WEBCHAT_HOST="127.0.0.1", WEBCHAT_PORT=str(port),
-                   WEBCHAT_RASA_URL=f"http://127.0.0.1:{servers.rasa_port}")
+        env = dict(
+            servers.env,
+            WEBCHAT_HOST="127.0.0.1",
+            WEBCHAT_PORT=str(port),
+            WEBCHAT_RASA_URL=f"http://127.0.0.1:{servers.rasa_port}",
+        )
         with open(log, "w") as output:
-            webchat = start_in_own_group([str(VENV_BIN / "python"), str(ROOT / "webchat" / "server.py")],
-                                         cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+            webchat = start_in_own_group(
+                [str(VENV_BIN / "python"), str(ROOT / "webchat" / "server.py")],
+                cwd=ROOT,
+                env=env,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
         wait_until_up(f"http://127.0.0.1:{port}/", webchat, log, timeout=30)
-        yield SimpleNamespace(url=f"http://127.0.0.1:{port}/", servers=servers, tmp=tmp,
-                              rasa_url=f"http://127.0.0.1:{servers.rasa_port}",
-                              hospital_site_port=hospital_site_port)
+        yield SimpleNamespace(
+            url=f"http://127.0.0.1:{port}/",
+            servers=servers,
+            tmp=tmp,
+            rasa_url=f"http://127.0.0.1:{servers.rasa_port}",
+            hospital_site_port=hospital_site_port,
+        )
     finally:
         stop_group(webchat, grace=10)
         servers.stop()
@@ -72,8 +93,12 @@ def browser(chromium, tmp_path_factory):
     """A fresh Chromium profile (its own user-data-dir) for the module."""
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(chromium),
-            headless=True, args=CHROMIUM_ARGS, viewport=DESKTOP)
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=str(chromium),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=DESKTOP,
+        )
         try:
             yield context
         finally:

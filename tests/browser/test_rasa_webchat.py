@@ -4,6 +4,7 @@ started as `make run` starts them (--cors for the site origins). rasa-webchat st
 long-polling: Chromium refuses any answer with two Access-Control-Allow-Origin headers, so these
 tests also prove the socket's answers carry one. The tests run in order and continue one
 conversation: the start payload, a fever report, a topic question, a reload."""
+
 import functools
 import re
 import threading
@@ -85,8 +86,11 @@ def widget(browser, hospital_site, site):
 
     page.on("pageerror", lambda error: page.errors.append(str(error)))
     page.on("console", on_console)
-    page.on("requestfailed", lambda request: request.url.startswith(site.rasa_url) and
-            page.errors.append(f"{request.url}: {request.failure}"))
+    page.on(
+        "requestfailed",
+        lambda request: request.url.startswith(site.rasa_url)
+        and page.errors.append(f"{request.url}: {request.failure}"),
+    )
     page.on("response", lambda response: "transport=polling" in response.url and page.polls.append(response.status))
     page.goto(hospital_site)
     yield page
@@ -113,7 +117,9 @@ def reply_with(page, before, text):
             if text in shown:
                 return replies(page).nth(index)
         page.wait_for_timeout(500)
-    raise AssertionError(f"no reply with {text!r} after {REPLY_TIMEOUT} ms: {replies(page).all_text_contents()[before:]}")
+    raise AssertionError(
+        f"no reply with {text!r} after {REPLY_TIMEOUT} ms: {replies(page).all_text_contents()[before:]}"
+    )
 
 
 def test_start_payload_gets_the_greeting_not_an_alarm(widget, artifacts):

@@ -5,6 +5,7 @@ with each message so the server answers in Spanish, survives a reload and "New c
 "English" switches back. A browser whose language is Spanish gets the Spanish page before any
 choice. The tests run in order and continue one conversation in one tab; screenshots go to
 tests/artifacts/."""
+
 import re
 
 import pytest

@@ -2,6 +2,7 @@
 socketio channel. The tests run in order and continue one conversation in one tab, like a parent:
 a topic button, a fever report, a reload, a message with markup, a phone-sized screen, the keyboard.
 Screenshots go to tests/artifacts/."""
+
 import re
 
 from playwright.sync_api import expect
@@ -119,7 +120,8 @@ def test_readable_at_phone_width(page, artifacts):
         assert page.evaluate("""() => Math.abs(document.scrollingElement.scrollHeight -
             (document.querySelector('.site-footer').getBoundingClientRect().bottom + window.scrollY)) <= 2""")
         font_size = page.get_by_role("textbox", name="Your question").evaluate(
-            "e => parseFloat(getComputedStyle(e).fontSize)")
+            "e => parseFloat(getComputedStyle(e).fontSize)"
+        )
         assert font_size >= 16, "an input under 16px makes phones zoom in"
         page.screenshot(path=artifacts / "webchat-375-page.png", full_page=True)
         page.locator("#chat").scroll_into_view_if_needed()
@@ -147,8 +149,9 @@ def test_accessibility_basics_and_keyboard_only_use(page, artifacts):
     reached = []
     for _ in range(80):
         page.keyboard.press("Tab")
-        reached.append(page.evaluate(
-            "(() => { const e = document.activeElement; return e.id || e.className || e.tagName; })()"))
+        reached.append(
+            page.evaluate("(() => { const e = document.activeElement; return e.id || e.className || e.tagName; })()")
+        )
         if reached[-1] == "chat-send":
             break
     assert reached[0] == "skip-link"
@@ -189,8 +192,9 @@ def test_new_conversation_starts_over(page):
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator("#chat-log .msg")).to_have_count(1)  # only the welcome, with its topics
     expect(bot_messages(page).first.get_by_role("button")).to_have_count(len(TOPICS))
-    page.wait_for_function(f"(old) => {{ const s = localStorage.getItem('{SESSION_KEY}'); return s && s !== old; }}",
-                           arg=old_session)
+    page.wait_for_function(
+        f"(old) => {{ const s = localStorage.getItem('{SESSION_KEY}'); return s && s !== old; }}", arg=old_session
+    )
     before = say(page, "what is neutropenia")
     wait_for_reply(page, before)
     # a new conversation for the server too: its first reply carries the disclaimer again

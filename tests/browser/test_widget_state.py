@@ -4,6 +4,7 @@ earlier one was answered (the socket is routed through Playwright, which drops t
 on its way to the server, and the page's clock is fast-forwarded); a conversation kept in the
 browser is forgotten after 24 hours without a message (stored timestamps edited, or the page's
 clock moved); "New conversation" forgets everything it stored and starts a new conversation."""
+
 import re
 
 import pytest
@@ -33,19 +34,25 @@ def stored(page, key):
 
 
 def confirmed_session(page, other_than=None):
-    page.wait_for_function("([key, old]) => { const id = localStorage.getItem(key); return id && id !== old; }",
-                           arg=[SESSION_KEY, other_than], timeout=REPLY_TIMEOUT)
+    page.wait_for_function(
+        "([key, old]) => { const id = localStorage.getItem(key); return id && id !== old; }",
+        arg=[SESSION_KEY, other_than],
+        timeout=REPLY_TIMEOUT,
+    )
     return stored(page, SESSION_KEY)
 
 
 def send_two_at_once(page, first, second):
     """Sends both in one script task: no reply can arrive between them."""
     before = bot_messages(page).count()
-    page.evaluate("""([first, second]) => {
+    page.evaluate(
+        """([first, second]) => {
         const box = document.getElementById('chat-input'), form = document.getElementById('chat-form');
         box.value = first; form.requestSubmit();
         box.value = second; form.requestSubmit();
-    }""", [first, second])
+    }""",
+        [first, second],
+    )
     expect(page.locator("#chat-log .msg-user .msg-body").last).to_have_text(second)
     return before
 
@@ -136,8 +143,11 @@ def test_new_conversation_forgets_everything_it_stored(tab, site):
     expect(tab.locator("#chat-log .msg")).to_have_count(1)  # the welcome only
     expect(tab.locator("#chat-status")).to_have_text("")
     new_session = confirmed_session(tab, other_than=old_session)
-    kept = tab.evaluate("""prefix => Object.fromEntries(Object.keys(localStorage)
-        .filter(k => k.startsWith(prefix)).map(k => [k, localStorage.getItem(k)]))""", PREFIX)
+    kept = tab.evaluate(
+        """prefix => Object.fromEntries(Object.keys(localStorage)
+        .filter(k => k.startsWith(prefix)).map(k => [k, localStorage.getItem(k)]))""",
+        PREFIX,
+    )
     assert set(kept) == {SESSION_KEY, PREFIX + "transcript", LAST_ACTIVE_KEY}
     assert kept[SESSION_KEY] == new_session != old_session
     assert not any(old_session in value or "neutrophils" in value for value in kept.values())
