@@ -58,10 +58,11 @@ def server_options(environ: Mapping[str, str], production: bool = False, page: O
             if value and len(value) < MIN_SECRET_LENGTH:
                 raise UnsafeSetting(f"{name} is shorter than {MIN_SECRET_LENGTH} characters; use a long random value.")
         options.append("--enable-api")
+        # "--option=value": a secret that starts with "-" would otherwise be read as an option
         if token:
-            options += ["--auth-token", token]
+            options.append(f"--auth-token={token}")
         if jwt:
-            options += ["--jwt-secret", jwt, "--jwt-method", environ.get("RASA_JWT_METHOD", "HS256")]
+            options += [f"--jwt-secret={jwt}", "--jwt-method", environ.get("RASA_JWT_METHOD", "HS256")]
     return options
 
 

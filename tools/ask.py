@@ -123,10 +123,11 @@ def main(argv: List[str]) -> int:
             file=sys.stderr,
             flush=True,
         )
-        token = secrets.token_urlsafe(32)
+        # hex, not urlsafe: a token starting with "-" would be read by `rasa run` as an option
+        token = secrets.token_hex(32)
         began = time.monotonic()
         with tempfile.TemporaryDirectory(prefix="make-ask-") as tmp:
-            servers = Servers(Path(tmp), rasa_args=["--enable-api", "--auth-token", token])
+            servers = Servers(Path(tmp), rasa_args=["--enable-api", f"--auth-token={token}"])
             parent_facing_env(servers)
             try:
                 with servers:

@@ -40,13 +40,24 @@ def test_api_needs_a_secret():
 
 def test_api_with_token_or_jwt():
     token = "t" * 40
-    assert server_options({"RASA_ENABLE_API": "true", "RASA_AUTH_TOKEN": token})[-3:] == [
+    assert server_options({"RASA_ENABLE_API": "true", "RASA_AUTH_TOKEN": token})[-2:] == [
         "--enable-api",
-        "--auth-token",
-        token,
+        f"--auth-token={token}",
     ]
     options = server_options({"RASA_ENABLE_API": "1", "RASA_JWT_SECRET": "j" * 40})
-    assert options[-5:] == ["--enable-api", "--jwt-secret", "j" * 40, "--jwt-method", "HS256"]
+    assert options[-4:] == ["--enable-api", f"--jwt-secret={'j' * 40}", "--jwt-method", "HS256"]
+
+
+def test_a_secret_that_starts_with_a_dash_is_passed_as_its_option_s_value():
+    """secrets.token_urlsafe() starts with "-" one time in 64: `rasa run -t -abc` would be an error."""
+    import argparse
+
+    token = "-" + "a" * 39
+    options = server_options({"RASA_ENABLE_API": "true", "RASA_AUTH_TOKEN": token})
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--enable-api", action="store_true")
+    parser.add_argument("-t", "--auth-token")
+    assert parser.parse_args(options[-2:]).auth_token == token
 
 
 def test_production_needs_the_origins_set():
