@@ -158,6 +158,24 @@ def test_every_conversation_and_day_is_read_through_rasas_tracker_store(endpoint
     assert [t.text for t in spanish] == [seeded.SPANISH_NOT_COVERED]
 
 
+def test_a_conversation_rasa_cannot_rebuild_is_skipped_and_counted_never_named(endpoints, capsys):
+    from tools.review.conversations import open_store, read_conversations
+
+    store = open_store(endpoints)
+    real_retrieve = store.retrieve_full_tracker
+    broken = sorted(__import__("asyncio").run(store.keys()))[0]
+
+    async def retrieve(sender_id):
+        if sender_id == broken:  # as Rasa raises on a stored event it cannot deserialise
+            raise AttributeError("'NoneType' object has no attribute 'get'")
+        return await real_retrieve(sender_id)
+
+    store.retrieve_full_tracker = retrieve
+    assert len(read_conversations(store)) == 7
+    err = capsys.readouterr().err
+    assert "1 stored conversation(s) could not be read" in err and broken not in err
+
+
 def test_missed_messages_are_grouped_by_likely_intent_most_frequent_first(endpoints):
     groups = missed_groups(read_endpoint_conversations(endpoints), default_masker(ROOT))
     assert [(g.intent, g.count) for g in groups] == [

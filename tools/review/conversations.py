@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import re
+import sys
 import warnings
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -225,13 +226,22 @@ def open_store(endpoints_file: Path):
 
 async def _read(store, progress: Callable[[List[str]], Iterable[str]]) -> List[Conversation]:
     conversations: List[Conversation] = []
+    unreadable = 0
     for sender_id in progress(sorted(await store.keys())):
-        tracker = await store.retrieve_full_tracker(sender_id)
+        try:
+            tracker = await store.retrieve_full_tracker(sender_id)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # Rasa could not rebuild this conversation from its stored events (an event of another
+            # Rasa version, or written by hand): skip it, and say how many, never which
+            unreadable += 1
+            continue
         if tracker is None:
             continue
         conversation = conversation_from_events(len(conversations) + 1, tracker.events)
         if conversation.turns:
             conversations.append(conversation)
+    if unreadable:
+        print(f"{unreadable} stored conversation(s) could not be read by Rasa and were skipped.", file=sys.stderr)
     return conversations
 
 
