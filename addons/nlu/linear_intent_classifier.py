@@ -13,11 +13,13 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
@@ -49,6 +51,7 @@ class VectorizedCalibratedSVM:
 
     def __init__(self, pipeline: Pipeline) -> None:
         self.tfidf = pipeline.named_steps["tfidf"]
+        self.idf = self.tfidf.idf_ if self.tfidf.use_idf else None
         calibrated = pipeline.named_steps["svm"]
         self.classes_ = calibrated.classes_
         folds = calibrated.calibrated_classifiers_
@@ -81,8 +84,30 @@ class VectorizedCalibratedSVM:
             )
         )
 
+    def tfidf_transform(self, X: Any) -> scipy.sparse.csr_matrix:
+        """The fitted TfidfTransformer's transform, for the configuration this project trains
+        (sublinear TF, IDF, L2 norm), without scikit-learn's input checks: they took 0.4 of the
+        0.57 ms the probabilities of one message cost. Another configuration goes to scikit-learn."""
+        tfidf = self.tfidf
+        if not (tfidf.sublinear_tf and tfidf.use_idf and tfidf.norm == "l2"):
+            return tfidf.transform(X)
+        features = scipy.sparse.csr_matrix(X, dtype=np.float64, copy=True)
+        np.log(features.data, out=features.data)
+        features.data += 1
+        features.data *= self.idf[features.indices]
+        norms = np.sqrt(
+            np.bincount(
+                np.repeat(np.arange(features.shape[0]), np.diff(features.indptr)),
+                weights=features.data**2,
+                minlength=features.shape[0],
+            )
+        )
+        norms[norms == 0] = 1.0
+        features.data /= np.repeat(norms, np.diff(features.indptr))
+        return features
+
     def predict_proba(self, X: Any) -> np.ndarray:
-        features = self.tfidf.transform(X)
+        features = self.tfidf_transform(X)
         scores = features @ self.weights_t + self.intercepts  # every fold's decision_function
         calibrated = expit(-(self.slopes * scores + self.offsets))  # _SigmoidCalibration.predict
         n_samples, n_classes = scores.shape[0], len(self.classes_)
@@ -158,6 +183,34 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
             if VectorizedCalibratedSVM.supports(component.clf):
                 component.vectorized = VectorizedCalibratedSVM(component.clf)
             return component
+
+    def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
+        """Rasa's LogisticRegressionClassifier._create_X: one row per message, its sentence
+        features of every sparse featurizer side by side (in the order they were added), then its
+        dense ones. Built in one step: Rasa's get_sparse_features also deep-copies each
+        featurizer's features and joins the sequence features, which this classifier never reads,
+        and stacks matrices one message at a time (a fifth of a message's parse, profiled with
+        the bilingual model). The same matrix (tests/unit/test_linear_intent_classifier.py)."""
+        data, rows, columns = [], [], []
+        width: Optional[int] = None
+        for row, message in enumerate(messages):
+            sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+            offset = 0
+            for features in [f for f in sentence if f.is_sparse()] + [f for f in sentence if f.is_dense()]:
+                block = scipy.sparse.coo_matrix(features.features)
+                data.append(block.data)
+                rows.append(np.full(block.nnz, row))
+                columns.append(block.col + offset)
+                offset += block.shape[1]
+            if width is not None and offset != width:
+                raise ValueError(f"messages with {width} and {offset} features cannot be classified together")
+            width = offset
+        if not data:
+            return scipy.sparse.csr_matrix((len(messages), width or 0))
+        return scipy.sparse.csr_matrix(
+            (np.concatenate(data).astype(np.float64), (np.concatenate(rows), np.concatenate(columns))),
+            shape=(len(messages), width or 0),
+        )
 
     def process(self, messages: List[Message]) -> List[Message]:
         """As Rasa's LogisticRegressionClassifier.process, with the probabilities computed by

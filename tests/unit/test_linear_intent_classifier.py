@@ -4,7 +4,8 @@ intents and rankings a message gets are the ones Rasa's own process() gives."""
 import numpy as np
 import pytest
 import scipy.sparse
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUENCE, TEXT
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
@@ -83,3 +84,28 @@ def test_only_the_case_it_reproduces_is_vectorized(trained):
     )
     isotonic.fit(scipy.sparse.vstack([bag_of_words(rng, i, 20) for i in range(3)]).tocsr(), np.repeat(INTENTS[:3], 20))
     assert not VectorizedCalibratedSVM.supports(isotonic)
+
+
+def test_the_feature_matrix_is_the_one_rasa_builds():
+    """_create_X: the sentence features of every featurizer side by side, sparse before dense,
+    as Rasa's LogisticRegressionClassifier._create_X puts them; sequence features left out."""
+    rng = np.random.default_rng(3)
+
+    def message(words, chars, dense):
+        built = Message(data={TEXT: "some text"})
+        built.add_features(Features(scipy.sparse.coo_matrix(words), FEATURE_TYPE_SENTENCE, TEXT, "words"))
+        # sequence features are in every message and never in the matrix
+        built.add_features(Features(scipy.sparse.coo_matrix(np.ones((3, 7))), FEATURE_TYPE_SEQUENCE, TEXT, "words"))
+        built.add_features(Features(dense, FEATURE_TYPE_SENTENCE, TEXT, "dense"))
+        built.add_features(Features(scipy.sparse.csr_matrix(chars), FEATURE_TYPE_SENTENCE, TEXT, "chars"))
+        return built
+
+    messages = [
+        message(rng.poisson(0.3, (1, 7)), rng.poisson(0.5, (1, 11)), rng.normal(size=(1, 3))) for _ in range(20)
+    ] + [message(np.zeros((1, 7)), np.zeros((1, 11)), np.zeros((1, 3)))]
+    classifier = LinearIntentClassifier(LinearIntentClassifier.get_default_config(), "intent_classifier", None, None)
+    for batch in (messages, messages[:1], messages[-1:]):
+        ours, rasas = classifier._create_X(batch), LogisticRegressionClassifier._create_X(classifier, batch)
+        assert ours.shape == rasas.shape == (len(batch), 7 + 11 + 3)
+        assert ours.dtype == rasas.dtype
+        np.testing.assert_array_equal(ours.toarray(), rasas.toarray())
