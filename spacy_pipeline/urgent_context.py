@@ -237,6 +237,11 @@ class UrgentContext:
         self.still_before: Set[str] = {w.lower() for w in _with_unaccented(terms.get("still_before"))}
         self.historical_patterns = Matcher(nlp.vocab)
         self.historical_patterns.add("historical", _token_patterns(terms.get("historical_patterns")))
+        # "si mi niño tuviera una convulsión": "si", up to three words, an imperfect subjunctive
+        self.subjunctive_if = Matcher(nlp.vocab)
+        subjunctive_patterns = _token_patterns(terms.get("subjunctive_if_patterns"))
+        if subjunctive_patterns:
+            self.subjunctive_if.add("subjunctive_if", subjunctive_patterns)
         self.question_starts = PhraseMatcher(nlp.vocab, attr="LOWER")
         self.question_starts.add("question", [nlp.make_doc(p) for p in _phrases(terms.get("question_starts"))])
         self.clause_breaks = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -316,7 +321,7 @@ class UrgentContext:
             return "resolved"
         if ent.sent.start in dated or self._referred_back_to_the_past(ent):
             return "historical"
-        if self._if_in_question(ent) or self._opening_if_question(ent):
+        if self._if_in_question(ent) or self._opening_if_question(ent) or self._subjunctive_if(ent):
             return "hypothetical"
         if (
             ent.label_ == "life_threatening_sign"
@@ -362,6 +367,17 @@ class UrgentContext:
                 and token.i + 1 < len(token.doc)
                 and not token.doc[token.i + 1].is_punct
             ):
+                return True
+        return False
+
+    def _subjunctive_if(self, ent: Span) -> bool:
+        """'si mi niño tuviera una convulsión, ¿llamo al 911 o al hospital?': "si" and a verb in the
+        imperfect subjunctive before the mention, in its clause (no punctuation between). Unlike
+        an opening "si" with a present verb, this cannot be "sí" (yes) typed without its accent,
+        so it holds for a 911 sign too."""
+        doc = ent.doc
+        for _, start, end in self.subjunctive_if(doc):
+            if ent.sent.start <= start and end <= ent.start and not any(t.is_punct for t in doc[end : ent.start]):
                 return True
         return False
 

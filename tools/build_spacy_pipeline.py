@@ -100,6 +100,7 @@ def build(path: Path) -> None:
     terms = merged_terms(yaml.safe_load(CONTEXT_TERMS.read_text()), yaml.safe_load(SPANISH_CONTEXT_TERMS.read_text()))
     # spaCy's config file cannot hold token patterns (lists of dicts) as they are: one JSON text
     terms["historical_patterns"] = json.dumps(terms.get("historical_patterns") or [])
+    terms["subjunctive_if_patterns"] = json.dumps(terms.get("subjunctive_if_patterns") or [])
     nlp.add_pipe("urgent_context", config={"terms": terms})
     nlp.meta["name"] = "neutropenia_en"
     nlp.meta["version"] = "1.0.0"

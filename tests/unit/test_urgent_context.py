@@ -594,6 +594,39 @@ SPANISH_REPORTS_NOT_SILENCED_ROUND_3 = [
 ]
 
 
+# "si" + an imperfect subjunctive (a fresh blind batch: "si mi niño tuviera una convulsión, ¿llamo
+# al 911 o al hospital?" got Call 911): hypothetical, for a 911 sign too, with words between; and
+# what must stay a report: an opening "si" with a present verb before a 911 sign (may be "sí"),
+# "sí" itself, a subjunctive in another clause, a subjunctive of another kind
+SPANISH_SUBJUNCTIVE_IF = [
+    ("si mi hijo tuviera una convulsión qué hago", "hypothetical"),
+    ("si a mi hija le diera fiebre en la noche, a quién llamo?", "hypothetical"),
+    ("si el bebé tuviera los labios morados llamo al 911?", "hypothetical"),
+    ("y si le llegara a dar calentura?", "hypothetical"),
+    ("si mi nena estuviera con escalofríos la llevo a urgencias?", "hypothetical"),
+    ("si mi hijo tuviese convulsiones", "hypothetical"),
+]
+SPANISH_SUBJUNCTIVE_IF_REPORTS = [
+    ("si mi hijo tiene una convulsión qué hago", "report_emergency"),
+    ("sí, tiene una convulsión", "report_emergency"),
+    ("si tuviera que adivinar, tiene fiebre desde ayer", "report_fever"),
+    ("ojalá se le quitara, tiene fiebre", "report_fever"),
+    ("si, no respira", "report_emergency"),
+]
+
+
+@pytest.mark.parametrize("text, verdict", SPANISH_SUBJUNCTIVE_IF)
+def test_a_spanish_if_with_an_imperfect_subjunctive_is_a_hypothetical_even_for_a_911_sign(entities_of, text, verdict):
+    entities = entities_of(text)
+    assert {e["assertion"] for e in entities if "assertion" in e} == {verdict}, entities
+    assert counted(entities) == []
+
+
+@pytest.mark.parametrize("text, intent", SPANISH_SUBJUNCTIVE_IF_REPORTS)
+def test_an_opening_si_without_a_subjunctive_before_the_sign_still_escalates(entities_of, text, intent):
+    assert urgent_intent_for(entities_of(text)) == intent
+
+
 @pytest.mark.parametrize("text, verdict", SPANISH_NOT_NOW_BY_CLASS + SPANISH_NOT_NOW_ROUND_3)
 def test_a_spanish_sign_gone_feared_asked_about_long_past_or_not_the_childs_raises_no_alarm(entities_of, text, verdict):
     entities = entities_of(text)
