@@ -6,6 +6,12 @@ the only cure for Kostmann"): the topic's answer is followed by the kind's answe
 say about both and nothing is made up. An opener that names the kind ("my son has cyclic
 neutropenia") gets the acknowledgment, then the kind's answer.
 
+A parent who tells their situation and asks in one message ("¿qué es la neutropenia? se la acaban
+de diagnosticar a mi hija") is read as the opener (share_situation) with the topic asked close
+behind it: such a message gets the topic's answer (then the kind's, if it names another), not the
+acknowledgment alone, when it asks (a "?", "¿" or a question word first) and the topic is at least
+`asked_topic_floor` likely. A plain opener ("mi hijo tiene neutropenia") gives no topic that much.
+
 Three confidence bands instead of one cut-off, in the spirit of Rasa's two-stage fallback:
 
   confident  (top intent at or above `unsure_below`): the answer, as the rules say.
@@ -26,6 +32,8 @@ Urgent messages never get the offer: their replies are not topic answers, and Ur
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -46,6 +54,35 @@ TYPE_ENTITY = "neutropenia_type"
 # An alternative is offered only when the classifier gives it at least this probability.
 ALTERNATIVE_FLOOR = 0.08
 MAX_ALTERNATIVES = 2
+OPENER_INTENT = "share_situation"
+# a message that opens with one of these asks, even without "?" ("q es neutropenia, ...")
+QUESTION_STARTS = {
+    ("que",),
+    ("q",),
+    ("como",),
+    ("cual",),
+    ("cuales",),
+    ("donde",),
+    ("cuando",),
+    ("cuanto",),
+    ("cuanta",),
+    ("por", "que"),
+    ("para", "que"),
+    ("what",),
+    ("whats",),
+    ("how",),
+    ("why",),
+    ("which",),
+    ("where",),
+    ("when",),
+    ("is",),
+    ("are",),
+    ("can",),
+    ("does",),
+    ("do",),
+    ("will",),
+    ("should",),
+}
 # Above RulePolicy (6), below UrgentSafetyPolicy (7): at equal confidence the higher priority wins.
 DEFAULT_PRIORITY = 6.5
 
@@ -80,6 +117,30 @@ def alternatives(parse_data: Dict[Text, Any], answers: Dict[Text, Dict[Text, Tex
     return buttons
 
 
+def asks(text: Text) -> bool:
+    """Whether a message asks something: a question mark, or a question word first."""
+    if "?" in text or "¿" in text:
+        return True
+    bare = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c))
+    words = re.findall(r"[a-z]+", bare)
+    return tuple(words[:1]) in QUESTION_STARTS or tuple(words[:2]) in QUESTION_STARTS
+
+
+def asked_topic(parse_data: Dict[Text, Any], answers: Dict[Text, Dict[Text, Text]], floor: float) -> Optional[Text]:
+    """The answer to the topic a parent asks about while telling their situation: the likeliest
+    intent after share_situation, when it is a topic at least `floor` likely and the message asks."""
+    if (parse_data.get("intent") or {}).get(INTENT_NAME_KEY) != OPENER_INTENT or not asks(parse_data.get("text") or ""):
+        return None
+    for entry in parse_data.get("intent_ranking") or []:
+        intent = entry.get(INTENT_NAME_KEY)
+        if intent == OPENER_INTENT:
+            continue
+        if intent in answers and (entry.get(PREDICTED_CONFIDENCE_KEY) or 0) >= floor:
+            return answers[intent]["response"]
+        return None  # only the runner-up counts
+    return None
+
+
 def named_kind_answer(parse_data: Dict[Text, Any], answers: Dict[Text, Dict[Text, Text]]) -> Optional[Text]:
     """The answer about the kind of neutropenia the message names, if it has one."""
     for entity in parse_data.get("entities") or []:
@@ -94,7 +155,7 @@ def named_kind_answer(parse_data: Dict[Text, Any], answers: Dict[Text, Dict[Text
 class ConfidenceBandPolicy(Policy):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"priority": DEFAULT_PRIORITY, "unsure_below": 0.6}
+        return {"priority": DEFAULT_PRIORITY, "unsure_below": 0.6, "asked_topic_floor": 0.2}
 
     def __init__(
         self,
@@ -106,6 +167,7 @@ class ConfidenceBandPolicy(Policy):
     ) -> None:
         super().__init__(config, model_storage, resource, execution_context, featurizer)
         self.unsure_below = float(config["unsure_below"])
+        self.asked_topic_floor = float(config["asked_topic_floor"])
         # the topic answers of the domain last seen: the domain does not change while a model runs
         self._answers: Tuple[Optional[int], Dict[Text, Dict[Text, Text]]] = (None, {})
 
@@ -134,6 +196,13 @@ class ConfidenceBandPolicy(Policy):
             ACKNOWLEDGMENT_RESPONSE if actions[:1] == [ACKNOWLEDGMENT_RESPONSE] else None
         )
         kind = named_kind_answer(message, answers)
+        asked = asked_topic(message, answers, self.asked_topic_floor)
+        if asked:
+            replies = [asked] + ([kind] if kind and kind != asked else [])
+            if len(actions) < len(replies) and actions == replies[: len(actions)]:
+                return replies[len(actions)]
+            if actions == replies:
+                return ACTION_LISTEN_NAME  # no rule knows this turn
         if first and kind and kind != first:
             if actions == [first]:
                 return kind

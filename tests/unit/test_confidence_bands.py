@@ -37,7 +37,7 @@ def tracker_after(parse_data, *actions):
 
 def policy(unsure_below=0.5):
     return ConfidenceBandPolicy(
-        {"priority": 6.5, "unsure_below": unsure_below},
+        {**ConfidenceBandPolicy.get_default_config(), "priority": 6.5, "unsure_below": unsure_below},
         STORAGE,
         Resource("bands"),
         ExecutionContext(GraphSchema({}), "test"),
@@ -123,3 +123,57 @@ def test_the_nlg_fills_the_offer_buttons_with_the_responses_rasa_sets_after_load
     data = parse("ask_treatment", 0.42, ("ask_gcsf", 0.3), ("ask_cyclic", 0.2))
     message = asyncio.run(nlg.generate(OFFER_RESPONSE, tracker_after(data, "utter_treatment"), "rest"))
     assert [b["title"] for b in message["buttons"]] == [ANSWERS["ask_gcsf"]["topic"], ANSWERS["ask_cyclic"]["topic"]]
+
+
+def opener_asking(text, *ranking, entities=()):
+    data = parse("share_situation", ranking[0][1], *ranking[1:])
+    data["intent_ranking"][0]["name"] = ranking[0][0]
+    data["intent"]["name"] = ranking[0][0]
+    data["text"] = text
+    data["entities"] = list(entities)
+    return data
+
+
+def test_a_situation_told_with_a_question_gets_the_topic_answered():
+    data = opener_asking(
+        "¿qué es la neutropenia? se la acaban de diagnosticar a mi hija",
+        ("share_situation", 0.35),
+        ("ask_what_is_neutropenia", 0.24),
+        ("ask_treatment", 0.12),
+    )
+    bands = policy()
+    assert bands.next_action(tracker_after(data), DOMAIN) == "utter_what_is_neutropenia"
+    assert bands.next_action(tracker_after(data, "utter_what_is_neutropenia"), DOMAIN) == "action_listen"
+
+
+def test_a_question_word_first_asks_without_a_question_mark():
+    data = opener_asking(
+        "q es neutropenia, a mi nieto le salio eso", ("share_situation", 0.49), ("ask_what_is_neutropenia", 0.34)
+    )
+    assert policy().next_action(tracker_after(data), DOMAIN) == "utter_what_is_neutropenia"
+
+
+def test_a_plain_opener_keeps_the_acknowledgment():
+    # no question, however likely the next topic; a question whose next intent is unlikely or no topic
+    for data in (
+        opener_asking("nos dijeron que tiene neutropenia cíclica", ("share_situation", 0.5), ("ask_cyclic", 0.28)),
+        opener_asking("mi hijo tiene neutropenia, ¿sabes?", ("share_situation", 0.7), ("ask_causes", 0.06)),
+        opener_asking(
+            "tengo miedo, que hago?", ("share_situation", 0.52), ("goodbye", 0.2), ("ask_when_to_call", 0.06)
+        ),
+    ):
+        assert policy().next_action(tracker_after(data), DOMAIN) is None  # the rule acknowledges
+
+
+def test_an_asked_topic_and_a_named_kind_are_both_answered():
+    kind = {"entity": "neutropenia_type", "value": "cyclic"}
+    data = opener_asking(
+        "la cíclica tiene cura? se la diagnosticaron a mi hija",
+        ("share_situation", 0.45),
+        ("ask_treatment", 0.3),
+        entities=[kind],
+    )
+    bands = policy()
+    assert bands.next_action(tracker_after(data), DOMAIN) == "utter_treatment"
+    assert bands.next_action(tracker_after(data, "utter_treatment"), DOMAIN) == "utter_cyclic"
+    assert bands.next_action(tracker_after(data, "utter_treatment", "utter_cyclic"), DOMAIN) == "action_listen"
