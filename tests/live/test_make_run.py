@@ -179,11 +179,15 @@ def test_action_server_killed_fever_still_gets_call_now_and_it_comes_back(make_r
         assert time.monotonic() - began < 5
         assert "Call now" in reply and TEST_CARE_TEAM_PHONE in reply
         assert "Source:" in make_run.say("make-run-question", "what are neutrophils")
+        # the same in Spanish: the safety net answers in the parent's language
+        spanish = make_run.say("make-run-fiebre", "mi hija tiene fiebre de 39")
+        assert "Llame ahora" in spanish and TEST_CARE_TEAM_PHONE in spanish, spanish
     finally:
         os.kill(supervisor, signal.SIGCONT)
     make_run.wait_until_restarted("actions", old, timeout=30)
     # a reading below the threshold needs the action server's decision (down, it would be "Call now")
     assert "about an hour" in make_run.say("make-run-low", "her temp is 99.1")
+    assert "Fuente:" in make_run.say("make-run-pregunta", "¿qué son los neutrófilos?")
 
 
 def test_web_page_server_killed_rest_still_answers_and_the_page_comes_back(make_run):
