@@ -33,7 +33,6 @@ Urgent messages never get the offer: their replies are not topic answers, and Ur
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
@@ -47,6 +46,8 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY
+
+from spacy_pipeline.urgent_context import without_accents
 
 OFFER_RESPONSE = "utter_offer_alternatives"
 ACKNOWLEDGMENT_RESPONSE = "utter_acknowledge_situation"
@@ -121,7 +122,7 @@ def asks(text: Text) -> bool:
     """Whether a message asks something: a question mark, or a question word first."""
     if "?" in text or "¿" in text:
         return True
-    bare = "".join(c for c in unicodedata.normalize("NFD", text.lower()) if not unicodedata.combining(c))
+    bare = without_accents(text.lower())
     words = re.findall(r"[a-z]+", bare)
     return tuple(words[:1]) in QUESTION_STARTS or tuple(words[:2]) in QUESTION_STARTS
 
