@@ -27,7 +27,7 @@ privacy_filter() also calls install_structlog_processor(): the current
 structlog chain and every chain configured later get `redact_event` just before rendering.
 
 Nothing here imports Rasa: the action server imports this module too (it lives in `actions/`
-because both servers' images ship that package, as for hospital_settings.py).
+because both servers' images ship that package).
 
 Known limit: free text is recognised by field, not by content. A library that puts a message's
 text into a log line's own wording would not be caught; Rasa does so at DEBUG level only (the

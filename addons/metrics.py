@@ -46,8 +46,8 @@ from prometheus_client import (
 from sanic import response
 from sanic.request import Request
 
-from actions.urgent_vocabulary import RESPONSE_FOR_DECISION
 from addons.policies.confidence_bands import OFFER_RESPONSE
+from clinical.vocabulary import RESPONSE_FOR_DECISION
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ NOT_COVERED = "not_covered"
 PERSONAL_ADVICE = "personal_advice"
 OUT_OF_SCOPE = "out_of_scope"
 SMALL_TALK = "small_talk"  # greetings, thanks, goodbye, "are you a bot", an opener's acknowledgment
-# each urgent decision counts under its own name (actions/urgent_vocabulary.py: call_911, call_now_reading, ...)
+# each urgent decision counts under its own name (clinical/vocabulary.py: call_911, call_now_reading, ...)
 KIND_BY_RESPONSE: Dict[Text, Text] = {
     **{response: decision for decision, response in RESPONSE_FOR_DECISION.items()},
     OFFER_RESPONSE: UNSURE,

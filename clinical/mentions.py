@@ -4,14 +4,15 @@ The project's spaCy pipeline (spacy_pipeline/urgent_context.py) gives each urgen
 `assertion`: "reported" when the parent reports it now, or why it is not (negated,
 hypothetical, historical, other_person, modifier, general_question, not_a_temperature).
 Rasa keeps that key in the message's entities, so both servers read the same verdict. The labels
-and verdicts are named in actions/urgent_vocabulary.py.
+and verdicts are named in clinical/vocabulary.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List
 
-from actions.urgent_vocabulary import (
+from clinical.temperature import TemperatureReading, read_temperature
+from clinical.vocabulary import (
     ASSERTION,
     GENERAL_QUESTION,
     HYPOTHETICAL,
@@ -21,12 +22,12 @@ from actions.urgent_vocabulary import (
     URGENT_ENTITIES,
 )
 
-# A readable temperature counts even in a question or a "what if": the reading decides, and the
-# Call-now reply for a reading is worded to be right for a parent who asked hypothetically. It
-# counts when it "went down" too ("she had 38.6, I gave paracetamol and it came down"):
-# clinical-rules.md says a reading at or above the threshold once is a call, and that fever
-# medicine can hide a fever.
-TEMPERATURE_COUNTS_WHEN = (REPORTED, HYPOTHETICAL, GENERAL_QUESTION, RESOLVED)
+# A readable temperature counts when it "went down" too ("she had 38.6, I gave paracetamol and it
+# came down"): clinical-rules.md says a reading at or above the threshold once is a call, and that
+# fever medicine can hide a fever. In a question or a "what if" ("what if his temp is 38.5?") it
+# may be the child's reading or not: clinical/triage.py asks (READING_MAY_BE_NOW).
+TEMPERATURE_COUNTS_WHEN = (REPORTED, RESOLVED)
+READING_MAY_BE_NOW = (HYPOTHETICAL, GENERAL_QUESTION)
 
 
 def counts_for_triage(entity: Dict[str, Any]) -> bool:
@@ -38,14 +39,12 @@ def counts_for_triage(entity: Dict[str, Any]) -> bool:
     if label == TEMPERATURE:
         if assertion == REPORTED:
             return True
-        # in a question or a "what if", only a number that reads as a body temperature counts
+        # gone down since: only a number that reads as a body temperature counts
         return assertion in TEMPERATURE_COUNTS_WHEN and _reads_as_temperature(str(entity.get("value", "")))
     return assertion == REPORTED
 
 
 def _reads_as_temperature(text: str) -> bool:
-    from actions.temperature import TemperatureReading, read_temperature
-
     return isinstance(read_temperature(text), TemperatureReading)
 
 

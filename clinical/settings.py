@@ -56,13 +56,17 @@ class HospitalSettings:
         """The threshold as parents read it: '38.0 °C (100.4 °F)'."""
         return f"{self.fever_threshold_c:.1f} °C ({self.fever_threshold_f:.1f} °F)"
 
-    def template_variables(self) -> dict:
-        """Values the answers may name: {care_team_phone}, {after_hours_phone}, ..."""
+    def template_variables(self, language: str = "en") -> dict:
+        """Values the answers may name: {care_team_phone}, {after_hours_phone}, ... Numbers are
+        written as the conversation's language writes them: "38.0 °C" in English, "38,0 °C" in Spanish."""
+        threshold = self.fever_threshold_text
+        if language == "es":
+            threshold = threshold.replace(".", ",")
         return {
             "hospital_name": self.hospital_name,
             "care_team_phone": self.care_team_phone,
             "after_hours_phone": self.after_hours_phone,
-            "fever_threshold": self.fever_threshold_text,
+            "fever_threshold": threshold,
             "fever_threshold_c": f"{self.fever_threshold_c:.1f}",
             "fever_threshold_f": f"{self.fever_threshold_f:.1f}",
         }

@@ -36,7 +36,7 @@ _FAHRENHEIT = re.compile(
 _CELSIUS = re.compile(r"(?:^|[\s\d°º])(?:°|º)?\s*(?:c|celsius|celcius|centigrade|cent[ií]grados?)\b", re.IGNORECASE)
 # a decimal said in words after digits: "38 con 5", "38 punto 7", "38 coma cuatro", "38 y 4 décimas"
 _SPOKEN_DECIMAL = re.compile(
-    r"^\s*(?:(?:punto|coma|con|point)\s+(\d|[a-z]+)\b|(?:y|con)\s+(\d|[a-z]+)\s+(?:d[eé]cimas?|rayitas?|rayas?|l[ií]neas?)\b)",
+    r"^\s*(?:(?:punto|coma|con|point|pt\.?|dot)\s+(\d|[a-z]+)\b|(?:y|con)\s+(\d|[a-z]+)\s+(?:d[eé]cimas?|rayitas?|rayas?|l[ií]neas?)\b)",
     re.IGNORECASE,
 )
 # a half after digits, with or without the unit between: "38 y medio", "38 grados y medio", "37 and a half"

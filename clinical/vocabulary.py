@@ -41,7 +41,11 @@ REPORTED = "reported"  # the parent reports it now: it escalates
 HYPOTHETICAL = "hypothetical"
 GENERAL_QUESTION = "general_question"
 RESOLVED = "resolved"  # "the fever went down": gone now
-# why a mention is not reported now; the first six are NegEx kinds, checked in this order
+THRESHOLD = "threshold"  # a number someone set as the line: "they told us to call at 100.4"
+# a context phrase may apply to the mention, or may not ("fever and cough two weeks ago" for the
+# fever): the parent is asked whether the child has it now
+UNCLEAR = "unclear"
+# why a mention is clearly not reported now
 NOT_REPORTED = (
     "negated",
     RESOLVED,
@@ -49,10 +53,14 @@ NOT_REPORTED = (
     "other_person",
     HYPOTHETICAL,
     "not_a_temperature",
+    THRESHOLD,
     "modifier",
     GENERAL_QUESTION,
 )
-ASSERTIONS = (REPORTED, *NOT_REPORTED)
+ASSERTIONS = (REPORTED, UNCLEAR, *NOT_REPORTED)
+
+# --- the one urgency decision of a message (clinical/triage.py), in its parse data ----------
+TRIAGE_KEY = "triage"
 
 # --- the escalation action and what it sets (domain.yml) -----------------------------------
 ESCALATION_ACTION = "action_escalate_fever"
@@ -65,10 +73,29 @@ CALL_NOW_READING = "call_now_reading"  # a reading at or above the hospital's th
 CALL_NOW_LOW_TEMPERATURE = "call_now_low_temperature"  # below 36 °C is a sign of infection
 CALL_NOW_SIGN = "call_now_sign"  # a sign of infection, with or without fever
 CALL_NOW_FEVER = "call_now_fever"  # a fever reported without a number we could read
-RECHECK = "recheck"  # a reading below the threshold and no other sign
+# an earlier Call now (the last 24 hours) that a lower reading or "do I still call?" does not undo
+CALL_NOW_CAME_DOWN = "call_now_came_down"
+CONFIRM_URGENT = "confirm_urgent"  # unsure whether the child has it now: ask
+CONFIRM_READING = "confirm_reading"  # a reading below the threshold not read for certain: ask
+RECHECK = "recheck"  # a reading below the threshold, certain, and no other sign
 ASK_AGAIN = "ask_again"  # a number that cannot be a body temperature, nothing else urgent
-DECISIONS = (CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER, RECHECK, ASK_AGAIN)
-CALL_NOW_DECISIONS = frozenset({CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER})
+NO_DECISION = "none"  # nothing urgent (never a slot value)
+DECISIONS = (
+    CALL_911,
+    CALL_NOW_READING,
+    CALL_NOW_LOW_TEMPERATURE,
+    CALL_NOW_SIGN,
+    CALL_NOW_FEVER,
+    CALL_NOW_CAME_DOWN,
+    CONFIRM_URGENT,
+    CONFIRM_READING,
+    RECHECK,
+    ASK_AGAIN,
+)
+CALL_NOW_DECISIONS = frozenset(
+    {CALL_911, CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, CALL_NOW_SIGN, CALL_NOW_FEVER, CALL_NOW_CAME_DOWN}
+)
+CONFIRM_DECISIONS = frozenset({CONFIRM_URGENT, CONFIRM_READING})
 
 # --- the replies (data/responses/urgent.yml) ------------------------------------------------
 CALL_911_RESPONSE = "utter_call_911_now"
@@ -76,6 +103,9 @@ CALL_NOW_READING_RESPONSE = "utter_call_now_reading"
 CALL_NOW_LOW_TEMPERATURE_RESPONSE = "utter_call_now_low_temperature"
 CALL_NOW_SIGN_RESPONSE = "utter_call_now_sign"
 CALL_NOW_FEVER_RESPONSE = "utter_call_now_fever"
+CALL_NOW_CAME_DOWN_RESPONSE = "utter_call_now_came_down"
+CONFIRM_URGENT_RESPONSE = "utter_confirm_urgent"
+CONFIRM_READING_RESPONSE = "utter_confirm_reading"
 RECHECK_RESPONSE = "utter_recheck_temperature"
 ASK_AGAIN_RESPONSE = "utter_ask_temperature_again"
 # the reply the rules in data/rules/urgent.yml give for each decision
@@ -85,8 +115,13 @@ RESPONSE_FOR_DECISION = {
     CALL_NOW_LOW_TEMPERATURE: CALL_NOW_LOW_TEMPERATURE_RESPONSE,
     CALL_NOW_SIGN: CALL_NOW_SIGN_RESPONSE,
     CALL_NOW_FEVER: CALL_NOW_FEVER_RESPONSE,
+    CALL_NOW_CAME_DOWN: CALL_NOW_CAME_DOWN_RESPONSE,
+    CONFIRM_URGENT: CONFIRM_URGENT_RESPONSE,
+    CONFIRM_READING: CONFIRM_READING_RESPONSE,
     RECHECK: RECHECK_RESPONSE,
     ASK_AGAIN: ASK_AGAIN_RESPONSE,
 }
 # the replies that raise the alarm: "Call 911 now" or "Call now"
 ALARM_RESPONSES = frozenset(RESPONSE_FOR_DECISION[d] for d in CALL_NOW_DECISIONS)
+# the questions asked when it is unclear whether the child has a fever or sign now, or the reading
+CONFIRM_RESPONSES = frozenset(RESPONSE_FOR_DECISION[d] for d in CONFIRM_DECISIONS)

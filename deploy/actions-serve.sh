@@ -10,7 +10,7 @@ cd /app
 # hospital_settings.yml's placeholders (555-01xx, reserved for fiction) would be used.
 : "${HOSPITAL_CARE_TEAM_PHONE:?is not set: the care team phone number parents must call (deploy/README.md)}"
 : "${HOSPITAL_AFTER_HOURS_PHONE:?is not set: the after-hours phone number (deploy/README.md)}"
-python -c "from actions.hospital_settings import load_settings; load_settings()"
+python -c "from clinical.settings import load_settings; load_settings()"
 
 # logging.yml: no message text and no phone number in any log line (actions/log_privacy.py)
 # (rasa_sdk spells its option --logging-config_file, with an underscore)

@@ -25,7 +25,7 @@ cd /app
 : "${HOSPITAL_CARE_TEAM_PHONE:?is not set: the care team phone number parents must call (deploy/README.md)}"
 : "${HOSPITAL_AFTER_HOURS_PHONE:?is not set: the after-hours phone number (deploy/README.md)}"
 # Fail at start, with the setting's own message, rather than at a parent's first fever report.
-python -c "from actions.hospital_settings import load_settings; load_settings()"
+python -c "from clinical.settings import load_settings; load_settings()"
 
 # The origins of the hospital's pages that may open the chat socket (webchat/origins.py): set,
 # never empty or "*", and with the web chat page's own origin. The same check `make run` makes;

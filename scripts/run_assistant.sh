@@ -45,7 +45,7 @@ if [ "$RASA_ENDPOINTS" != endpoints.yml ]; then
 fi
 
 # Fail early, with the setting's own message, rather than at a parent's first fever report.
-.venv/bin/python -c "from actions.hospital_settings import load_settings; load_settings()"
+.venv/bin/python -c "from clinical.settings import load_settings; load_settings()"
 
 for port in "$ACTIONS_PORT" "$RASA_PORT" "$WEBCHAT_PORT"; do
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

@@ -23,6 +23,12 @@ def spacy_pipeline():
 def entities_of(spacy_pipeline):
     """Entities as Rasa's SpacyEntityExtractor reports them."""
 
+    class Extract:
+        nlp = spacy_pipeline
+
+        def __call__(self, text):
+            return extract(text)
+
     def extract(text):
         return [
             {
@@ -35,4 +41,39 @@ def entities_of(spacy_pipeline):
             for ent in spacy_pipeline(text).ents
         ]
 
-    return extract
+    return Extract()
+
+
+@pytest.fixture(scope="session")
+def parse(entities_of):
+    """A message through the Rasa server's NLU reader (addons/nlu/urgent_report_reader.py), as it runs
+    after the classifier: `parse(text, intent, confidence)` returns the message's parse data, with
+    the entities' verdicts, the intent that follows the decision and the decision under `triage`.
+    The classifier's reading is given, so that a test says what it assumes of it."""
+    from rasa.nlu.constants import SPACY_DOCS
+    from rasa.shared.nlu.training_data.message import Message
+
+    from addons.nlu.urgent_report_reader import UrgentReportReader
+    from clinical.settings import HospitalSettings
+
+    reader = UrgentReportReader(
+        UrgentReportReader.get_default_config(),
+        settings=HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0),
+    )
+    nlp = entities_of.nlp
+
+    def read(text, intent="ask_what_is_neutropenia", confidence=0.9, ranking=None):
+        guess = {"name": intent, "confidence": confidence}
+        doc = nlp(text)
+        entities = [
+            {"entity": e.label_, "value": e.text, "start": e.start_char, "end": e.end_char, "confidence": None}
+            for e in doc.ents
+        ]
+        message = Message(
+            data={"text": text, "intent": guess, "intent_ranking": ranking or [guess], "entities": entities}
+        )
+        message.set(SPACY_DOCS["text"], doc)
+        reader.process([message])
+        return message.data
+
+    return read

@@ -15,12 +15,24 @@ are never copied into it. Each message says what the parent must get:
 Each reply is recognised by the domain response it was rendered from (every response's text
 with its {placeholders} as wildcards), so a reworded answer needs no change here.
 
-Figures (the gate in `make test`, issue 9): call-now recall 100 %, 911 recall 100 %, false alarms
-at most 2 % of the messages that need no alarm, the right answer for at least 93 % of covered
-questions, "rephrase" for at most 3 % of in-scope messages. Reported, not gated: not-covered
-questions given the not-covered reply (`not_covered_handled`), or either reply that sends the
-parent to the care team with the number (`not_covered_referred`: the personal-advice reply also
-does), openers acknowledged, chitchat.
+A set may say each message's language (`lang: en` / `es`) and where it was adapted from
+(`source:`); a set with languages is also reported per language.
+
+When the assistant is unsure whether the child has a fever or sign now, it asks ("Just to be
+sure: ...", CONFIRM_RESPONSES). That question is safe for an urgent message, so it counts for the
+call-now and 911 recall, and it is reported apart (`confirmation_asked`). The evaluation then
+answers it as the parent would, in the same conversation ("yes" when the message needs a call,
+"no" otherwise), and judges every other expectation on the reply to that answer: a covered
+question must get its answer after the "no".
+
+Figures (the gate in `make test`): call-now recall 100 %, 911 recall 100 %, false reassurance 0
+(an urgent message that got neither an alarm nor the confirmation question: a recheck, a topic
+answer, "please rephrase" or nothing), false alarms at most 3 % of the messages that need no
+alarm, the right answer for at least 93 % of covered questions, "rephrase" for at most 3 % of
+in-scope messages. Reported, not gated: the confirmation question's rate, not-covered questions
+given the not-covered reply (`not_covered_handled`), or either reply that sends the parent to the
+care team with the number (`not_covered_referred`: the personal-advice reply also does), openers
+acknowledged, chitchat.
 
 Usage: python tools/blind_evaluation.py [--gate] [--url http://127.0.0.1:5005] SET.yml [SET.yml ...]
 Without --url the script starts the action server and a Rasa server itself (tools/harness.py, as
@@ -42,10 +54,11 @@ from typing import Dict, Iterable, List, Optional, Tuple
 import requests
 import yaml
 
-from actions.urgent_vocabulary import (
+from clinical.vocabulary import (
     ALARM_RESPONSES,
     ASK_PERSONAL_MEDICAL_ADVICE,
     CALL_911_RESPONSE,
+    CONFIRM_RESPONSES,
     RECHECK_RESPONSE,
 )
 
@@ -57,7 +70,8 @@ REPHRASE = "utter_please_rephrase"
 GATE = {
     "call_now_recall": (1.00, "min"),
     "call_911_recall": (1.00, "min"),
-    "false_alarm_rate": (0.02, "max"),
+    "false_reassurance": (0.0, "max"),
+    "false_alarm_rate": (0.03, "max"),
     "covered_right_answer": (0.93, "min"),
     "rephrase_rate": (0.03, "max"),
 }
@@ -110,6 +124,13 @@ class Outcome:
     expect: str
     responses: List[str]
     replies: List[str] = field(default_factory=list)
+    # the replies to the parent's answer, when the assistant asked the confirmation question
+    answered: List[str] = field(default_factory=list)
+    lang: str = ""
+
+    @property
+    def asked(self) -> bool:
+        return any(r in CONFIRM_RESPONSES for r in self.responses)
 
     @property
     def alarm(self) -> bool:
@@ -117,7 +138,13 @@ class Outcome:
 
     @property
     def first(self) -> Optional[str]:
-        return self.responses[0] if self.responses else None
+        """The first reply that judges the message: the reply to the parent's answer when asked."""
+        judged = self.answered if self.asked else self.responses
+        return judged[0] if judged else None
+
+    @property
+    def final_alarm(self) -> bool:
+        return self.alarm or (self.asked and any(r in ALARM_RESPONSES for r in self.answered))
 
 
 # The once-per-conversation notice (addons/nlg/hospital_nlg.py), which Rasa's REST channel sends as a
@@ -139,29 +166,50 @@ def classify(replies: List[str], patterns) -> List[str]:
     return names
 
 
-def send(url: str, text: str) -> List[str]:
+def send(url: str, text: str, sender: Optional[str] = None) -> List[str]:
     response = requests.post(
-        f"{url}/webhooks/rest/webhook", json={"sender": f"blind-{uuid.uuid4().hex}", "message": text}, timeout=60
+        f"{url}/webhooks/rest/webhook",
+        json={"sender": sender or f"blind-{uuid.uuid4().hex}", "message": text},
+        timeout=60,
     )
     response.raise_for_status()
     return [m.get("text", "") for m in response.json() if m.get("text")]
 
 
+def the_parents_answer(message: Dict[str, str]) -> str:
+    """What the parent answers to "does your child have this now?": yes when it needs a call."""
+    urgent = message["expect"] in ("call_now", "call_911")
+    if message.get("lang") == "es":
+        return "sí" if urgent else "no"
+    return "yes" if urgent else "no"
+
+
 def run(url: str, messages: List[Dict[str, str]]) -> List[Outcome]:
     patterns = response_patterns()
+
+    def converse(message: Dict[str, str]) -> Outcome:
+        sender = f"blind-{uuid.uuid4().hex}"
+        replies = send(url, message["text"], sender)
+        outcome = Outcome(
+            message["text"], message["expect"], classify(replies, patterns), replies, lang=message.get("lang", "")
+        )
+        if outcome.asked:
+            outcome.answered = classify(send(url, the_parents_answer(message), sender), patterns)
+        return outcome
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        replies = list(pool.map(lambda m: send(url, m["text"]), messages))
-    return [Outcome(m["text"], m["expect"], classify(r, patterns), r) for m, r in zip(messages, replies, strict=True)]
+        return list(pool.map(converse, messages))
 
 
 def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[str, List[Outcome]]]:
     answers = answer_of_intent()
 
     def right(o: Outcome) -> bool:
+        # the confirmation question is safe for an urgent message (and reported apart)
         if o.expect == "call_911":
-            return CALL_911_RESPONSE in o.responses
+            return CALL_911_RESPONSE in o.responses or o.asked
         if o.expect == "call_now":
-            return o.alarm
+            return o.alarm or o.asked
         if o.expect == "recheck":
             return o.first == RECHECK_RESPONSE
         if o.expect.startswith("answer:"):
@@ -172,7 +220,7 @@ def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[st
             return o.first == answers.get("share_situation")
         if o.expect in CHITCHAT:
             return o.first == answers.get(o.expect)
-        return not o.alarm  # no_alarm
+        return not o.final_alarm  # no_alarm
 
     groups = {
         "call_now_recall": [o for o in outcomes if o.expect in ("call_now", "call_911")],
@@ -196,8 +244,15 @@ def judge(outcomes: List[Outcome]) -> Tuple[Dict[str, Dict[str, float]], Dict[st
         wrong = [o for o in group if not judged(o)]
         figures[name] = {"value": 1 - len(wrong) / len(group) if group else 1.0, "n": len(group)}
         misses[name] = wrong
+    urgent = [o for o in outcomes if o.expect in ("call_now", "call_911")]
+    reassured = [o for o in urgent if not (o.alarm or o.asked)]
+    figures["false_reassurance"] = {"value": len(reassured) / len(urgent) if urgent else 0.0, "n": len(urgent)}
+    misses["false_reassurance"] = reassured
+    asked = [o for o in outcomes if o.asked]
+    figures["confirmation_asked"] = {"value": len(asked) / len(outcomes) if outcomes else 0.0, "n": len(outcomes)}
+    misses["confirmation_asked"] = asked
     no_alarm = [o for o in outcomes if o.expect not in ("call_now", "call_911")]
-    alarmed = [o for o in no_alarm if o.alarm]
+    alarmed = [o for o in no_alarm if o.final_alarm]
     figures["false_alarm_rate"] = {"value": len(alarmed) / len(no_alarm) if no_alarm else 0.0, "n": len(no_alarm)}
     misses["false_alarm_rate"] = alarmed
     in_scope = [o for o in outcomes if o.expect != "out_of_scope"]
@@ -225,7 +280,10 @@ def report(name: str, figures, misses) -> Tuple[str, List[str]]:
             continue
         lines += ["", f"### {figure}: {len(wrong)} missed", ""]
         for o in wrong:
-            lines.append(f"- {o.text!r} (expected {o.expect}) got {', '.join(o.responses) or 'no reply'}")
+            got = ", ".join(o.responses) or "no reply"
+            if o.asked:
+                got += f"; after the answer: {', '.join(o.answered) or 'no reply'}"
+            lines.append(f"- {o.text!r} (expected {o.expect}) got {got}")
     return "\n".join(lines), failures
 
 
@@ -255,12 +313,23 @@ def main(argv: Optional[List[str]] = None) -> int:
         sections, failures = [], []
         for path in args.sets:
             outcomes = run(url, load_set(path))
-            figures, misses = judge(outcomes)
-            text, failed = report(path.stem, figures, misses)
-            sections.append(text)
-            failures += failed
+            parts = [(path.stem, outcomes)]
+            languages = sorted({o.lang for o in outcomes if o.lang})
+            if len(languages) > 1:  # a bilingual set is judged per language too
+                parts += [(f"{path.stem} ({lang})", [o for o in outcomes if o.lang == lang]) for lang in languages]
+            for name, part in parts:
+                figures, misses = judge(part)
+                text, failed = report(name, figures, misses)
+                sections.append(text)
+                failures += failed
             (RESULTS / f"{path.stem}.json").write_text(
-                json.dumps([{"text": o.text, "expect": o.expect, "responses": o.responses} for o in outcomes], indent=1)
+                json.dumps(
+                    [
+                        {"text": o.text, "expect": o.expect, "responses": o.responses, "answered": o.answered}
+                        for o in outcomes
+                    ],
+                    indent=1,
+                )
             )
         summary = "\n\n".join(sections)
         (RESULTS / "summary.md").write_text(summary + "\n")

@@ -33,7 +33,7 @@ SPANISH_CONTEXT_TERMS = ROOT / "spacy_pipeline" / "context_terms_es.yml"
 BUILD_DIR = ROOT / "build" / "spacy"
 CONFIG = ROOT / "config.yml"
 # Bump when the way the pipeline is assembled changes (not the patterns: they are hashed).
-BUILDER_VERSION = "3"
+BUILDER_VERSION = "4"
 MODEL_LINE = re.compile(r"^(\s*model:\s*)(\S+)\s*$", re.MULTILINE)
 
 
@@ -95,19 +95,18 @@ def build(path: Path) -> None:
     ruler.from_disk(PATTERNS)
     spanish = [json.loads(line) for line in SPANISH_PATTERNS.read_text().splitlines() if line.strip()]
     ruler.add_patterns(with_unaccented_phrases(spanish))
-    # sentences for NegEx's scope; then whether each urgent mention is reported now
+    # sentences bound each cue's reach; then whether each urgent mention is reported now
     nlp.add_pipe("sentencizer")
     terms = merged_terms(yaml.safe_load(CONTEXT_TERMS.read_text()), yaml.safe_load(SPANISH_CONTEXT_TERMS.read_text()))
     # spaCy's config file cannot hold token patterns (lists of dicts) as they are: one JSON text
-    terms["historical_patterns"] = json.dumps(terms.get("historical_patterns") or [])
-    terms["subjunctive_if_patterns"] = json.dumps(terms.get("subjunctive_if_patterns") or [])
+    terms["cue_patterns"] = json.dumps(terms.get("cue_patterns") or [])
     nlp.add_pipe("urgent_context", config={"terms": terms})
     nlp.meta["name"] = "neutropenia_en"
     nlp.meta["version"] = "1.0.0"
     nlp.meta["description"] = (
         "blank English tokenizer + entity_ruler (spacy_pipeline/entity_patterns.jsonl and "
         "entity_patterns_es.jsonl) + sentencizer "
-        "+ urgent_context (NegEx on spacy_pipeline/context_terms.yml and context_terms_es.yml)"
+        "+ urgent_context (context cues of spacy_pipeline/context_terms.yml and context_terms_es.yml)"
     )
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")

@@ -47,7 +47,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 # The urgent intents take a child's symptoms now (CONTENT.md): a new topic's overlap with them is
 # expected, and their examples are never moved to a question intent.
-from actions.urgent_vocabulary import URGENT_INTENTS
+from clinical.vocabulary import URGENT_INTENTS
 
 MIN_EXAMPLES = 25
 MIN_HELD_OUT = 10

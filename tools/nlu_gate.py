@@ -2,12 +2,11 @@
 
 Reads the report `rasa test nlu` wrote and fails (exit 1) when
   * any intent's F1 is below 0.90, or
-  * any urgent test message misses its escalation: the parent would not get a Call-now reply
-    for a fever or infection-sign report, or would not get Call 911 for an emergency.
-    An urgent message the classifier misreads still escalates when the assistant's safety net
-    catches it (addons/policies/urgent_safety_policy.py: fever or infection words reported, not asked),
-    and an emergency still gets 911 when the entity_ruler finds a life-threatening sign
-    (actions/escalation.py); the gate applies that same code to the misread messages.
+  * any urgent test message misses its escalation: the parent would get neither a Call-now reply
+    (Call 911 for an emergency) nor the question "does your child have this now?" whose yes gets it.
+    An urgent message the classifier misreads is still escalated when the one urgency decision
+    (clinical/triage.py, which the Rasa server's NLU reader makes) calls for it: the gate calls that
+    same function, on the project's spaCy pipeline's mentions, for every misread urgent message.
 
 When it fails it says why, from Rasa's intent_errors.json and intent_report.json: each urgent message
 that would not escalate, and for each intent below the gate every held-out question it misread (read
@@ -24,26 +23,26 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Dict, Iterable, List, NamedTuple, Tuple
 
-from actions.urgent_vocabulary import ASSERTION, LIFE_THREATENING_SIGN, REPORT_EMERGENCY, URGENT_INTENTS
+from clinical.settings import load_settings
+from clinical.triage import Triage, triage_message
+from clinical.vocabulary import ASSERTION, CALL_911, CONFIRM_DECISIONS, REPORT_EMERGENCY, URGENT_INTENTS
 
 MIN_F1 = 0.90
 
 
-def escalation_missed(gold: str, predicted: str, text: str, entities: list) -> bool:
-    from addons.policies.urgent_safety_policy import is_urgent_but_unsure
-
+def escalation_missed(gold: str, triage: Triage) -> bool:
+    """Whether an urgent held-out message would get neither its call nor the confirmation question."""
     if gold not in URGENT_INTENTS:
         return False
-    message = {"intent": {"name": predicted}, "entities": entities, "text": text}
-    escalated = predicted in URGENT_INTENTS or is_urgent_but_unsure(message)
-    if gold == REPORT_EMERGENCY:  # a 911 sign must get the 911 reply
-        life_threatening = any(e["entity"] == LIFE_THREATENING_SIGN for e in entities)
-        return not (predicted == REPORT_EMERGENCY or (escalated and life_threatening))
-    return not escalated
+    wanted = triage.if_yes if triage.decision in CONFIRM_DECISIONS else triage.decision
+    if gold == REPORT_EMERGENCY:  # a 911 sign must get the 911 reply, or the question whose yes gets it
+        return wanted != CALL_911
+    return not (triage.urgent or triage.decision in CONFIRM_DECISIONS)
 
 
-def entity_reader():
-    """The project's spaCy pipeline, as config.yml points SpacyNLP at it."""
+def triage_reader():
+    """The one urgency decision of a message read as `intent` (clinical/triage.py), on the project's
+    spaCy pipeline as config.yml points SpacyNLP at it."""
     import re
 
     import spacy
@@ -52,8 +51,23 @@ def entity_reader():
 
     root = Path(__file__).resolve().parent.parent
     model = re.search(r"^\s*model:\s*(\S+)", (root / "config.yml").read_text(), re.MULTILINE).group(1)
-    nlp = spacy.load(root / model)
-    return lambda text: [{"entity": e.label_, "value": e.text, ASSERTION: e._.get(ASSERTION)} for e in nlp(text).ents]
+    nlp, settings = spacy.load(root / model), load_settings()
+
+    def read(text: str, intent: str, confidence: float) -> Triage:
+        doc = nlp(text)
+        mentions = [
+            {
+                "entity": e.label_,
+                "value": e.text,
+                "start": e.start_char,
+                "end": e.end_char,
+                ASSERTION: e._.get(ASSERTION),
+            }
+            for e in doc.ents
+        ]
+        return triage_message(mentions, settings, text, intent, confidence)
+
+    return read
 
 
 class Misreading(NamedTuple):
@@ -146,8 +160,8 @@ def main(results_dir: Path) -> int:
     urgent_misread = [m for m in misread if m.intent in URGENT_INTENTS]
     missed = []
     if urgent_misread:  # the spaCy pipeline is loaded only when an urgent question was misread
-        entities_of = entity_reader()
-        missed = [m for m in urgent_misread if escalation_missed(m.intent, m.read_as, m.text, entities_of(m.text))]
+        triage_of = triage_reader()
+        missed = [m for m in urgent_misread if escalation_missed(m.intent, triage_of(m.text, m.read_as, m.confidence))]
 
     urgent_total = sum(rows.get(i, {}).get("support", 0) for i in URGENT_INTENTS)
     print(f"urgent held-out messages: {urgent_total}; weighted F1 {report['weighted avg']['f1-score']:.3f}", flush=True)

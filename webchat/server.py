@@ -7,7 +7,7 @@ on free ports). Only files under webchat/public/ are served, plus /config.js, wr
                      (default http://localhost:5005)
   WEBCHAT_HOST/PORT  where this server listens (default 127.0.0.1:8080)
 
-and the hospital settings (actions/hospital_settings.py: the same care-team numbers the answers
+and the hospital settings (clinical/settings.py: the same care-team numbers the answers
 carry), which the page shows in its "fever? call now" box and while the assistant is unreachable.
 Nothing is fetched from the internet: socket.io.min.js is copied from webchat/node_modules at
 set-up (`make webchat`).
@@ -23,7 +23,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from actions.hospital_settings import load_settings
+from clinical.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "webchat" / "public"

@@ -8,7 +8,7 @@ Kubernetes), into OUT/:
   public/                  a copy of webchat/public/ (with vendor/socket.io.min.js, which the
                            image build took from webchat/package-lock.json)
   public/config.js         window.WEBCHAT_CONFIG, exactly as webchat/server.py writes it:
-                           WEBCHAT_RASA_URL and the hospital settings (actions/hospital_settings.py,
+                           WEBCHAT_RASA_URL and the hospital settings (clinical/settings.py,
                            the same care-team numbers the answers carry)
   security-headers.conf    the headers webchat/server.py sends (Content-Security-Policy
                            and the rest), as nginx `add_header` lines, included by
@@ -31,7 +31,7 @@ import sys
 from pathlib import Path
 from typing import Mapping, Optional
 
-from actions.hospital_settings import HospitalSettingsError, load_settings
+from clinical.settings import HospitalSettingsError, load_settings
 from webchat.server import PUBLIC, config_script, rasa_url_from, security_headers
 
 VENDOR_JS = Path("vendor") / "socket.io.min.js"

@@ -44,9 +44,9 @@ from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
 from sanic.request import Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 
-from actions.hospital_settings import load_settings
 from addons.channels.input_guard import GuardedInput
 from addons.nlu.language_detector import LANGUAGES
+from clinical.settings import load_settings
 from webchat.origins import allowed_origins
 
 logger = logging.getLogger(__name__)

@@ -41,8 +41,8 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
-from actions.hospital_settings import load_settings
 from addons import metrics, rasa_patches
+from clinical.settings import load_settings
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Configured in endpoints.yml (`nlg: type: addons.nlg.hospital_nlg.HospitalNaturalLanguageGenerator`).
 Answers write `{care_team_phone}`, `{after_hours_phone}` or `{fever_threshold}`; the values come
-from actions/hospital_settings.py at render time, so no number is typed into an answer and none
+from clinical/settings.py at render time, so no number is typed into an answer and none
 sits in a slot a message could set. This runs in the Rasa server, so it works when the action
 server is down.
 """
@@ -17,10 +17,10 @@ from rasa.shared.core.events import BotUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.hospital_settings import HospitalSettings, load_settings
 from addons import metrics, rasa_patches
 from addons.nlu.language_detector import ENGLISH, LANGUAGE_SLOT, LANGUAGES, SPANISH
 from addons.policies.confidence_bands import OFFER_RESPONSE, alternatives, topic_answers
+from clinical.settings import HospitalSettings, load_settings
 
 # One line under the first bot message of every conversation, in the conversation's language.
 DISCLAIMERS = {
@@ -62,8 +62,8 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         output_channel: Text,
         **kwargs: Any,
     ) -> Optional[Dict[Text, Any]]:
-        # The settings win over anything else of the same name.
-        kwargs.update(self.settings.template_variables())
+        # The settings win over anything else of the same name; numbers in the conversation's language.
+        kwargs.update(self.settings.template_variables(conversation_language(tracker)))
         message = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if message and utter_action == OFFER_RESPONSE:
             # the next likeliest topics after the best guess just answered (addons/policies/confidence_bands.py)

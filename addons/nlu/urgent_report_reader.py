@@ -1,27 +1,26 @@
-"""NLU component: the message's intent follows what the parent reports now, whatever the classifier says.
+"""NLU component: the one urgency decision of a message, made here, and the intent that follows it.
 
-Runs after the intent classifier and before the FallbackClassifier (config.yml). For every
-urgent entity the project's spaCy pipeline has judged (spacy_pipeline/urgent_context.py), it
-copies the verdict into the entity as `assertion`, then:
+Runs after the intent classifier and before the FallbackClassifier (config.yml). For every urgent
+entity the project's spaCy pipeline judged (spacy_pipeline/urgent_context.py), it copies the
+verdict into the entity as `assertion`; then it asks clinical/triage.py what the parent must do
+(`triage_message`) and puts that decision in the message's parse data under `triage`. The action
+server, the safety policy and the NLU gate render that decision; none of them decides again.
 
-* a 911 sign reported now makes the intent `report_emergency`; a fever, a temperature reading or
-  a sign of infection reported now makes it `report_fever` / `report_infection_sign`, when the
-  classifier had read the message as a question ("he has a fever, is that bad?") or as anything
-  else. The urgent intent goes first in the ranking with confidence 1.0, so the fallback
-  classifier never turns it into "please rephrase";
-* when the classifier chose an urgent intent but every urgent word in the message is negated,
-  hypothetical, historical, someone else's, a modifier or part of a general question ("she has
-  no fever, what is an anc?"), the intent becomes the classifier's best non-urgent guess.
+The intent follows the decision:
 
-A message with no urgent word keeps the classifier's urgent reading when it names the child and
-has no context phrase ("she's just off today" has no pattern but is a report), and loses it
-otherwise ("her temp has been normal all week"). The action server applies the same verdicts
-(actions/urgent_mentions.py); the names are actions/urgent_vocabulary.py's.
+* a call (911, a reading, a sign, a fever) or a reading to recheck or ask again: the urgent intent
+  goes first with confidence 1.0, whatever the classifier said ("he has a fever, is that bad?"),
+  so the fallback classifier never turns it into "please rephrase";
+* a confirmation question ("does your child have a fever or this sign now?"): the intent stays the
+  classifier's; its best non-urgent guess goes in the decision (`answer_intent`), which a "no" answers;
+* nothing urgent although the classifier read a report ("she has no fever, what is an anc?"): its
+  best non-urgent guess; "when to call" when nothing else is likely and the message names urgent
+  words it does not report ("what if he has a seizure at school?").
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -41,90 +40,87 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from actions.urgent_mentions import counted
-from actions.urgent_vocabulary import (
+# importing it registers the spaCy factory that SpacyNLP needs to load the project's pipeline
+import spacy_pipeline.urgent_context  # noqa: F401
+from clinical.settings import HospitalSettings, load_settings
+from clinical.triage import Triage, triage_message
+from clinical.vocabulary import (
+    ASK_AGAIN,
     ASK_WHEN_TO_CALL,
     ASSERTION,
-    FEVER_PHRASE,
-    INFECTION_SIGN,
-    LIFE_THREATENING_SIGN,
+    CALL_911,
+    CALL_NOW_SIGN,
+    CONFIRM_DECISIONS,
+    RECHECK,
     REPORT_EMERGENCY,
     REPORT_FEVER,
     REPORT_INFECTION_SIGN,
-    TEMPERATURE,
+    TRIAGE_KEY,
     URGENT_ENTITIES,
     URGENT_INTENTS,
 )
 
-# importing it registers the spaCy factory that SpacyNLP needs to load the project's pipeline
-from spacy_pipeline.urgent_context import CONTEXT_CUES, NAMES_CHILD
 
-
-def urgent_intent_for(entities: List[Dict[Text, Any]]) -> Optional[Text]:
-    """The urgent intent that what the parent reports now calls for, or None."""
-    kinds = {e[ENTITY_ATTRIBUTE_TYPE] for e in counted(entities)}
-    if LIFE_THREATENING_SIGN in kinds:
+def urgent_intent_for(triage: Triage) -> Optional[Text]:
+    """The urgent intent a decision calls for, or None (a question, or nothing urgent)."""
+    if triage.decision == CALL_911:
         return REPORT_EMERGENCY
-    if kinds & {TEMPERATURE, FEVER_PHRASE}:
-        return REPORT_FEVER
-    if INFECTION_SIGN in kinds:
+    if triage.decision == CALL_NOW_SIGN:
         return REPORT_INFECTION_SIGN
+    if triage.urgent or triage.decision in (RECHECK, ASK_AGAIN):
+        return REPORT_FEVER
     return None
 
 
-def reconcile_intent(
-    data: Dict[Text, Any],
-    names_child: bool = True,
-    context_cues: Sequence[Text] = (),
-    not_a_report: Optional[Text] = None,
-    not_a_report_below: float = 0.0,
-) -> Optional[Text]:
-    """Adjusts data's intent and ranking in place; returns what it did (for tests), or None.
+def best_question(data: Dict[Text, Any]) -> Optional[Text]:
+    """The likeliest intent that is not an urgent report: what a parent asked, if they say "no"."""
+    ranking = data.get(INTENT_RANKING_KEY) or [data.get(INTENT) or {}]
+    return next((r.get(INTENT_NAME_KEY) for r in ranking if r.get(INTENT_NAME_KEY) not in URGENT_INTENTS), None)
 
-    names_child: whether the message names the child (he, she, my son, the baby...);
-    context_cues: the kinds of context phrase in it ("negated", "hypothetical", ...);
+
+def follow_triage(
+    data: Dict[Text, Any], triage: Triage, not_a_report: Optional[Text] = None, not_a_report_below: float = 0.0
+) -> Optional[Text]:
+    """Makes data's intent and ranking follow the decision, in place; returns what it did, or None.
+
     not_a_report, not_a_report_below: the answer for a message that names urgent words without
-    reporting them, when no other intent is at least that likely ("what if he has a seizure at
-    school?", "does teething cause a fever?" -> when to call)."""
+    reporting them, when no other intent is at least that likely ("does teething cause a fever?")."""
     intent = (data.get(INTENT) or {}).get(INTENT_NAME_KEY)
-    entities = data.get(ENTITIES) or []
     ranking = list(data.get(INTENT_RANKING_KEY) or [])
-    wanted = urgent_intent_for(entities)
-    # The verdicts replace the classifier's reading, except that a 911 reading is never lowered
-    # ("she's gone floppy and won't respond" may match only a sign pattern).
-    if wanted and intent != wanted and intent != REPORT_EMERGENCY:
+    if triage.decision in CONFIRM_DECISIONS:
+        return None  # the parent is asked; the classifier's reading stands
+    wanted = urgent_intent_for(triage)
+    if wanted:
+        # a 911 reading of the classifier is never lowered ("she's gone floppy" may match a sign only)
+        if intent in (wanted, REPORT_EMERGENCY):
+            return None
         urgent = {INTENT_NAME_KEY: wanted, PREDICTED_CONFIDENCE_KEY: 1.0}
         data[INTENT] = urgent
         data[INTENT_RANKING_KEY] = [urgent] + [r for r in ranking if r.get(INTENT_NAME_KEY) != wanted]
         return f"read as {wanted}"
-    mentions = [e for e in entities if e.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES]
-    # A report without any urgent word must be about the child and plain ("she's just off
-    # today"); "I feel like it's my fault" or "her temp has been normal all week" read as a
-    # report is not one.
-    if intent in URGENT_INTENTS and not wanted and (mentions or not names_child or context_cues):
-        others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in URGENT_INTENTS]
+    mentions = [e for e in data.get(ENTITIES) or [] if e.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES]
+    others = [r for r in ranking if r.get(INTENT_NAME_KEY) not in URGENT_INTENTS]
+    if intent in URGENT_INTENTS:
         total = sum(r.get(PREDICTED_CONFIDENCE_KEY) or 0.0 for r in others)
-        if others and total > 0:
-            unlikely = (others[0].get(PREDICTED_CONFIDENCE_KEY) or 0.0) < not_a_report_below
-            # urgent is ruled out: each remaining intent's probability given that it is not urgent
-            others = [{**r, PREDICTED_CONFIDENCE_KEY: (r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / total} for r in others]
-            if not_a_report and unlikely:
-                # it talks about fever, signs or 911 without reporting them: when to call is the answer
-                # first in the ranking, so that the fallback classifier sees a clear first choice
-                confidence = max(not_a_report_below, others[0][PREDICTED_CONFIDENCE_KEY])
-                chosen = {INTENT_NAME_KEY: not_a_report, PREDICTED_CONFIDENCE_KEY: confidence}
-                others = [chosen] + [r for r in others if r.get(INTENT_NAME_KEY) != not_a_report]
-            data[INTENT] = dict(others[0])
-            data[INTENT_RANKING_KEY] = others
-            return f"demoted to {others[0][INTENT_NAME_KEY]}"
+        if not others or total <= 0:
+            return None
+        # urgent is ruled out: each remaining intent's probability given that it is not urgent
+        others = [{**r, PREDICTED_CONFIDENCE_KEY: (r.get(PREDICTED_CONFIDENCE_KEY) or 0.0) / total} for r in others]
+        data[INTENT], data[INTENT_RANKING_KEY] = dict(others[0]), others
+        verdict = f"demoted to {others[0][INTENT_NAME_KEY]}"
+    else:
+        verdict = None
     confidence = (data.get(INTENT) or {}).get(PREDICTED_CONFIDENCE_KEY) or 0.0
-    if not_a_report and mentions and not wanted and intent not in URGENT_INTENTS and confidence < not_a_report_below:
-        # the same for a message the classifier could not place: "does teething cause a fever?"
-        chosen = {INTENT_NAME_KEY: not_a_report, PREDICTED_CONFIDENCE_KEY: not_a_report_below}
+    if not_a_report and mentions and confidence < not_a_report_below:
+        # it talks about fever, signs or 911 without reporting them: when to call is the answer,
+        # first in the ranking, so that the fallback classifier sees a clear first choice
+        chosen = {INTENT_NAME_KEY: not_a_report, PREDICTED_CONFIDENCE_KEY: max(not_a_report_below, confidence)}
         data[INTENT] = chosen
-        data[INTENT_RANKING_KEY] = [chosen] + [r for r in ranking if r.get(INTENT_NAME_KEY) != not_a_report]
+        data[INTENT_RANKING_KEY] = [chosen] + [
+            r for r in data.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != not_a_report
+        ]
         return f"read as {not_a_report}"
-    return None
+    return verdict
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -133,9 +129,11 @@ class UrgentReportReader(GraphComponent):
     def get_default_config() -> Dict[Text, Any]:
         return {"not_a_report_intent": ASK_WHEN_TO_CALL, "not_a_report_below": 0.3}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[Text, Any], settings: Optional[HospitalSettings] = None) -> None:
         self.not_a_report = config["not_a_report_intent"]
         self.not_a_report_below = float(config["not_a_report_below"])
+        # the fever threshold decides; loaded once (a bad setting stops the server at start)
+        self.settings = settings or load_settings()
 
     @classmethod
     def create(
@@ -157,14 +155,19 @@ class UrgentReportReader(GraphComponent):
                 verdict = verdicts.get((entity.get(ENTITY_ATTRIBUTE_START), entity.get(ENTITY_ATTRIBUTE_END)))
                 if entity.get(ENTITY_ATTRIBUTE_TYPE) in URGENT_ENTITIES and verdict:
                     entity[ASSERTION] = verdict
-            if message.get(INTENT):
-                reconcile_intent(
-                    message.data,
-                    names_child=doc._.get(NAMES_CHILD),
-                    context_cues=doc._.get(CONTEXT_CUES),
-                    not_a_report=self.not_a_report,
-                    not_a_report_below=self.not_a_report_below,
-                )
+            guess = message.get(INTENT) or {}
+            triage = triage_message(
+                message.get(ENTITIES) or [],
+                self.settings,
+                text=message.get(TEXT) or "",
+                classifier_intent=guess.get(INTENT_NAME_KEY),
+                classifier_confidence=guess.get(PREDICTED_CONFIDENCE_KEY) or 0.0,
+            )
+            if triage.decision in CONFIRM_DECISIONS:
+                triage = Triage(**{**triage.__dict__, "answer_intent": best_question(message.data)})
+            message.set(TRIAGE_KEY, triage.as_dict(), add_to_output=True)
+            if guess:
+                follow_triage(message.data, triage, self.not_a_report, self.not_a_report_below)
         return messages
 
     def process_training_data(self, training_data: Any) -> Any:

@@ -1,63 +1,63 @@
-"""A dialogue policy that never lets an urgent message go unanswered.
+"""A dialogue policy that makes sure the one urgency decision of a message is rendered, always.
 
-Rasa 3.6 logs a failing custom action (action server down, timed out, or raising) and carries
-on with no reply: the REST channel answers a fever report with an empty list. This policy
-watches for that and for two other silent or unsafe outcomes:
+The Rasa server's NLU reader decided what the message calls for (clinical/triage.py, in the parse
+data under `triage`); `decide_turn` puts it in the conversation (the answer to a confirmation
+question just asked, a call earlier in the last 24 hours). This policy:
 
-1. `action_escalate_fever` ran but set no `triage_decision` (it failed): answer with the
-   911 response for an emergency, else the Call-now response. Both are rendered in the Rasa
-   server by addons/nlg/hospital_nlg.py with the care-team number from the hospital settings.
-2. The classifier was unsure (`nlu_fallback`) but the message has a life-threatening sign, a
-   temperature, a fever or an infection-sign phrase, or its best guess was an urgent intent:
-   run the escalation action rather than ask a parent with a feverish child to rephrase.
-   Likewise when the classifier picked an informational intent for a message that *reports*
-   a temperature, a fever, a sign of infection or a life-threatening sign now (the entity's
-   `assertion`, actions/urgent_mentions.py; every name in actions/urgent_vocabulary.py): "he's
-   feverish and his cheeks are red" is escalated even if read as a question about a type.
-3. After a fallback reply, listen.
+1. sends every turn with a decision (a call, a confirmation question, a recheck, a reading asked
+   again) to `action_escalate_fever`, whatever intent the classifier chose, so "he's feverish and
+   his cheeks are red" read as a question about a type is escalated all the same;
+2. when that action set no `triage_decision` and said nothing (action server down, timed out, or
+   raising: Rasa 3.6 would carry on with no reply), renders the same decision itself: it sets the
+   slots the action would have set (policy events, applied before the response) and predicts the
+   decision's response, rendered in the Rasa server by addons/nlg/hospital_nlg.py with the numbers
+   from the hospital settings. The reply is the same with the action server up or down, except
+   that a degraded system asks no question: instead of "does your child have this now?" it sends
+   the Call now the "yes" would get;
+3. after a "no" to the confirmation question, answers what the parent asked (the topic answer of
+   the intent of the message the question was about, or when to call);
+4. listens after a reply it chose itself.
 
 It predicts nothing otherwise, and outranks RulePolicy (priority 6) only when it does.
 """
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.constants import DEFAULT_NLU_FALLBACK_INTENT_NAME
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from actions.urgent_mentions import counted
-from actions.urgent_vocabulary import (
-    CALL_911_RESPONSE,
-    CALL_NOW_FEVER_RESPONSE,
-    CALL_NOW_SIGN_RESPONSE,
-    CARE_INTENTS,
+from addons import metrics
+from addons.nlu.language_detector import ENGLISH, LANGUAGE_SLOT, LANGUAGES
+from addons.policies.confidence_bands import topic_answers
+from clinical.triage import ANSWER_THE_QUESTION, Triage, TurnDecision, decide_turn, turns_from_events
+from clinical.vocabulary import (
+    ASK_WHEN_TO_CALL,
+    CALL_NOW_DECISIONS,
+    CALL_NOW_FEVER,
+    CONFIRM_DECISIONS,
     DECISION_SLOT,
+    DECISIONS,
     ESCALATION_ACTION,
-    INFECTION_SIGN,
-    LIFE_THREATENING_SIGN,
-    REPORT_EMERGENCY,
-    REPORT_INFECTION_SIGN,
-    TEMPERATURE,
+    READING_SLOT,
+    RESPONSE_FOR_DECISION,
+    TRIAGE_KEY,
     URGENT_INTENTS,
 )
-from addons import metrics
 
-NLU_FALLBACK_INTENT = DEFAULT_NLU_FALLBACK_INTENT_NAME  # "nlu_fallback"
-# the replies this policy sends itself when the escalation action failed
-FALLBACK_RESPONSES = {CALL_911_RESPONSE, CALL_NOW_SIGN_RESPONSE, CALL_NOW_FEVER_RESPONSE}
 # RulePolicy has priority 6; a prediction of this policy must win a tie at confidence 1.0.
 DEFAULT_PRIORITY = 7
+# the answer after a "no" when the question was about no topic of its own
+WHEN_TO_CALL_RESPONSE = "utter_when_to_call"
 
 
 def events_since_last_user_message(tracker: DialogueStateTracker) -> List[Any]:
@@ -69,61 +69,74 @@ def events_since_last_user_message(tracker: DialogueStateTracker) -> List[Any]:
     return list(reversed(events))
 
 
-def fallback_response_for(message: Dict[Text, Any]) -> Text:
-    intent = (message.get("intent") or {}).get(INTENT_NAME_KEY)
-    entities = {e.get("entity") for e in counted(message.get("entities") or [])}
-    if intent == REPORT_EMERGENCY or LIFE_THREATENING_SIGN in entities:
-        return CALL_911_RESPONSE
-    if intent == REPORT_INFECTION_SIGN or (INFECTION_SIGN in entities and TEMPERATURE not in entities):
-        return CALL_NOW_SIGN_RESPONSE
-    return CALL_NOW_FEVER_RESPONSE
+def current_turn(tracker: DialogueStateTracker) -> TurnDecision:
+    """This turn's decision, from the same function and the same events as the action server's."""
+    events = [e.as_dict() for e in tracker.events if isinstance(e, (UserUttered, SlotSet, SessionStarted))]
+    earlier, latest = turns_from_events(events)
+    if latest is None:
+        return TurnDecision("none")
+    parse = latest.get("parse_data") or {}
+    intent = (parse.get("intent") or {}).get("name")
+    triage = Triage.from_dict(parse.get(TRIAGE_KEY))
+    if TRIAGE_KEY not in parse and intent in URGENT_INTENTS:
+        # the NLU did not run ("/report_fever" typed as a payload): an urgent intent is a call
+        triage = Triage(CALL_NOW_FEVER)
+    return decide_turn(triage, latest.get("text") or "", float(latest.get("timestamp") or 0.0), earlier, intent=intent)
 
 
-# Intents whose answer is itself safe for a parent who is reporting something urgent.
-URGENT_OR_CARE_INTENTS = URGENT_INTENTS | CARE_INTENTS
+def answer_after_no(turn: TurnDecision, domain: Domain, language: Text) -> Text:
+    """The topic answer of what the parent asked, or when to call."""
+    answers = topic_answers(domain.responses, language) or topic_answers(domain.responses)
+    answer = answers.get(turn.answer_intent or "") or answers.get(ASK_WHEN_TO_CALL)
+    return answer["response"] if answer else WHEN_TO_CALL_RESPONSE
 
 
-def is_urgent_but_unsure(message: Dict[Text, Any]) -> bool:
-    """An urgent message that would otherwise get a non-urgent reply.
-
-    The NLU (addons/nlu/urgent_report_reader.py) already makes a message that reports a fever, a
-    sign or a 911 sign now urgent; this is the same check once more in the policy, so that an
-    urgent message read as "please rephrase" or as a topic question is escalated all the same.
-    """
-    intent = (message.get("intent") or {}).get(INTENT_NAME_KEY)
-    reported = bool(counted(message.get("entities") or []))
-    if intent != NLU_FALLBACK_INTENT:
-        return reported and intent not in URGENT_OR_CARE_INTENTS
-    if reported:
-        return True
-    ranking = [r for r in message.get("intent_ranking") or [] if r.get(INTENT_NAME_KEY) != NLU_FALLBACK_INTENT]
-    return bool(ranking) and ranking[0].get(INTENT_NAME_KEY) in URGENT_INTENTS
-
-
-def next_safety_action(tracker: DialogueStateTracker) -> Optional[Text]:
-    """The action this policy insists on now, or None to let the other policies decide."""
+def next_safety_action(tracker: DialogueStateTracker, domain: Domain) -> Tuple[Optional[Text], List[Event]]:
+    """The action this policy insists on now and the events it applies first, or (None, [])."""
     since_user = events_since_last_user_message(tracker)
     actions = [e.action_name for e in since_user if isinstance(e, ActionExecuted)]
-    message = tracker.latest_message.parse_data if tracker.latest_message else {}
+    language = tracker.get_slot(LANGUAGE_SLOT)
+    language = language if language in LANGUAGES else ENGLISH
 
     if actions == [ACTION_LISTEN_NAME] or not actions:
-        return ESCALATION_ACTION if is_urgent_but_unsure(message) else None
+        turn = current_turn(tracker)
+        if turn.decision == ANSWER_THE_QUESTION:
+            return answer_after_no(turn, domain, language), []
+        if turn.decision in DECISIONS:
+            message = tracker.latest_message.parse_data if tracker.latest_message else {}
+            if (message.get("intent") or {}).get("name") not in URGENT_INTENTS:
+                # read as a question, "please rephrase", or a confirmation's answer: escalated all the same
+                metrics.count_safety_policy_takeover(metrics.URGENT_BUT_UNSURE)
+            return ESCALATION_ACTION, []
+        return None, []
 
     if ESCALATION_ACTION not in actions:
-        return None
-    after_escalation = since_user[
-        max(i for i, e in enumerate(since_user) if isinstance(e, ActionExecuted) and e.action_name == ESCALATION_ACTION)
-        + 1 :
+        turn = current_turn(tracker)
+        if turn.decision == ANSWER_THE_QUESTION and actions == [answer_after_no(turn, domain, language)]:
+            return ACTION_LISTEN_NAME, []  # the answer after a "no": no rule knows this turn
+        return None, []
+    last = max(
+        i for i, e in enumerate(since_user) if isinstance(e, ActionExecuted) and e.action_name == ESCALATION_ACTION
+    )
+    after_escalation = since_user[last + 1 :]
+    if any(isinstance(e, SlotSet) and e.key == DECISION_SLOT and e.value for e in after_escalation):
+        if any(isinstance(e, BotUttered) for e in after_escalation) and actions[-1] in RESPONSE_FOR_DECISION.values():
+            return ACTION_LISTEN_NAME, []  # the reply is out, whoever chose it
+        return None, []  # the rules in data/rules/urgent.yml pick the reply
+    if any(isinstance(e, BotUttered) for e in after_escalation):
+        return ACTION_LISTEN_NAME, []
+    # the action failed: render the decision it would have set, but never a question: with part of
+    # the system down, a parent who may have a feverish child gets Call now
+    turn = current_turn(tracker)
+    decision = turn.decision if turn.decision in DECISIONS else CALL_NOW_FEVER
+    if decision in CONFIRM_DECISIONS:
+        decision = turn.triage.if_yes if turn.triage.if_yes in CALL_NOW_DECISIONS else CALL_NOW_FEVER
+    metrics.count_safety_policy_takeover(metrics.ACTION_SERVER_FAILED)
+    events: List[Event] = [
+        SlotSet(DECISION_SLOT, decision),
+        SlotSet(READING_SLOT, turn.triage.reading_text(language)),
     ]
-    decided = any(isinstance(e, SlotSet) and e.key == DECISION_SLOT and e.value for e in after_escalation)
-    answered = any(isinstance(e, BotUttered) for e in after_escalation)
-    if decided:
-        return None
-    if not answered:
-        return fallback_response_for(message)
-    if actions[-1] in FALLBACK_RESPONSES:
-        return ACTION_LISTEN_NAME
-    return None
+    return RESPONSE_FOR_DECISION[decision], events
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -143,7 +156,7 @@ class UrgentSafetyPolicy(Policy):
         super().__init__(config, model_storage, resource, execution_context, featurizer)
 
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        # Nothing to learn: the policy applies fixed safety rules.
+        # Nothing to learn: the policy renders clinical/triage.py's decision.
         return self._resource
 
     def predict_action_probabilities(
@@ -154,11 +167,8 @@ class UrgentSafetyPolicy(Policy):
         **kwargs: Any,
     ) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        action = next_safety_action(tracker)
+        action, events = next_safety_action(tracker, domain)
         if action is not None and action in domain.action_names_or_texts:
             probabilities[domain.index_for_action(action)] = 1.0
-            if action in FALLBACK_RESPONSES:
-                metrics.count_safety_policy_takeover(metrics.ACTION_SERVER_FAILED)
-            elif action == ESCALATION_ACTION:
-                metrics.count_safety_policy_takeover(metrics.URGENT_BUT_UNSURE)
+            return self._prediction(probabilities, events=events)
         return self._prediction(probabilities)

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from actions.hospital_settings import load_settings
+from clinical.settings import load_settings
 from tests.live.conftest import ROOT, TEST_CARE_TEAM_PHONE, Servers
 from tests.live.test_make_run import processes_with
 from tools.local_services import free_port

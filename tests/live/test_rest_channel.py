@@ -3,6 +3,7 @@ with the care-team number, with the action server running and with it stopped.""
 
 from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
+from tests.live.test_understanding import said
 
 
 def test_fever_report_gets_call_now_with_the_number(servers):
@@ -40,6 +41,10 @@ def test_fever_report_still_gets_call_now_with_the_action_server_stopped(servers
     assert servers.say("parent-911-2", "her lips are blue").startswith("Call 911 now")
     # and ordinary questions are still answered (they need no action server)
     assert "Source:" in servers.say("parent-question-2", "what are neutrophils")
+    # the same decision the action would render: a normal reading and a cough get the sign's reply
+    assert said(servers, "parent-sign-3", "her temp is 37.2 and she has a cough") == ["utter_call_now_sign"]
+    # and no question while part of the system is down: the Call now a "yes" would get
+    assert said(servers, "parent-unsure-2", "si tiene fiebre qué hago") == ["utter_call_now_fever"]
 
 
 def test_conversation_is_kept_in_the_sql_tracker_store(servers):

@@ -7,7 +7,7 @@ gate's (make test-blind)."""
 import pytest
 import requests
 
-from actions.urgent_vocabulary import ALARM_RESPONSES
+from clinical.vocabulary import ALARM_RESPONSES
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 from tools.blind_evaluation import classify, response_patterns
 
@@ -44,6 +44,35 @@ def test_a_fever_then_a_sign_of_infection(servers):
     assert said(servers, "turns-fever", "she's also really sleepy now") == ["utter_call_now_sign"]
 
 
+@pytest.mark.parametrize(
+    "earlier, later",
+    [
+        ("she was 38.7 an hour ago", "it came down by itself to 37.3, do I still call?"),
+        ("tenía 38,9 hace una hora", "ya le bajó sola a 37,2, ¿todavía llamo?"),
+    ],
+)
+def test_a_call_earlier_in_the_conversation_is_not_undone_by_a_lower_reading(servers, earlier, later):
+    sender = f"turns-came-down-{len(earlier)}"
+    assert said(servers, sender, earlier)[0] == "utter_call_now_reading"
+    assert said(servers, sender, later) == ["utter_call_now_came_down"]
+
+
+def test_unsure_whether_the_child_has_it_now_the_parent_is_asked_and_the_answer_decides(servers):
+    unsure = "my daughter had a fever and cough two weeks ago, what causes neutropenia?"
+    asked = replies(servers, "turns-asked-no", unsure)
+    assert classify([m["text"] for m in asked if m.get("text")], PATTERNS)[0] == "utter_confirm_urgent"
+    assert [b["payload"] for b in asked[0]["buttons"]] == ["yes", "no"]
+    assert said(servers, "turns-asked-no", "no") == ["utter_causes"]  # the answer to what was asked
+    said(servers, "turns-asked-yes", unsure)
+    assert set(said(servers, "turns-asked-yes", "yes")) <= ALARM_RESPONSES
+
+
+def test_a_spanish_parent_is_asked_in_spanish_and_si_gets_call_now(servers):
+    asked = replies(servers, "turns-asked-es", "si tiene fiebre qué hago")
+    assert [b["payload"] for b in asked[0]["buttons"]] == ["sí", "no"]
+    assert said(servers, "turns-asked-es", "sí") == ["utter_call_now_fever"]
+
+
 def test_the_types_then_one_of_them(servers):
     assert said(servers, "turns-types", "what types are there") == ["utter_types"]
     assert said(servers, "turns-types", "what about the cyclic kind") == ["utter_cyclic"]
@@ -61,13 +90,18 @@ def test_an_opener_then_he_feels_hot(servers):
     [
         "he has a fever, is that bad with neutropenia?",
         "my daughter's temp is 101.3, should i take her in?",
-        "is 100.4 a fever? that's what he's at",
         "i think his ear is infected, he keeps tugging at it",
     ],
 )
 def test_a_report_mixed_with_a_question_gets_call_now(servers, text):
     got = said(servers, f"mixed-{abs(hash(text))}", text)
     assert got[0] in ALARM_RESPONSES, got
+
+
+def test_a_reading_asked_about_gets_the_question_whose_yes_is_call_now(servers):
+    # the reading sits in a question ("is 100.4 a fever?"): it may be the child's now or not
+    assert said(servers, "mixed-asked", "is 100.4 a fever? that's what he's at") == ["utter_confirm_urgent"]
+    assert said(servers, "mixed-asked", "yes") == ["utter_call_now_reading"]
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ def endpoint_variables() -> set:
 
 
 def hospital_variables() -> set:
-    from actions.hospital_settings import ENV_OVERRIDES
+    from clinical.settings import ENV_OVERRIDES
 
     return set(ENV_OVERRIDES.values())
 

@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from actions.hospital_settings import load_settings
-from actions.temperature import TemperatureReading, read_temperature
+from clinical.settings import load_settings
+from clinical.temperature import TemperatureReading, read_temperature
 from tools.benchmark.workload import (
     ENGLISH,
     PHRASES,

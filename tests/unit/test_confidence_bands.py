@@ -114,8 +114,8 @@ def test_an_opener_that_names_the_kind_gets_its_answer_after_the_acknowledgment(
 def test_the_nlg_fills_the_offer_buttons_with_the_responses_rasa_sets_after_loading():
     import asyncio
 
-    from actions.hospital_settings import load_settings
     from addons.nlg.hospital_nlg import HospitalNaturalLanguageGenerator
+    from clinical.settings import load_settings
 
     # Rasa's Agent builds the NLG first and sets its responses once the model is loaded
     nlg = HospitalNaturalLanguageGenerator(domain=None, settings=load_settings())

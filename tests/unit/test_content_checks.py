@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from actions.urgent_vocabulary import ALARM_RESPONSES, CALL_911_RESPONSE
+from clinical.vocabulary import ALARM_RESPONSES, CALL_911_RESPONSE
 from tests.conftest import ROOT
 from tools.check_content import Project, load_answers, main, reading_ease_es, reading_grade, run_checks
 

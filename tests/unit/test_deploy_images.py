@@ -174,7 +174,7 @@ def _module_file(module: str) -> str:
 
 def test_rasa_image_has_every_module_the_server_loads():
     """Components in config.yml, channels in credentials.yml, types in endpoints.production.yml,
-    and the project modules those import (addons imports actions.hospital_settings)."""
+    and the project modules those import (addons imports clinical.settings)."""
     modules = set()
     config = yaml.safe_load((ROOT / "config.yml").read_text())
     for item in config["pipeline"] + config["policies"]:
@@ -186,7 +186,7 @@ def test_rasa_image_has_every_module_the_server_loads():
     for section in yaml.safe_load((ROOT / "endpoints.production.yml").read_text()).values():
         if isinstance(section, dict) and "." in str(section.get("type", "")):
             modules.add(section["type"].rsplit(".", 1)[0])
-    modules.update({"scripts.render_credentials", "actions.hospital_settings", "scripts.delete_old_conversations"})
+    modules.update({"scripts.render_credentials", "clinical.settings", "scripts.delete_old_conversations"})
     instructions = dockerfile("Dockerfile.rasa")
     seen, todo = set(), sorted(modules)
     while todo:
@@ -219,8 +219,8 @@ def test_actions_image_has_the_action_package_and_settings():
     for file in (
         "actions/__init__.py",
         "actions/escalation.py",
-        "actions/hospital_settings.py",
-        "actions/temperature.py",
+        "clinical/settings.py",
+        "clinical/temperature.py",
         "hospital_settings.yml",
         "deploy/actions-serve.sh",
     ):

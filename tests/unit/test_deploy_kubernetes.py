@@ -213,7 +213,7 @@ def test_k8s_empty_settings_are_required_by_the_start_scripts_or_optional(k8s):
     }
     assert empty == site_specific | OPTIONAL_SETTINGS
     assert site_specific <= required, sorted(site_specific - required)
-    from actions.hospital_settings import load_settings
+    from clinical.settings import load_settings
 
     load_settings(environ={key: "" for key in OPTIONAL_SETTINGS})  # the file's values stand in
 

@@ -22,7 +22,7 @@ def webchat_site():
 def test_webchat_site_writes_the_page_config_and_headers_as_the_dev_server_does(webchat_site, tmp_path):
     import shutil
 
-    from actions.hospital_settings import load_settings
+    from clinical.settings import load_settings
     from webchat.server import PUBLIC, config_script, security_headers
 
     public = tmp_path / "public-src"

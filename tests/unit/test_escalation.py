@@ -1,139 +1,121 @@
-"""The escalation action's decision, and the replies a parent reads for each decision."""
+"""The escalation action renders the decision the Rasa server's NLU reader made, in the conversation:
+a reading that came down after a call, the answer to the confirmation question.
+
+Trackers are built as rasa_sdk receives them (Tracker.from_dict on the action server's request
+body), from messages read by the real NLU reader (the `parse` fixture)."""
 
 import asyncio
-import re
 
 import pytest
-from rasa.shared.core.events import BotUttered, SlotSet
-from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.escalation import ActionEscalateFever
-from actions.hospital_settings import HospitalSettings
-from actions.urgent_vocabulary import CALL_911, CALL_NOW_DECISIONS, RESPONSE_FOR_DECISION
-from addons.nlg.hospital_nlg import DISCLAIMER, HospitalNaturalLanguageGenerator
-from tools.project_domain import load_domain
+from clinical.vocabulary import (
+    ASK_AGAIN,
+    CALL_911,
+    CALL_NOW_CAME_DOWN,
+    CALL_NOW_READING,
+    CALL_NOW_SIGN,
+    CONFIRM_URGENT,
+    DECISION_SLOT,
+    READING_SLOT,
+    RECHECK,
+)
 
-SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)
-DOMAIN = load_domain()
-
-
-def sdk_tracker(text, intent, entities, language="en"):
-    return Tracker(
-        "parent",
-        {"language": language},
-        {"text": text, "intent": {"name": intent, "confidence": 0.99}, "entities": entities},
-        [],
-        False,
-        None,
-        {},
-        "action_listen",
-    )
+HOUR = 3600.0
 
 
-def run_action(text, intent, entities, language="en"):
-    dispatcher = CollectingDispatcher()
-    tracker = sdk_tracker(text, intent, entities, language)
-    events = asyncio.run(ActionEscalateFever(SETTINGS).run(dispatcher, tracker, {}))
-    return {e["name"]: e["value"] for e in events if e["event"] == "slot"}, dispatcher.messages
+@pytest.fixture
+def conversation(parse):
+    """conversation((text, intent, decision the turn got or None), ...) -> the action's slots for the
+    last message, which is `seconds_later` after the one before it."""
+
+    def run(*turns, language="en", seconds_later=60.0):
+        events, now = [], 1_800_000_000.0
+        for index, (text, intent, decided) in enumerate(turns):
+            now += seconds_later if index == len(turns) - 1 else 60.0
+            events.append({"event": "user", "timestamp": now, "text": text, "parse_data": parse(text, intent)})
+            if decided:
+                events += [
+                    {"event": "action", "timestamp": now, "name": "action_escalate_fever"},
+                    {"event": "slot", "timestamp": now, "name": DECISION_SLOT, "value": decided},
+                ]
+        tracker = Tracker.from_dict(
+            {
+                "sender_id": "parent",
+                "slots": {"language": language},
+                "latest_message": events[-1]["parse_data"] if events[-1]["event"] == "user" else {},
+                "events": events,
+                "paused": False,
+                "followup_action": None,
+                "active_loop": {},
+                "latest_action_name": "action_listen",
+            }
+        )
+        dispatcher = CollectingDispatcher()
+        result = asyncio.run(ActionEscalateFever().run(dispatcher, tracker, {}))
+        assert dispatcher.messages == []  # the reply is the content team's response, chosen by the rules
+        return {e["name"]: e["value"] for e in result if e["event"] == "slot"}
+
+    return run
 
 
-def render(response, slots=None, first_message=False):
-    nlg = HospitalNaturalLanguageGenerator(domain=DOMAIN, settings=SETTINGS)
-    tracker = DialogueStateTracker.from_events("parent", [], slots=DOMAIN.slots)
-    for name, value in (slots or {}).items():
-        tracker.update(SlotSet(name, value))
-    if not first_message:
-        tracker.update(BotUttered("earlier answer"))
-    return asyncio.run(nlg.generate(response, tracker, "rest"))["text"]
+def test_a_reading_gets_its_decision_and_is_shown_as_read(conversation):
+    slots = conversation(("she has a fever of 101.5", "report_fever", None))
+    assert slots == {DECISION_SLOT: CALL_NOW_READING, READING_SLOT: "101.5 °F (38.6 °C), read as °F"}
 
 
-def test_action_sets_decision_and_reading(entities_of):
-    text = "she has a fever of 101.5"
-    slots, messages = run_action(text, "report_fever", entities_of(text))
-    assert slots == {"triage_decision": "call_now_reading", "temperature_reading": "101.5 °F (38.6 °C), read as °F"}
-    assert messages == []  # the reply is the content team's response, chosen by the rules
-
-
-def test_a_spanish_conversation_gets_the_reading_in_spanish(entities_of):
-    text = "tiene 38,6"
-    slots, _ = run_action(text, "report_fever", entities_of(text), language="es")
-    assert slots == {"triage_decision": "call_now_reading", "temperature_reading": "38,6 °C (101,5 °F), leído como °C"}
+def test_a_spanish_conversation_gets_the_reading_in_spanish(conversation):
+    slots = conversation(("tiene 38,6", "report_fever", None), language="es")
+    assert slots == {DECISION_SLOT: CALL_NOW_READING, READING_SLOT: "38,6 °C (101,5 °F), leído como °C"}
 
 
 @pytest.mark.parametrize(
-    "text",
-    [
-        "le di paracetamol porque tenía 38,6 y ya le bajó",
-        "she had 38.6, i gave her tylenol and it went down",
-    ],
+    "text", ["le di paracetamol porque tenía 38,6 y ya le bajó", "she had 38.6, i gave her tylenol and it went down"]
 )
-def test_a_reading_at_the_threshold_that_went_down_still_gets_call_now(entities_of, text):
+def test_a_reading_at_the_threshold_that_went_down_still_gets_call_now(conversation, text):
     """clinical-rules.md: a reading at or above the threshold once is a call; medicine can hide a fever."""
-    slots, _ = run_action(text, "report_fever", entities_of(text))
-    assert slots["triage_decision"] == "call_now_reading"
+    assert conversation((text, "report_fever", None))[DECISION_SLOT] == CALL_NOW_READING
 
 
-def test_action_asks_again_for_a_number_that_is_not_a_temperature(entities_of):
-    slots, _ = run_action("temp is 55", "report_fever", entities_of("temp is 55"))
-    assert slots == {"triage_decision": "ask_again", "temperature_reading": None}
-
-
-def test_threshold_comes_from_the_settings(entities_of):
-    text = "temp is 38.1"
-    strict = HospitalSettings("H", "(555) 010-0140", "(555) 010-0199", 38.3)
-    dispatcher = CollectingDispatcher()
-    events = asyncio.run(
-        ActionEscalateFever(strict).run(dispatcher, sdk_tracker(text, "report_fever", entities_of(text)), {})
-    )
-    assert events[0]["value"] == "recheck"
-    slots, _ = run_action(text, "report_fever", entities_of(text))
-    assert slots["triage_decision"] == "call_now_reading"
-
-
-@pytest.mark.parametrize("decision", sorted(CALL_NOW_DECISIONS - {CALL_911}))
-def test_call_now_replies_say_call_now_with_the_number_and_what_to_do_meanwhile(decision):
-    text = render(RESPONSE_FOR_DECISION[decision], {"temperature_reading": "101.5 °F (38.6 °C)"})
-    assert text.startswith("Call now: (555) 010-0140")
-    assert "no fever medicine" in text
-    assert "don't take a rectal temperature" in text
-    assert re.search(r"tell the nurse (the|any) reading, how you took it and when", text)
-    assert "Source: " in text
-
-
-def test_911_reply_comes_first_and_names_the_care_team():
-    text = render("utter_call_911_now")
-    assert text.startswith("Call 911 now.")
-    assert "(555) 010-0140" in text
-
-
-def test_below_threshold_reply_is_not_call_now_but_says_when_to_call():
-    text = render("utter_recheck_temperature", {"temperature_reading": "99.1 °F (37.3 °C)"})
-    assert "Call now" not in text
-    assert "99.1 °F (37.3 °C)" in text
-    assert "38.0 °C (100.4 °F)" in text
-    assert "about an hour" in text and "(555) 010-0140" in text
-
-
-def test_first_message_carries_the_disclaimer_once():
-    first = render("utter_call_now_fever", first_message=True)
-    later = render("utter_call_now_fever")
-    assert first.startswith("Call now:") and first.endswith(DISCLAIMER)
-    assert DISCLAIMER not in later
+def test_a_number_that_is_not_a_temperature_is_asked_again(conversation):
+    assert conversation(("temp is 55", "report_fever", None)) == {DECISION_SLOT: ASK_AGAIN, READING_SLOT: None}
 
 
 @pytest.mark.parametrize(
-    "text, decision",
+    "earlier, later, language",
     [
-        ("tiene 39 de fiebre", "call_now_reading"),
-        ("tiene 55 de fiebre", "call_now_fever"),  # a fever in words, the number unreadable
-        ("está hirviendo en calentura", "call_now_fever"),
-        ("tiene escalofríos y le duele al orinar", "call_now_sign"),
-        ("no respira y tiene los labios morados", CALL_911),
-        ("tiene 37,5", "recheck"),
+        ("she was 38.7 an hour ago", "it came down by itself to 37.3, do I still call?", "en"),
+        ("he's burning up and shivering", "the fever is gone now, do I still need to call?", "en"),
+        ("tenía 38,9 hace una hora", "ya le bajó sola a 37,2, ¿todavía llamo?", "es"),
     ],
 )
-def test_a_spanish_report_gets_the_same_decision_as_an_english_one(entities_of, text, decision):
-    slots, _ = run_action(text, "report_fever", entities_of(text))
-    assert slots["triage_decision"] == decision
+def test_a_call_earlier_in_the_day_is_not_undone_by_a_lower_reading(conversation, earlier, later, language):
+    first = conversation((earlier, "report_fever", None), language=language)[DECISION_SLOT]
+    slots = conversation((earlier, "report_fever", first), (later, "report_fever", None), language=language)
+    assert slots[DECISION_SLOT] == CALL_NOW_CAME_DOWN
+
+
+def test_a_day_later_a_lower_reading_is_a_recheck_again(conversation):
+    slots = conversation(
+        ("she was 38.7 an hour ago", "report_fever", CALL_NOW_READING),
+        ("she's 37.3 this morning", "report_fever", None),
+        seconds_later=25 * HOUR,
+    )
+    assert slots[DECISION_SLOT] == RECHECK
+
+
+def test_yes_to_the_question_gets_the_call_it_was_about(conversation):
+    asked = ("I'm worried, she had a fever and cough two weeks ago", "report_fever", CONFIRM_URGENT)
+    assert conversation(asked, ("yes", "affirm", None))[DECISION_SLOT] in (CALL_NOW_SIGN, "call_now_fever")
+    assert conversation(("si tiene fiebre qué hago", "report_fever", CONFIRM_URGENT), ("sí", "affirm", None))
+
+
+def test_no_to_the_question_leaves_the_answer_to_the_rasa_server(conversation):
+    assert conversation(("si tiene fiebre qué hago", "ask_when_to_call", CONFIRM_URGENT), ("no", "deny", None)) == {}
+
+
+def test_neither_yes_nor_no_to_the_question_is_a_call(conversation):
+    asked = ("si no respira que hago", "ask_when_to_call", CONFIRM_URGENT)
+    assert conversation(asked, ("no sé, respira raro", "ask_when_to_call", None))[DECISION_SLOT] == CALL_911

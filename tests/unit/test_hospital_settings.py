@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions.hospital_settings import DEFAULT_SETTINGS_FILE, HospitalSettingsError, load_settings
+from clinical.settings import DEFAULT_SETTINGS_FILE, HospitalSettingsError, load_settings
 
 
 def write(tmp_path, text):

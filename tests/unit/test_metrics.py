@@ -23,13 +23,13 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.exceptions import RasaException
 from rasa.utils.endpoints import EndpointConfig
 
-from actions.urgent_vocabulary import DECISIONS, ESCALATION_ACTION, RESPONSE_FOR_DECISION
 from addons import metrics, rasa_patches
 from addons.channels.input_guard import MAX_MESSAGES_IN_FLIGHT_PER_SENDER, RestInput
 from addons.nlg.hospital_nlg import HospitalNaturalLanguageGenerator
 from addons.policies.confidence_bands import OFFER_RESPONSE
 from addons.policies.urgent_safety_policy import UrgentSafetyPolicy
 from addons.rasa_patches import action_server as action_server_patch
+from clinical.vocabulary import DECISIONS, ESCALATION_ACTION, RESPONSE_FOR_DECISION
 from tests.conftest import ROOT
 from tools.project_domain import load_domain
 
@@ -52,14 +52,15 @@ def exposition_text():
     return body.decode()
 
 
-def tracker(text, intent, channel="rest", sender=PHONE, entities=()):
+def tracker(text, intent, channel="rest", sender=PHONE, entities=(), triage=None):
     parse = {"name": intent, "confidence": 0.95}
+    data = {"intent": parse, "entities": list(entities), "text": text, "intent_ranking": [parse]}
     message = UserUttered(
         text,
         parse,
         list(entities),
         input_channel=channel,
-        parse_data={"intent": parse, "entities": list(entities), "text": text, "intent_ranking": [parse]},
+        parse_data={**data, **({"triage": triage} if triage else {})},
     )
     return DialogueStateTracker.from_events(sender, [ActionExecuted("action_listen"), message], slots=DOMAIN.slots)
 
@@ -195,8 +196,10 @@ def test_the_safety_policy_counts_its_takeovers_by_reason(tmp_path):
     escalation_failed = tracker("she has a fever", "report_fever")
     escalation_failed.update(ActionExecuted(ESCALATION_ACTION))  # it ran, and decided nothing
     policy.predict_action_probabilities(escalation_failed, DOMAIN)
+    # a fever the classifier could not place: the policy sends it to the escalation action all the same
     fever = {"entity": "fever_phrase", "value": "fevr", "start": 7, "end": 11}
-    policy.predict_action_probabilities(tracker("kid hs fevr??", "nlu_fallback", entities=[fever]), DOMAIN)
+    unplaced = tracker("kid hs fevr??", "nlu_fallback", entities=[fever], triage={"decision": "call_now_fever"})
+    policy.predict_action_probabilities(unplaced, DOMAIN)
     policy.predict_action_probabilities(tracker("hi", "greet"), DOMAIN)  # not its business
     assert takeovers("action_server_failed") == failed + 1
     assert takeovers("urgent_but_unsure") == unsure + 1

@@ -2,37 +2,40 @@
 
 import json
 
+from clinical.triage import Triage
+from clinical.vocabulary import CALL_911, CALL_NOW_FEVER, CALL_NOW_SIGN, CONFIRM_URGENT, RECHECK
 from tools import nlu_gate
 from tools.evaluation_summary import main as summary_main
 from tools.nlu_gate import escalation_missed
 from tools.nlu_gate import main as gate_main
 
-COUGH = [{"entity": "infection_sign", "value": "coughing"}]
-BLUE = [{"entity": "life_threatening_sign", "value": "lips are blue"}]
+
+def test_an_urgent_message_escalates_with_its_call_or_the_question_whose_yes_gets_it():
+    assert not escalation_missed("report_fever", Triage(CALL_NOW_FEVER))
+    assert not escalation_missed("report_infection_sign", Triage(CALL_NOW_SIGN))
+    assert not escalation_missed("report_fever", Triage(CONFIRM_URGENT, if_yes=CALL_NOW_FEVER))
 
 
-def test_urgent_message_read_as_urgent_escalates():
-    assert not escalation_missed("report_fever", "report_infection_sign", "feels hot and shivery", [])
+def test_an_urgent_message_that_gets_no_call_is_a_miss():
+    assert escalation_missed("report_infection_sign", Triage())
+    assert escalation_missed("report_fever", Triage(RECHECK))
 
 
-def test_misread_report_with_sign_words_is_caught_by_the_safety_net():
-    assert not escalation_missed("report_infection_sign", "goodbye", "coughing nonstop all night", COUGH)
-
-
-def test_misread_report_without_sign_words_is_a_miss():
-    assert escalation_missed("report_infection_sign", "goodbye", "not right all night", [])
-    general = [dict(COUGH[0], assertion="general_question")]
-    assert escalation_missed("report_fever", "ask_symptoms", "is a cough a symptom?", general)  # a question: answered
-
-
-def test_emergency_needs_911():
-    assert not escalation_missed("report_emergency", "report_emergency", "help", [])
-    assert not escalation_missed("report_emergency", "report_infection_sign", "her lips are blue", BLUE)
-    assert escalation_missed("report_emergency", "report_infection_sign", "she went floppy", [])
+def test_an_emergency_needs_911():
+    assert not escalation_missed("report_emergency", Triage(CALL_911))
+    assert not escalation_missed("report_emergency", Triage(CONFIRM_URGENT, if_yes=CALL_911))
+    assert escalation_missed("report_emergency", Triage(CALL_NOW_SIGN))
+    assert escalation_missed("report_emergency", Triage(CONFIRM_URGENT, if_yes=CALL_NOW_SIGN))
 
 
 def test_non_urgent_messages_are_not_judged_here():
-    assert not escalation_missed("ask_causes", "ask_symptoms", "what causes it", [])
+    assert not escalation_missed("ask_causes", Triage())
+
+
+def test_the_gate_reads_misread_messages_with_the_real_decision():
+    read = nlu_gate.triage_reader()
+    assert read("her lips look blue", "ask_symptoms", 0.5).decision == CALL_911
+    assert read("can neutropenia cause a cough?", "ask_symptoms", 0.5).decision == "none"
 
 
 def write_results(folder, report, errors):
@@ -81,7 +84,7 @@ def test_a_failing_intent_is_explained_question_by_question(tmp_path, capsys):
 
 
 def test_an_urgent_message_that_would_not_escalate_is_named_with_its_confidence(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(nlu_gate, "entity_reader", lambda: lambda text: [])  # no sign words found
+    monkeypatch.setattr(nlu_gate, "triage_reader", lambda: lambda text, intent, confidence: Triage())  # nothing found
     results = write_results(
         tmp_path,
         {

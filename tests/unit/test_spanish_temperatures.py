@@ -2,7 +2,8 @@
 a frozen table written by someone who never saw the reader, read by the real pipeline and triaged.
 
 Each phrasing goes through the project's built spaCy pipeline (entity_ruler + urgent_context),
-then actions/escalation.triage as a fever report, the intent the Spanish fever examples train.
+then the Rasa server's NLU reader (clinical/triage.py's decision) as a fever report, the intent
+the Spanish fever examples train.
 """
 
 from pathlib import Path
@@ -10,14 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.escalation import triage
-from actions.hospital_settings import HospitalSettings
-from actions.temperature import TemperatureReading, read_temperature
+from clinical.temperature import TemperatureReading, read_temperature
 
 TABLE = Path(__file__).with_name("es_temperature_phrasings.yml")
 PHRASINGS = yaml.safe_load(TABLE.read_text(encoding="utf-8"))["phrasings"]
-# the table's decisions are for a threshold of 38.0 °C (its header)
-SETTINGS = HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0)
+# the table's decisions are for a threshold of 38.0 °C (its header), the `parse` fixture's
 
 
 def test_the_table_is_large_enough():
@@ -25,16 +23,16 @@ def test_the_table_is_large_enough():
 
 
 @pytest.mark.parametrize("row", PHRASINGS, ids=[row["text"] for row in PHRASINGS])
-def test_spanish_phrasing_is_read_and_triaged(entities_of, row):
-    entities = entities_of(row["text"])
-    result = triage("report_fever", entities, SETTINGS, row["text"])
-    assert result.decision == row["decision"], entities
+def test_spanish_phrasing_is_read_and_triaged(parse, row):
+    read = parse(row["text"], "report_fever")
+    result, entities = read["triage"], read["entities"]
+    assert result["decision"] == row["decision"], entities
     if row["celsius"] is None:
-        assert result.reading is None, entities
+        assert result["reading"] is None, entities
     else:
-        assert result.reading is not None, entities
+        assert result["reading"] is not None, entities
         # the table rounds to 0.1 °C
-        assert result.reading.celsius == pytest.approx(row["celsius"], abs=0.051), entities
+        assert result["reading"]["celsius"] == pytest.approx(row["celsius"], abs=0.051), entities
 
 
 @pytest.mark.parametrize(

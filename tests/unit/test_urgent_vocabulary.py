@@ -1,4 +1,4 @@
-"""The YAML and the spaCy pipeline use exactly the names of actions/urgent_vocabulary.py.
+"""The YAML and the spaCy pipeline use exactly the names of clinical/vocabulary.py.
 
 YAML cannot import Python: a renamed intent, label, slot value or response in domain.yml, data/,
 config.yml or the pipeline's patterns would silently break the fever path (a rule that never
@@ -8,7 +8,7 @@ import json
 
 import yaml
 
-from actions import urgent_vocabulary as vocabulary
+from clinical import vocabulary
 from tests.conftest import ROOT
 
 
@@ -56,7 +56,9 @@ def test_every_reply_named_in_the_vocabulary_is_a_domain_response():
     named = {value for key, value in vars(vocabulary).items() if key.endswith("_RESPONSE")}
     assert named == set(vocabulary.RESPONSE_FOR_DECISION.values())
     assert named <= responses, named - responses
-    assert vocabulary.ALARM_RESPONSES == named - {vocabulary.RECHECK_RESPONSE, vocabulary.ASK_AGAIN_RESPONSE}
+    assert vocabulary.ALARM_RESPONSES == named - {vocabulary.RECHECK_RESPONSE, vocabulary.ASK_AGAIN_RESPONSE} - (
+        vocabulary.CONFIRM_RESPONSES
+    )
 
 
 def test_the_care_intents_exist_and_config_names_when_to_call():
@@ -103,19 +105,21 @@ def test_rules_and_stories_use_only_these_urgent_names():
             assert action in vocabulary.RESPONSE_FOR_DECISION.values(), (path, name, step)
 
 
-def test_the_spacy_pipeline_labels_and_verdicts_are_the_vocabulary():
-    """spacy_pipeline/urgent_context.py keeps its own copy until the next retrain (editing it
-    rebuilds the pipeline): its labels and verdict names must stay these."""
+def test_every_context_cue_kind_in_the_data_is_a_verdict_the_component_applies():
+    """A kind misspelled in spacy_pipeline/context_terms*.yml would never silence or ask: it fails here."""
     from spacy_pipeline import urgent_context
 
-    assert urgent_context.URGENT_LABELS == list(vocabulary.URGENT_ENTITIES)
-    assert urgent_context.ASSERTION == vocabulary.ASSERTION
-    assert urgent_context.REPORTED == vocabulary.REPORTED
-    assert urgent_context.NEGEX_KINDS == vocabulary.NOT_REPORTED[: len(urgent_context.NEGEX_KINDS)]
-    assert {label for labels in urgent_context.KIND_LABELS.values() for label in labels} <= set(
-        vocabulary.URGENT_ENTITIES
-    )
-    assert set(urgent_context.KIND_LABELS) <= set(vocabulary.NOT_REPORTED)
+    assert set(urgent_context.CUE_KINDS) <= set(vocabulary.NOT_REPORTED)
+    for path in ("spacy_pipeline/context_terms.yml", "spacy_pipeline/context_terms_es.yml"):
+        terms = load(path)
+        assert set(terms["cues"]) <= set(urgent_context.CUE_KINDS), path
+        for kind, lists in terms["cues"].items():
+            assert set(lists) <= {
+                f"{p}{side}" for p in ("", "weak_", "adjacent_") for side in ("before", "after")
+            }, kind
+        for pattern in terms.get("cue_patterns") or []:
+            assert pattern["kind"] in urgent_context.CUE_KINDS and pattern["side"] in ("before", "after", "around")
+            assert pattern.get("strength", "strong") in urgent_context.STRENGTH_RANK
 
 
 def test_the_entity_patterns_find_every_urgent_label():

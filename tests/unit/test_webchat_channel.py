@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from actions.hospital_settings import load_settings
 from addons.channels.input_guard import MAX_MESSAGE_CHARACTERS
+from clinical.settings import load_settings
 from webchat.origins import OriginsError
 from webchat.socketio_channel import MAX_PACKET_BYTES, SocketIOInput, SocketIOOutput, markdown_line_breaks
 

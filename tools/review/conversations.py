@@ -23,7 +23,7 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Text
 import yaml
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 
-from actions.urgent_vocabulary import (
+from clinical.vocabulary import (
     CALL_911_RESPONSE,
     CALL_NOW_FEVER_RESPONSE,
     CALL_NOW_LOW_TEMPERATURE_RESPONSE,

@@ -17,7 +17,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from actions.urgent_vocabulary import DECISIONS
+from clinical.vocabulary import DECISIONS
 from tools.review.conversations import (
     CORRECTED,
     MISSED_KINDS,
