@@ -32,7 +32,7 @@ help:
 	@echo ""
 	@echo "the steps they depend on, also run alone (docs/testing.md says what each check covers):"
 	@echo "  setup          the venv from requirements/development.lock, the project (editable), the spaCy pipeline"
-	@echo "  lint           ruff check, ruff format --check and mypy (settings in pyproject.toml; seconds)"
+	@echo "  lint           ruff check, ruff format --check, mypy and import-linter's contracts (pyproject.toml; seconds)"
 	@echo "  build          the spaCy pipeline only (build/spacy/)"
 	@echo "  train          train the model when data, domain, config or patterns changed"
 	@echo "  webchat        the web chat's socket.io-client from webchat/package-lock.json"
@@ -100,6 +100,8 @@ lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check --quiet .
 	@$(VENV)/bin/ruff format --check --quiet .
 	@$(VENV)/bin/mypy
+	@# what may import what: the contracts in pyproject.toml [tool.importlinter]
+	@out=$$($(VENV)/bin/lint-imports --no-cache 2>&1) || { echo "$$out" >&2; exit 1; }
 
 test-unit: setup
 	@$(PY) -m pytest -q tests/unit
