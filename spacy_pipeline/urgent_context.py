@@ -30,7 +30,8 @@ to every urgent mention:
                        resolved cue does not count when "it came back" follows, nor another
                        person's when the child shares it ("y mi hijo también").
   3. general_question  in a question that does not name the child, or a statement about the word
-                       ("la fiebre puede ser algo grave")
+                       ("la fiebre puede ser algo grave"); a question that names the child and
+                       the word as any one ("can an infection make her counts drop?") is unclear
   4. fine_now          the message says the child is fine now ("he's fine today", "ahorita está
                        bien"): a mention reported without a present marker of its own is unclear
 
@@ -285,7 +286,12 @@ class UrgentContext:
         names_child = any(clause.start <= s < clause.end for s, _ in facts.children)
         if self._general_statement(doc, ent, facts):
             return GENERAL_QUESTION
-        if self._asks(doc, clause, facts) and not names_child:
+        asks = self._asks(doc, clause, facts)
+        if asks and names_child and any(
+            t.lower_ in self.generic_determiners for t in doc[max(clause.start, ent.start - 1) : ent.start + 1]
+        ):
+            unclear.add(GENERAL_QUESTION)  # "can an infection make her counts drop?": maybe hers, maybe any
+        if asks and not names_child:
             if ent.label_ != LIFE_THREATENING_SIGN or not self._names_child_in_sentence(ent, facts):
                 return GENERAL_QUESTION
         if unclear == {RESOLVED} and ent.label_ == TEMPERATURE:
@@ -359,8 +365,9 @@ class UrgentContext:
             return None  # "last week ... now she has a fever": now is reported
         if cue.kind in (OTHER_PERSON, NEGATED) and any(start <= s < end for s, _ in facts.subjects):
             return None  # "her brother is sick and she has a fever", "no fever, she's shivering": the child again
-        if cue.kind == OTHER_PERSON and any(start <= s < end for s in facts.telling):
-            return None  # "my mom says she has 38.2": the other person tells about the child
+        if cue.kind == OTHER_PERSON and cue.side == "before" and start in facts.telling:
+            # right after the person: "mi mamá dice que tiene 38.2", "la abuela lo vio con fiebre"
+            return None  # the other person tells about the child, or acts on the child
         soft = [t for t in between if t.lower_ in self.soft_breaks or t.text == ","]
         if any(t.i + 1 < len(doc) and doc[t.i + 1].lower_ in self.clause_subjects for t in soft):
             return None  # "102 degrees and her anc was low last week": a new clause, its own subject
