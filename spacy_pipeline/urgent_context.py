@@ -287,8 +287,10 @@ class UrgentContext:
         if self._general_statement(doc, ent, facts):
             return GENERAL_QUESTION
         asks = self._asks(doc, clause, facts)
-        if asks and names_child and any(
-            t.lower_ in self.generic_determiners for t in doc[max(clause.start, ent.start - 1) : ent.start + 1]
+        if (
+            asks
+            and names_child
+            and any(t.lower_ in self.generic_determiners for t in doc[max(clause.start, ent.start - 1) : ent.start + 1])
         ):
             unclear.add(GENERAL_QUESTION)  # "can an infection make her counts drop?": maybe hers, maybe any
         if asks and not names_child:
