@@ -19,15 +19,17 @@ from clinical.vocabulary import (
     REPORTED,
     RESOLVED,
     TEMPERATURE,
+    UNCLEAR,
     URGENT_ENTITIES,
 )
 
 # A readable temperature counts when it "went down" too ("she had 38.6, I gave paracetamol and it
 # came down"): clinical-rules.md says a reading at or above the threshold once is a call, and that
-# fever medicine can hide a fever. In a question or a "what if" ("what if his temp is 38.5?") it
-# may be the child's reading or not: clinical/triage.py asks (READING_MAY_BE_NOW).
+# fever medicine can hide a fever. When a cue may or may not govern it, or it sits in a question or
+# a "what if" ("what if his temp is 38.5?"), it may be the child's reading or not: clinical/triage.py
+# asks whether it was the child's temperature today (READING_MAY_BE_NOW), never "right now".
 TEMPERATURE_COUNTS_WHEN = (REPORTED, RESOLVED)
-READING_MAY_BE_NOW = (HYPOTHETICAL, GENERAL_QUESTION)
+READING_MAY_BE_NOW = (UNCLEAR, HYPOTHETICAL, GENERAL_QUESTION)
 
 
 def counts_for_triage(entity: Dict[str, Any]) -> bool:

@@ -202,12 +202,7 @@ def triage_message(
         # the classifier is sure of an emergency the patterns name only as a sign ("baby turned a
         # grey colour and is floppy"): the most urgent reading wins
         return Triage(CALL_911, about_fever=about_fever)
-    unclear = [
-        m
-        for m in mentions
-        if m.get("entity") in URGENT_ENTITIES
-        and (m.get(ASSERTION) == UNCLEAR or (m.get("entity") == TEMPERATURE and m.get(ASSERTION) in READING_MAY_BE_NOW))
-    ]
+    unclear = [m for m in mentions if m.get("entity") in URGENT_ENTITIES and _may_be_now(m)]
     if decided.urgent and decided.decision != CALL_911 and _values(unclear, LIFE_THREATENING_SIGN):
         # a 911 sign that may be the child's, next to a call reported now: the most urgent wins
         return Triage(CALL_911, about_fever=about_fever)
@@ -215,7 +210,8 @@ def triage_message(
         return _with(decided, about_fever=about_fever)
     # the decision if the parent says yes: the unclear mentions read as reported
     if_yes = _decide([{**m, ASSERTION: REPORTED} for m in unclear], mentions, settings, text)
-    if if_yes.urgent:
+    signs = [m for m in unclear if m.get("entity") != TEMPERATURE]
+    if if_yes.urgent and signs:
         return Triage(
             CONFIRM_URGENT,
             if_yes=if_yes.decision,
@@ -223,6 +219,16 @@ def triage_message(
             reading=if_yes.reading,
             about_fever=about_fever,
             reason="unclear_mention",
+        )
+    if if_yes.reading and if_yes.decision in (CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, RECHECK, CONFIRM_READING):
+        # a reading that may be the child's: "was that your child's temperature today?" (once is enough)
+        return Triage(
+            CONFIRM_READING,
+            if_yes=RECHECK if if_yes.decision == CONFIRM_READING else if_yes.decision,
+            if_no=ANSWER_THE_QUESTION if if_yes.urgent else ASK_AGAIN,
+            reading=if_yes.reading,
+            about_fever=about_fever,
+            reason="unclear_reading",
         )
     urgent_guess = DECISION_FOR_INTENT.get(classifier_intent or "")
     if urgent_guess and not [m for m in mentions if m.get("entity") in URGENT_ENTITIES]:
@@ -236,6 +242,13 @@ def triage_message(
             reason="classifier",
         )
     return Triage(about_fever=about_fever)
+
+
+def _may_be_now(mention: Dict[str, Any]) -> bool:
+    """A mention a cue may or may not govern; for a reading also one in a question or a "what if"."""
+    if mention.get("entity") == TEMPERATURE:
+        return mention.get(ASSERTION) in READING_MAY_BE_NOW
+    return mention.get(ASSERTION) == UNCLEAR
 
 
 def _with(triage: Triage, **changes: Any) -> Triage:
@@ -337,9 +350,9 @@ def decide_turn(
         if answer is True:
             return TurnDecision(pending.if_yes or CALL_NOW_FEVER, pending)
         if current.decision == NO_DECISION:
-            # neither yes nor no: to "does your child have it now?" that is a call (safety first);
-            # to "is that the reading?" it is the reading asked again, never a recheck
-            unsure = pending.if_yes if previous.decision == CONFIRM_URGENT else pending.if_no
+            # neither yes nor no: a call when the question was about one (safety first); about a
+            # reading below the threshold, the reading asked again, never a recheck
+            unsure = pending.if_yes if pending.if_yes in CALL_NOW_DECISIONS else pending.if_no
             return TurnDecision(unsure or CALL_NOW_FEVER, pending)
     if current.urgent or current.decision == CONFIRM_URGENT:
         return TurnDecision(current.decision, current)

@@ -193,6 +193,7 @@ class UrgentContext:
         self.negation_led: Set[str] = _words(terms.get("negation_led"))
         # "fever of 99.5", "fiebrita de 37.4": the words between a fever word and the reading it names
         self.names_a_reading: Set[str] = _words(terms.get("names_a_reading"))
+        self.above_words: Set[str] = _words(terms.get("above_words"))
         # a temperature span with a fever word ("fiebre de 3 días") is a fever whatever its number counts
         self.fever_words: Set[str] = _words(terms.get("fever_words"))
         # "su hermano tiene fiebre y mi hijo también": the child has it too
@@ -237,7 +238,10 @@ class UrgentContext:
         return doc
 
     def _assertion(self, doc: Doc, ent: Span, cues: List[Cue], modifiers: Any, facts: "_Facts") -> str:
-        # 1. modifier: "seizure medicine", "fever of 99.5" (the word names the reading: the number decides)
+        # 1. modifier: "seizure medicine", "fever of 99.5" (the word names the reading: the number decides);
+        # not a number the child is over ("he's over our 101 threshold")
+        before = [t.lower_ for t in doc[max(0, ent.start - 2) : ent.start]]
+        above = ent.label_ == TEMPERATURE and any(word in self.above_words for word in before)
         if ent.label_ == FEVER_PHRASE and any(
             e.label_ == TEMPERATURE
             and 0 <= e.start - ent.end <= 1
@@ -246,7 +250,7 @@ class UrgentContext:
         ):
             return MODIFIER
         for match_id, start, end in modifiers:
-            if any(start <= i < end for i in facts.not_cue_tokens):
+            if above or any(start <= i < end for i in facts.not_cue_tokens):
                 continue  # "todo el tiempo está caliente": the child, not the weather
             side = doc.vocab.strings[match_id]
             if (side == "before" and end == ent.start) or (side == "after" and start in (ent.end, ent.end + 1)):
@@ -301,7 +305,8 @@ class UrgentContext:
         if unclear:
             return UNCLEAR
         # 4. fine_now
-        if facts.fine_now and not any(clause.start <= s < clause.end for s, _ in facts.present + facts.present_verbs):
+        now = facts.present + facts.present_verbs
+        if facts.fine_now and not any(clause.start <= s < clause.end for s, _ in now):
             return UNCLEAR
         return REPORTED
 
@@ -363,8 +368,8 @@ class UrgentContext:
             return None
         if len(between) > ADJACENT_REACH.get(cue.kind, len(doc)):
             return None
-        if cue.kind in (HISTORICAL, RESOLVED) and any(start <= s and e <= end for s, e in facts.present):
-            return None  # "last week ... now she has a fever": now is reported
+        if cue.kind in (HISTORICAL, RESOLVED, NEGATED) and any(start <= s and e <= end for s, e in facts.present):
+            return None  # "last week ... now she has a fever", "no fever for months and tonight 100.4": now
         if cue.kind in (OTHER_PERSON, NEGATED) and any(start <= s < end for s, _ in facts.subjects):
             return None  # "her brother is sick and she has a fever", "no fever, she's shivering": the child again
         if cue.kind == OTHER_PERSON and cue.side == "before" and start in facts.telling:

@@ -100,7 +100,7 @@ def test_a_report_mixed_with_a_question_gets_call_now(servers, text):
 
 def test_a_reading_asked_about_gets_the_question_whose_yes_is_call_now(servers):
     # the reading sits in a question ("is 100.4 a fever?"): it may be the child's now or not
-    assert said(servers, "mixed-asked", "is 100.4 a fever? that's what he's at") == ["utter_confirm_urgent"]
+    assert said(servers, "mixed-asked", "is 100.4 a fever? that's what he's at") == ["utter_confirm_reading"]
     assert said(servers, "mixed-asked", "yes") == ["utter_call_now_reading"]
 
 

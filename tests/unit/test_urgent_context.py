@@ -15,6 +15,7 @@ from clinical.vocabulary import (
     CALL_NOW_FEVER,
     CALL_NOW_READING,
     CALL_NOW_SIGN,
+    CONFIRM_READING,
     CONFIRM_URGENT,
     NO_DECISION,
     RECHECK,
@@ -136,13 +137,12 @@ CALLS = [
     ("he had a fever yesterday and the clinic said watch him. now his hands and feet are going purple", CALL_911),
     ("he is only taking a breath every few seconds and I have to shake him to make him breathe", CALL_911),
     ("he feels hot, 99.8", CALL_NOW_FEVER),  # a fever in words is never reassured by a lower reading
+    ("hes over our 101 threshold since 7am", CALL_NOW_READING),
 ]
 
 # May or may not be the child now: the parent is asked ("si" may be "sí", a fear, a relative who
 # may be the patient, a cue across "and" or a comma, a reading in a "what if").
 ASKED = [
-    "is 38.1 high? that's what she's at now",
-    "what if his temp is 38.5?",
     "mi sobrino tiene fiebre",
     "si le da vomito y tos, lo llevo a urgencias?",
     "si tiene calentura le puedo dar algo?",
@@ -160,7 +160,6 @@ ASKED = [
     "si tiene fiebre hoy debo llamar?",
     "si ya tiene fiebre lo llevo?",
     "Si tiene fiebre y esta temblando",
-    "si tiene 39 le doy tylenol?",
     "mi hijo y su hermano tienen fiebre",
     "si, si tiene fiebre, que hago?",
     "tiene fiebre y ya se le quitó la tos",
@@ -173,13 +172,13 @@ ASKED = [
     "la diarrea de mi hija puede ser señal de infección",
     "tiene diarrea, puede ser señal de infección",
     "tose mucho, puede ser señal de infección",
-    "la fiebre puede ser señal de infección, tiene 39",
     "si a mi hija le diera fiebre en la noche, a quién llamo?",
     "si mi hijo tiene una convulsión qué hago",
     "si tuviera que adivinar, tiene fiebre desde ayer",
     "she had a fever and cough two weeks ago",  # "two weeks ago" may reach back over "and"
     "no fever and coughing a lot",
     "my little brother has a fever",  # a teenager minding a sibling writes so
+    "la fiebre puede ser señal de infección, tiene 39",
 ]
 
 # Clearly not now: no alarm.
@@ -268,6 +267,23 @@ def test_a_report_now_gets_its_call(parse, text, wanted):
 @pytest.mark.parametrize("text", ASKED)
 def test_a_mention_a_cue_may_or_may_not_govern_gets_the_question(parse, text):
     assert decision(parse, text) == CONFIRM_URGENT
+
+
+# A reading that may or may not be the child's (a cue may govern it, or it sits in a question or a
+# "what if"): "was that your child's temperature today?", never "right now", since once at or above
+# the threshold is enough even when it came down. Yes gets its call.
+READING_ASKED = [
+    "is 38.1 high? that's what she's at now",
+    "what if his temp is 38.5?",
+    "si tiene 39 le doy tylenol?",
+    "his big sister has a cold and 38.6 on the thermometer",
+]
+
+
+@pytest.mark.parametrize("text", READING_ASKED)
+def test_a_reading_that_may_be_the_childs_is_asked_about_today(parse, text):
+    triage = parse(text)["triage"]
+    assert (triage["decision"], triage["if_yes"]) == (CONFIRM_READING, CALL_NOW_READING)
 
 
 @pytest.mark.parametrize("text", NO_ALARM)
