@@ -104,11 +104,10 @@ lint: $(VENV)/.installed
 test-unit: setup
 	@$(PY) -m pytest -q tests/unit
 
+# The content checks, the intent catalogue, the spaCy build and `rasa data validate`, stopping at the
+# first that fails; the last line is always the verdict (tools/validate.py).
 validate: setup
-	@$(PY) tools/check_content.py
-	@$(PY) tools/check_docs.py
-	@$(PY) tools/build_spacy_pipeline.py --check
-	@$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings --quiet
+	@$(PY) tools/validate.py
 
 test-stories: $(MODEL)
 	@# a story that fails stops Rasa with that story printed; its "… written to" lines name files even when none failed

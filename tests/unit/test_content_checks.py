@@ -14,8 +14,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from actions.urgent_vocabulary import ALARM_RESPONSES, CALL_911_RESPONSE
+from content.checks import Project, load_answers, reading_ease_es, reading_grade, run_checks
 from tests.conftest import ROOT
-from tools.check_content import Project, load_answers, main, reading_ease_es, reading_grade, run_checks
+from tools.check_content import main
 
 FIXTURE = Path(__file__).parent / "content_fixture"
 # what an editor touches in the real project (a copy of them is a whole project for the checks)
