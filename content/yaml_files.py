@@ -96,8 +96,8 @@ def _sequence_offset(text: str) -> int:
 
 def round_trip_yaml(text: str) -> YAML:
     yaml = YAML(typ="rt")
-    yaml.preserve_quotes = True
-    yaml.width = NO_WRAP
+    yaml.preserve_quotes = True  # type: ignore[assignment]  # ruamel declares it (and width) as None
+    yaml.width = NO_WRAP  # type: ignore[assignment]
     yaml.allow_unicode = True
     offset = _sequence_offset(text)
     yaml.indent(mapping=2, sequence=2 + offset, offset=offset)

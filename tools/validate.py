@@ -22,6 +22,7 @@ from typing import List, Optional
 
 from content.checks import run_checks
 from content.checks.examples import SENT_BY_POLICIES
+from content.checks.facts import SOURCES_DIR_VARIABLE, sources_dir
 from tools import check_docs
 from tools.check_content import print_problems, verdict
 
@@ -70,6 +71,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     root = Path(args[0]).resolve() if args else ROOT
     found = run_checks(root)
     print_problems(found)
+    if not sources_dir(root).is_dir():
+        print(
+            f"note: the source pages are not in {sources_dir(root)}, so no answer was compared with them "
+            f"(set {SOURCES_DIR_VARIABLE} to their folder)"
+        )
     if any(not p.warning for p in found):
         print(verdict(found))
         return 1

@@ -5,7 +5,9 @@
   answers.py        the answers and their Spanish twins, with file and line
   sources.py        metadata `source:` ids from content_sources.yml, one Source line naming them
   answer_texts.py   review date, no typed phone or fever threshold, 2 to 5 sentences, reading level
-  translations.py   one Spanish twin per answer, the same placeholders and sources, translator review
+  facts.py          the numbers and medical words of an English answer are in the pages it cites
+  translations.py   one Spanish twin per answer, the same placeholders, numbers and sources,
+                    translator review
   examples.py       examples, held-out test questions and stories per intent; nothing unused
   history.py        against the last commit: a changed text with an old review date, a new
                     intent overlapping an existing one
@@ -26,6 +28,7 @@ from content.checks.examples import (
     domain_intents,
     load_examples,
 )
+from content.checks.facts import check_facts, source_pages
 from content.checks.files import Project
 from content.checks.history import check_new_intents, check_review_dates
 from content.checks.problems import Problem, warning
@@ -56,6 +59,7 @@ def run_checks(root: Path) -> List[Problem]:
         return project.problems
     answers, problems = load_answers(project)
     problems += check_answer_texts(answers, sources, fever_thresholds(settings))
+    problems += check_facts(answers, sources, source_pages(root, sources))
     # a twin is compared with its English once both are right on their own: one mistake, one line
     flawed = {(p.file, p.line) for p in problems}
     problems += check_translations([a for a in answers if a.where not in flawed], answers)

@@ -1,5 +1,5 @@
-"""Every English answer has exactly one Spanish twin and the reverse, with the same placeholders and
-source ids; a twin that translates an older English text is a warning, and so are the Spanish
+"""Every English answer has exactly one Spanish twin and the reverse, with the same placeholders,
+numbers and source ids; a twin that translates an older English text is a warning, and so are the Spanish
 answers a qualified medical translator has not reviewed yet."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from collections import defaultdict
 from typing import Dict, List
 
 from content.checks.answer_texts import PLACEHOLDER
-from content.checks.answers import Answer
+from content.checks.answers import Answer, body
 from content.checks.problems import Problem, warning
 from content.checks.sources import source_ids
 
@@ -17,6 +17,25 @@ TRANSLATOR_SENTENCE = (
     "a qualified medical translator must review them before a hospital puts them live "
     "(US civil-rights rules on machine and ad-hoc translation, Section 1557 of the ACA)"
 )
+
+
+# a number as either language writes it: 1,500 / 1.500 (thousands), 38.5 / 38,5 (decimals)
+NUMBER = re.compile(r"(?<![\w{])(\d{1,3}(?:[.,]\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)(?![\w}])")
+
+
+def numbers(text: str, language: str) -> List[float]:
+    """The numbers an answer's text says (without its Source line and placeholders), as values."""
+    values = []
+    for number in NUMBER.findall(PLACEHOLDER.sub(" ", body(text, language))):
+        if re.fullmatch(r"\d{1,3}([.,]\d{3})+", number):
+            values.append(float(re.sub(r"[.,]", "", number)))
+        else:
+            values.append(float(number.replace(",", ".")))
+    return sorted(values)
+
+
+def _shown(values: List[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values) or "none"
 
 
 def check_translations(sound: List[Answer], answers: List[Answer]) -> List[Problem]:
@@ -77,6 +96,15 @@ def check_translations(sound: List[Answer], answers: List[Answer]) -> List[Probl
                     *es.where,
                     f"{es.label}: placeholders differ from the English ({what})",
                     "use exactly the English answer's {placeholders}, written the same, untranslated",
+                )
+            )
+        if numbers(en.text, "en") != numbers(es.text, "es"):
+            problems.append(
+                Problem(
+                    *es.where,
+                    f"{es.label}: its numbers ({_shown(numbers(es.text, 'es'))}) differ from the English "
+                    f"({_shown(numbers(en.text, 'en'))})",
+                    "write the same numbers as the English answer (38,5 or 38.5 and 1.500 or 1,500 are fine)",
                 )
             )
         if set(source_ids(en.metadata)) != set(source_ids(es.metadata)):
