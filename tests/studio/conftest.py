@@ -51,3 +51,79 @@ def project(tmp_path):
     git(root, "add", ".")
     git(root, "commit", "-q", "-m", "content as published")
     return root
+
+
+# --- the studio on a copy, with people and seeded conversations ---------------------------------
+
+PASSWORD = "correct horse battery staple"
+PEOPLE = {
+    # user: (name, roles)
+    "ana": ("Ana Editor", ["editor"]),
+    "ben": ("Ben Editor", ["editor"]),
+    "rita": ("Rita Reviewer", ["clinical_reviewer"]),
+    "tomas": ("Tomás Translator", ["translator"]),
+}
+# a parent's opener with no question, which the inbox lists besides make review's kinds
+OPENER_TEXT = "my daughter Lucy was just diagnosed with neutropenia"
+
+
+def seed_conversations(directory: Path) -> Path:
+    """An endpoints file whose SQLite tracker store holds make review's seeded conversations
+    (tests/unit/review_conversations.py) and one opener."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from tests.unit import review_conversations as seeded
+    from tools.project_domain import load_domain
+
+    database = directory / "conversations.db"
+    domain = load_domain()
+    store = SQLTrackerStore(domain, dialect="sqlite", db=str(database))
+    seeded.seed(store)
+    stamp = seeded.SECOND_DAY + 5000
+    events = [
+        *seeded.session(stamp),
+        seeded.user(OPENER_TEXT, "share_situation", 0.91, stamp + 1, "socketio"),
+        *seeded.reply("utter_acknowledge_situation", stamp + 2),
+        seeded.listen(stamp + 2),
+    ]
+    import asyncio
+
+    asyncio.run(store.save(DialogueStateTracker.from_events("web-opener", events, domain.slots)))
+    store.engine.dispose()
+    path = directory / "endpoints.yml"
+    path.write_text(f"tracker_store:\n  type: SQL\n  dialect: sqlite\n  db: {database}\n")
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_endpoints(tmp_path_factory):
+    return seed_conversations(tmp_path_factory.mktemp("studio-conversations"))
+
+
+@pytest.fixture
+def studio(project, tmp_path, seeded_endpoints):
+    """The studio's service (no server) on a copy of the content, with four people."""
+    from studio.accounts import Accounts
+    from studio.service import Studio
+    from studio.settings import StudioSettings
+
+    state = tmp_path / "state"
+    settings = StudioSettings(
+        repo=project,
+        state=state,
+        publish_branch="content/studio",
+        base_branch="main",
+        accounts_file=state / "accounts.yml",
+        endpoints=seeded_endpoints,
+        current_model=ROOT / "models" / "neutropenia-assistant.tar.gz",
+    )
+    accounts = Accounts(settings.accounts_file)
+    for user, (name, roles) in PEOPLE.items():
+        accounts.save(user, name, f"{user}@hospital.example.org", roles, PASSWORD)
+    return Studio(settings)
+
+
+@pytest.fixture
+def people(studio):
+    return {user: studio.accounts.get(user) for user in PEOPLE}
