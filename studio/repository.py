@@ -40,9 +40,11 @@ class Person:
 
 
 class Repository:
-    def __init__(self, repo: Path, state: Path, publish_branch: str, base_branch: str):
+    def __init__(
+        self, repo: Path, state: Path, publish_branch: str, base_branch: str, push_remote: Optional[str] = None
+    ):
         self.repo, self.state = repo, state
-        self.publish_branch, self.base_branch = publish_branch, base_branch
+        self.publish_branch, self.base_branch, self.push_remote = publish_branch, base_branch, push_remote
         self._locks: Dict[str, threading.Lock] = {}
         self._locks_lock = threading.Lock()
 
@@ -154,6 +156,21 @@ class Repository:
         commit = self.git("rev-parse", "HEAD", cwd=path).strip()
         self.git("update-ref", "-m", "studio: publish", f"refs/heads/{branch}", commit, before or ZERO)
         return commit
+
+    def push(self) -> Optional[str]:
+        """Pushes the publish branch to STUDIO_PUSH_REMOTE (if set), where a developer or the CI merges
+        it; returns what went wrong, in a sentence, or None. The commit is published either way."""
+        if not self.push_remote:
+            return None
+        branch = f"refs/heads/{self.publish_branch}"
+        try:
+            self.git("push", "--quiet", self.push_remote, f"{branch}:{branch}")
+        except GitError as error:
+            return (
+                f"pushing {self.publish_branch} to {self.push_remote} failed ({error}); the commit is kept here: "
+                f"ask the studio's administrator to push it"
+            )
+        return None
 
     def _commit(self, path: Path, message: str, people: Dict[str, str]) -> None:
         done = subprocess.run(

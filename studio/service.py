@@ -103,10 +103,18 @@ class CheckResult:
         return not any(not p.warning for found in self.problems.values() for p in found)
 
 
+@dataclass(frozen=True)
+class Published:
+    commit: str
+    push_problem: Optional[str]  # None when pushed, or when no remote is configured
+
+
 class Studio:
     def __init__(self, settings: StudioSettings):
         self.settings = settings
-        self.repository = Repository(settings.repo, settings.state, settings.publish_branch, settings.base_branch)
+        self.repository = Repository(
+            settings.repo, settings.state, settings.publish_branch, settings.base_branch, settings.push_remote
+        )
         self.accounts = Accounts(settings.accounts_file)
         self.sessions = Sessions(settings.session_minutes)
         self.drafts = Drafts(settings.state / "drafts")
@@ -482,8 +490,8 @@ class Studio:
         self.drafts.save(draft)
         return signoff
 
-    def publish(self, account: Account, user: str) -> str:
-        """Publishes a draft as one commit on the publish branch; returns the commit."""
+    def publish(self, account: Account, user: str) -> "Published":
+        """Publishes a draft as one commit on the publish branch (pushed to STUDIO_PUSH_REMOTE if set)."""
         draft = self.drafts.load(user)
         if draft.empty:
             raise Invalid("there is no draft to publish")
@@ -537,7 +545,7 @@ class Studio:
             except GitError as error:
                 raise Invalid(str(error)) from None
         self.drafts.discard(user)
-        return commit
+        return Published(commit, self.repository.push())
 
 
 def answer_problems(library: Library, answers: List[Answer]) -> List[Problem]:

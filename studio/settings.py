@@ -6,9 +6,9 @@ value stops the studio at start with a message that names the variable and the f
   STUDIO_STATE_DIR             drafts, accounts, work trees, candidate models (default run/studio)
   STUDIO_PUBLISH_BRANCH        the branch publishing commits to (default content/studio)
   STUDIO_BASE_BRANCH           where a new publish branch starts (default: the repository's branch)
+  STUDIO_PUSH_REMOTE           a git remote each publish is pushed to (e.g. origin); none if empty
   STUDIO_ACCOUNTS              the accounts file (default STUDIO_STATE_DIR/accounts.yml)
   STUDIO_TRUSTED_USER_HEADER   the reverse proxy's user header (e.g. X-Forwarded-User); off if empty
-  STUDIO_TRUSTED_EMAIL_HEADER  its e-mail header (e.g. X-Forwarded-Email), for commit authors
   STUDIO_TRUSTED_PROXIES       the addresses the header is believed from (default 127.0.0.1 ::1)
   STUDIO_SESSION_MINUTES       a session ends after this long without a request (default 60)
   STUDIO_SECURE_COOKIES        1 behind HTTPS: the session cookie is sent over HTTPS only
@@ -46,9 +46,9 @@ class StudioSettings:
     state: Path = ROOT / "run" / "studio"
     publish_branch: str = "content/studio"
     base_branch: str = "main"
+    push_remote: Optional[str] = None
     accounts_file: Path = ROOT / "run" / "studio" / "accounts.yml"
     trusted_user_header: Optional[str] = None
-    trusted_email_header: Optional[str] = None
     trusted_proxies: FrozenSet[str] = field(default_factory=lambda: frozenset({"127.0.0.1", "::1"}))
     session_minutes: int = 60
     secure_cookies: bool = False
@@ -107,12 +107,14 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> StudioSettings:
     for name, value in (("STUDIO_PUBLISH_BRANCH", branch), ("STUDIO_BASE_BRANCH", base)):
         if not BRANCH.match(value):
             raise SettingsError(f"{name} is {value!r}, which is not a git branch name: e.g. content/studio or main.")
+    push_remote = (env.get("STUDIO_PUSH_REMOTE") or "").strip() or None
+    if push_remote and not re.match(r"^[A-Za-z0-9._-]{1,64}$", push_remote):
+        raise SettingsError(f"STUDIO_PUSH_REMOTE is {push_remote!r}: set it to the name of a git remote, e.g. origin.")
     user_header = (env.get("STUDIO_TRUSTED_USER_HEADER") or "").strip() or None
-    email_header = (env.get("STUDIO_TRUSTED_EMAIL_HEADER") or "").strip() or None
-    headers = (("STUDIO_TRUSTED_USER_HEADER", user_header), ("STUDIO_TRUSTED_EMAIL_HEADER", email_header))
-    for variable, header in headers:
-        if header and not HEADER.match(header):
-            raise SettingsError(f"{variable} is {header!r}: set it to a header name such as X-Forwarded-User.")
+    if user_header and not HEADER.match(user_header):
+        raise SettingsError(
+            f"STUDIO_TRUSTED_USER_HEADER is {user_header!r}: set it to a header name such as X-Forwarded-User."
+        )
     proxies = frozenset((env.get("STUDIO_TRUSTED_PROXIES") or "127.0.0.1 ::1").split())
     for proxy in proxies:
         try:
@@ -129,9 +131,9 @@ def load_settings(env: Optional[Mapping[str, str]] = None) -> StudioSettings:
         state=state,
         publish_branch=branch,
         base_branch=base,
+        push_remote=push_remote,
         accounts_file=_path(env, "STUDIO_ACCOUNTS", state / "accounts.yml"),
         trusted_user_header=user_header,
-        trusted_email_header=email_header,
         trusted_proxies=proxies,
         session_minutes=_number(env, "STUDIO_SESSION_MINUTES", 60, 1, 24 * 60),
         secure_cookies=(env.get("STUDIO_SECURE_COOKIES") or "").strip().lower() in ("1", "true", "yes"),

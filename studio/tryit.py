@@ -81,6 +81,7 @@ class TryIt:
         self._current_stamp: Optional[float] = None
         self.training_seconds = FIRST_TRAINING_SECONDS
         self._server_lock = asyncio.Lock()
+        self.readings: Dict[Path, "asyncio.Task[Tuple[int, str]]"] = {}
 
     # --- paths --------------------------------------------------------------------------------
 
@@ -179,6 +180,8 @@ class TryIt:
             write.state, write.started = RUNNING, time.time()
             copy = await loop.run_in_executor(None, self.prepare_copy, draft, library, today)
             write.state, write.seconds = DONE, time.time() - write.started
+            # the current model reads the held-out questions while the candidate trains (kept for the checks)
+            self.reading(self.current_model, self.current_predictions(copy), copy)
             out = self.candidate_dir(draft.user)
             out.mkdir(parents=True, exist_ok=True)
             self.candidate_model(draft.user).unlink(missing_ok=True)
@@ -193,6 +196,9 @@ class TryIt:
             if code or not self.candidate_model(draft.user).exists():
                 return self._finish(job, "training failed: the content has a problem Rasa names below", text)
             self.training_seconds = train.seconds
+            # and the candidate reads them while both assistants start
+            shutil.rmtree(self.state / "results" / self.candidate_dir(draft.user).name, ignore_errors=True)
+            self.reading(self.candidate_model(draft.user), self.candidate_predictions(draft.user), copy)
             serve.state, serve.started = RUNNING, time.time()
             await self.serve(draft.user)
             serve.state, serve.seconds = DONE, time.time() - serve.started
@@ -278,8 +284,6 @@ class TryIt:
     async def _checks(self, job: Job, user: str, titles: Callable[[str], str]) -> None:
         validate, candidate, current, gate = job.steps
         copy = self.repository.worktree_path(self.worktree_name(user))
-        results = self.state / "results" / self.candidate_dir(user).name
-        shutil.rmtree(results, ignore_errors=True)
         try:
             code, text = await self.run(validate, [sys.executable, "tools/validate.py"], copy)
             lines = text.strip().splitlines()
@@ -287,29 +291,25 @@ class TryIt:
             job.result["validate"] = [line for line in lines if ": warning: " not in line][-15:]
             job.result["validate_passed"] = code == 0
 
-            async def predictions(step: Step, model: Path, folder: Path) -> Tuple[int, str]:
-                command = [sys.executable, "scripts/quiet_rasa.py", "test", "nlu", "--model", str(model)]
-                command += ["--domain", "domain.yml", "--nlu", "tests/nlu_holdout", "--out", str(folder)]
-                return await self.run(step, [*command, "--successes", "--quiet"], copy)
-
-            # both models read the same held-out questions at once (each a process of its own); the
-            # current model's reading is kept while neither it nor the questions change
-            current_folder = self.current_predictions(copy)
-            tasks = [predictions(candidate, self.candidate_model(user), results / "candidate")]
-            if not (current_folder / "intent_successes.json").exists():
-                tasks.append(predictions(current, self.current_model, current_folder))
-            else:
-                current.state, current.detail = DONE, "unchanged since the last checks"
-            outcomes = await asyncio.gather(*tasks)
-            for (code, text), who in zip(outcomes, ("the candidate", "the current assistant"), strict=False):
+            current_folder, candidate_folder = self.current_predictions(copy), self.candidate_predictions(user)
+            readings = (
+                (candidate, self.candidate_model(user), candidate_folder),
+                (current, self.current_model, current_folder),
+            )
+            for step, _, folder in readings:
+                step.state, step.started = RUNNING, time.time()
+                if (folder / "intent_successes.json").exists():
+                    step.detail = "read while the assistants started"
+            outcomes = await asyncio.gather(*(self.reading(model, folder, copy) for _, model, folder in readings))
+            for (step, _, _), (code, text) in zip(readings, outcomes, strict=True):
+                step.state, step.seconds = (FAILED if code else DONE), time.time() - step.started
                 if code:
-                    shutil.rmtree(current_folder, ignore_errors=True)
-                    return self._finish(job, f"{who} could not be tested on the held-out questions", text)
+                    return self._finish(job, f"{step.name.split(': ')[-1]} could not read the held-out questions", text)
             gate.state, gate.started = RUNNING, time.time()
-            code, text = await self.run(gate, [sys.executable, "tools/nlu_gate.py", str(results / "candidate")], copy)
+            code, text = await self.run(gate, [sys.executable, "tools/nlu_gate.py", str(candidate_folder)], copy)
             job.result["gate_passed"] = code == 0
             job.result["gate"] = tail(text, 30)
-            better, worse, changed = compare(read_predictions(current_folder), read_predictions(results / "candidate"))
+            better, worse, changed = compare(read_predictions(current_folder), read_predictions(candidate_folder))
             job.result["better"] = [describe(c, titles) for c in better]
             job.result["worse"] = [describe(c, titles) for c in worse]
             job.result["changed"] = [describe(c, titles) for c in changed]
@@ -317,6 +317,35 @@ class TryIt:
             self._finish(job)
         except Exception as error:  # noqa: BLE001
             self._finish(job, f"{type(error).__name__}: {error}")
+
+    def reading(self, model: Path, folder: Path, copy: Path) -> "asyncio.Task[Tuple[int, str]]":
+        """`model` reading the copy's held-out questions into `folder` (rasa test nlu, every
+        prediction kept), started once and shared: a reading that failed is started again."""
+        task = self.readings.get(folder)
+        if task is not None and not (task.done() and task.result()[0]):
+            return task
+
+        async def read() -> Tuple[int, str]:
+            if (folder / "intent_successes.json").exists():
+                return 0, ""
+            command = [sys.executable, "scripts/quiet_rasa.py", "test", "nlu", "--model", str(model), "--domain"]
+            command += ["domain.yml", "--nlu", "tests/nlu_holdout", "--out", str(folder), "--successes", "--quiet"]
+            try:
+                code, text = await self.run(Step("read"), command, copy)
+            except Exception as error:  # noqa: BLE001 - the checks say it
+                code, text = 1, f"{type(error).__name__}: {error}"
+            if code:
+                shutil.rmtree(folder, ignore_errors=True)
+            return code, text
+
+        task = asyncio.get_running_loop().create_task(read())
+        self.readings[folder] = task
+        return task
+
+    def candidate_predictions(self, user: str) -> Path:
+        model = self.candidate_model(user)
+        stamp = model.stat().st_mtime_ns if model.exists() else 0
+        return self.state / "results" / self.candidate_dir(user).name / f"candidate-{stamp}"
 
     def current_predictions(self, copy: Path) -> Path:
         """Where the current model's reading of these held-out questions is kept: one folder per

@@ -53,7 +53,7 @@ def test_an_answer_change_is_published_after_the_clinical_sign_off_as_a_commit_b
     with pytest.raises(Invalid, match="a clinical reviewer must sign this off first: utter_anc"):
         studio.publish(people["rita"], "ana")
     signoff = studio.sign_off(people["rita"], "ana", CLINICAL)
-    commit = studio.publish(people["rita"], "ana")
+    commit = studio.publish(people["rita"], "ana").commit
 
     assert git(project, "rev-parse", "content/studio").strip() == commit
     author, committer, message = git(project, "log", "-1", "--format=%an <%ae>%x1f%cn%x1f%B", commit).split("\x1f")
@@ -85,7 +85,7 @@ def test_a_translator_signs_off_a_spanish_answer_with_name_and_date_and_publishe
     studio.translation_review(tomas, "utter_anc")
     with pytest.raises(Forbidden):
         studio.translation_review(people["ana"], "utter_neutrophils")
-    commit = studio.publish(tomas, "tomas")
+    commit = studio.publish(tomas, "tomas").commit
     spanish = answer(published(project, "data/responses/basics.yml"), "utter_anc", "es")
     assert spanish["metadata"]["translation_reviewed"] == f"Tomás Translator, {TODAY}"
     assert "Translation-reviewed: utter_anc by Tomás Translator" in git(project, "log", "-1", "--format=%B", commit)
@@ -230,7 +230,7 @@ def test_a_new_topic_is_published_with_every_piece_and_passes_the_checks(studio,
     with pytest.raises(Invalid, match="ask_contagious: a new topic"):
         studio.publish(people["rita"], "ana")
     studio.sign_off(people["rita"], "ana", CLINICAL)
-    commit = studio.publish(people["rita"], "ana")
+    commit = studio.publish(people["rita"], "ana").commit
     changed = set(git(project, "show", "--name-only", "--format=", commit).split())
     assert {"domain.yml", "docs/intents.md", "data/rules/basics.yml", "tests/test_stories/test_basics.yml"} <= changed
     git(project, "checkout", "-q", "content/studio")
@@ -290,3 +290,21 @@ def test_due_for_review_lists_old_review_dates_and_spanish_without_a_translator(
     dated = {n for n, p in library.answers.items() if p.en and p.sources != ["none"]}
     later = library.due(today + dt.timedelta(days=5 * 365), 365)
     assert {i.name for i in later if i.kind == "review"} == dated
+
+
+def test_a_publish_is_pushed_to_the_hospitals_remote_or_says_why_not(studio, people, project, tmp_path):
+    remote = tmp_path / "hospital.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(remote)], check=True)
+    git(project, "remote", "add", "hospital", str(remote))
+    studio.repository.push_remote = "hospital"
+    reword(studio, people["ana"], "utter_anc", "Doctors use the ANC", "The doctors use the ANC")
+    studio.sign_off(people["rita"], "ana", CLINICAL)
+    published_ = studio.publish(people["rita"], "ana")
+    assert published_.push_problem is None
+    assert git(remote, "rev-parse", "refs/heads/content/studio").strip() == published_.commit
+    # an unreachable remote: the commit is published here, and the person is told
+    git(project, "remote", "set-url", "hospital", str(tmp_path / "gone.git"))
+    studio.translation_review(people["tomas"], "utter_anc")
+    published_ = studio.publish(people["tomas"], "tomas")
+    assert published_.push_problem.startswith("pushing content/studio to hospital failed")
+    assert git(project, "rev-parse", "content/studio").strip() == published_.commit
