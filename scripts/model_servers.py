@@ -70,15 +70,19 @@ class ModelServers:
         rasa_args: Iterable[str] = (),
         endpoints: Optional[Path] = None,
         extra_env: Optional[Mapping[str, str]] = None,
+        actions_port: Optional[int] = None,
     ):
         """channel_env: environment variables for the messaging channels (credentials.yml) and
         their test settings; rasa_args: extra arguments for `rasa run`; endpoints: an endpoints
         file used as it is (default: endpoints.yml on an SQLite file in `tmp`), with extra_env
-        (e.g. the variables of endpoints.production.yml; ACTION_SERVER_URL is set here)."""
+        (e.g. the variables of endpoints.production.yml; ACTION_SERVER_URL is set here);
+        actions_port: an action server already running (another ModelServers'), used instead of
+        starting one (the studio's candidate shares the current model's)."""
         if not Path(model).exists():
             raise FileNotFoundError(f"no trained model at {model}: run 'make train'")
         self.tmp, self.model = tmp, Path(model)
-        self.rasa_port, self.actions_port = free_port(), free_port()
+        self.rasa_port, self.actions_port = free_port(), actions_port or free_port()
+        self.own_actions = actions_port is None
         template = load_template(ROOT / "credentials.yml")
         env = {k: v for k, v in os.environ.items() if k not in all_variables(template)}
         self.env = dict(

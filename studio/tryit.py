@@ -79,6 +79,7 @@ class TryIt:
         self.candidates: Dict[str, ModelServers] = {}
         self.current: Optional[ModelServers] = None
         self._current_stamp: Optional[float] = None
+        self._current_start: Optional["asyncio.Future[ModelServers]"] = None
         self.training_seconds = FIRST_TRAINING_SECONDS
         self._server_lock = asyncio.Lock()
         self.readings: Dict[Path, "asyncio.Task[Tuple[int, str]]"] = {}
@@ -180,7 +181,8 @@ class TryIt:
             write.state, write.started = RUNNING, time.time()
             copy = await loop.run_in_executor(None, self.prepare_copy, draft, library, today)
             write.state, write.seconds = DONE, time.time() - write.started
-            # the current model reads the held-out questions while the candidate trains (kept for the checks)
+            # while the candidate trains, the current model starts and reads the held-out questions
+            self.start_current()
             self.reading(self.current_model, self.current_predictions(copy), copy)
             out = self.candidate_dir(draft.user)
             out.mkdir(parents=True, exist_ok=True)
@@ -195,7 +197,7 @@ class TryIt:
             code, text = await self.run(train, command, copy)
             if code or not self.candidate_model(draft.user).exists():
                 return self._finish(job, "training failed: the content has a problem Rasa names below", text)
-            self.training_seconds = train.seconds
+            self.training_seconds, train.detail = train.seconds, ""
             # and the candidate reads them while both assistants start
             shutil.rmtree(self.state / "results" / self.candidate_dir(draft.user).name, ignore_errors=True)
             self.reading(self.candidate_model(draft.user), self.candidate_predictions(draft.user), copy)
@@ -208,40 +210,55 @@ class TryIt:
 
     # --- the side-by-side chat ----------------------------------------------------------------
 
-    def _servers(self, name: str, model: Path) -> ModelServers:
+    def _servers(self, name: str, model: Path, actions_port: Optional[int] = None) -> ModelServers:
         folder = self.state / "servers" / name
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        servers = ModelServers(folder, model=model)
+        servers = ModelServers(folder, model=model, actions_port=actions_port)
         try:
-            servers.start_actions()
+            if servers.own_actions:
+                servers.start_actions()
             servers.start_rasa()
         except BaseException:
             servers.stop()
             raise
         return servers
 
+    def start_current(self) -> "asyncio.Future[ModelServers]":
+        """The current model's servers, started once (and again when its file changes); the first
+        retraining starts them while the candidate trains."""
+        loop = asyncio.get_running_loop()
+        stamp = self.current_model.stat().st_mtime
+        if self._current_start is None or self._current_stamp != stamp:
+            old = self.current
+            self.current, self._current_stamp = None, stamp
+
+            def restart() -> ModelServers:
+                if old:
+                    old.stop()
+                return self._servers("current", self.current_model)
+
+            self._current_start = loop.run_in_executor(None, restart)
+        return self._current_start
+
     async def serve(self, user: str) -> None:
-        """Starts (or restarts) the person's candidate, and the current model if it is not up."""
+        """Starts (or restarts) the person's candidate beside the current model, sharing its action server."""
         loop = asyncio.get_running_loop()
         async with self._server_lock:
             old = self.candidates.pop(user, None)
             if old:
                 await loop.run_in_executor(None, old.stop)
-            stamp = self.current_model.stat().st_mtime
-            tasks = [
-                loop.run_in_executor(
-                    None, self._servers, f"candidate-{self.candidate_dir(user).name}", self.candidate_model(user)
-                )
-            ]
-            if self.current is None or self._current_stamp != stamp:
-                if self.current:
-                    await loop.run_in_executor(None, self.current.stop)
-                tasks.append(loop.run_in_executor(None, self._servers, "current", self.current_model))
-            started = await asyncio.gather(*tasks)
-            self.candidates[user] = started[0]
-            if len(started) > 1:
-                self.current, self._current_stamp = started[1], stamp
+            try:
+                current = await self.start_current()
+            except Exception:
+                self._current_start = None  # started again at the next retraining
+                raise
+            self.current = current
+            name = f"candidate-{self.candidate_dir(user).name}"
+            candidate = await loop.run_in_executor(
+                None, self._servers, name, self.candidate_model(user), current.actions_port
+            )
+            self.candidates[user] = candidate
 
     def ready(self, user: str) -> bool:
         return user in self.candidates and self.current is not None
@@ -260,10 +277,14 @@ class TryIt:
         return current, candidate
 
     def stop(self) -> None:
+        # the candidates first: they use the current model's action server
+        started = self._current_start
+        if self.current is None and started is not None and started.done() and not started.exception():
+            self.current = started.result()
         for servers in [*self.candidates.values(), self.current]:
             if servers:
                 servers.stop()
-        self.candidates, self.current = {}, None
+        self.candidates, self.current, self._current_start = {}, None, None
 
     # --- the checks ---------------------------------------------------------------------------
 
