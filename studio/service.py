@@ -15,7 +15,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from content.checks import Answer, run_checks
 from content.checks.answer_texts import check_answer_texts, fever_thresholds
 from content.checks.examples import MIN_EXAMPLES, MIN_HELD_OUT
-from content.checks.facts import check_facts, source_pages
+from content.checks.facts import SOURCES_DIR_VARIABLE, check_facts, source_pages, sources_dir
 from content.checks.problems import Problem
 from content.checks.translations import check_translations
 from content.masking import EMAIL, PHONE, default_masker
@@ -63,7 +63,9 @@ def today() -> dt.date:
 
 def plain_text(label: str, value: str, limit: int = MAX_TEXT, required: bool = True) -> str:
     """A text field as the files will hold it: line breaks as \\n, no markup, no control characters."""
-    text = (value or "").replace("\r\n", "\n").replace("\r", "\n").strip()
+    # line breaks as \n, and no space at the end of a line (invisible, yet a change in the files)
+    lines = (value or "").replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = "\n".join(line.rstrip() for line in lines).strip()
     if required and not text:
         raise Invalid(f"{label} is empty")
     if len(text) > limit:
@@ -119,7 +121,10 @@ class Studio:
         self.sessions = Sessions(settings.session_minutes)
         self.drafts = Drafts(settings.state / "drafts")
         self.inbox = Inbox(settings.endpoints, settings.repo, settings.state)
-        self.tryit = TryIt(self.repository, settings.state, settings.current_model)
+        self.tryit = TryIt(self.repository, settings.state, settings.current_model, sources_dir(settings.repo))
+        # the source pages: $CONTENT_SOURCES_DIR, else beside the content repository (its
+        # ../shared/content-sources/), for the facts check here, in the work trees and in try-it's checks
+        self.sources_folder = sources_dir(settings.repo)
         self._library: Optional[Library] = None
         self._library_tip: Optional[str] = None
         self._library_lock = threading.Lock()
@@ -236,7 +241,7 @@ class Studio:
         if pair.es is not None:
             meta = {**pair.es.metadata, "source": ids}
             answers.append(Answer(name, pair.es.file, pair.es.line, texts["es"], meta, "es", file_name))
-        found = answer_problems(library, answers)
+        found = answer_problems(library, answers, self.sources_folder)
         for answer in answers:
             own = [p for p in found if p.message.startswith(answer.label + ":")]
             result.problems.setdefault(answer.language, []).extend(own)
@@ -255,6 +260,11 @@ class Studio:
             notes["es"].append("Changed: a medical translator's sign-off records the translation review.")
         elif pair.es and not pair.translation_reviewed:
             notes["es"].append("No medical translator has reviewed this Spanish answer yet.")
+        if source_pages(library.root, library.sources, self.sources_folder) is None:
+            notes["en"].append(
+                f"The source pages are not in {self.sources_folder}: its numbers and medical words "
+                f"were not compared with them (the studio's administrator sets {SOURCES_DIR_VARIABLE})."
+            )
         result.notes = notes
         values = hospital_settings()
         for language, text in texts.items():
@@ -368,7 +378,7 @@ class Studio:
         problems = [
             f"{p.message.split(': ', 1)[-1]} ({'Spanish' if '(Spanish)' in p.message else 'English'} answer). "
             f"Fix: {p.fix}"
-            for p in answer_problems(library, answers)
+            for p in answer_problems(library, answers, self.sources_folder)
             if not p.warning
         ]
         if len(edit.examples_en) < MIN_EXAMPLES:
@@ -456,7 +466,7 @@ class Studio:
             path = self.repository.worktree(name)
             added = apply_draft(draft, path, library, today())
             diff = self.repository.diff(path)
-            problems = run_checks(path)
+            problems = run_checks(path, self.sources_folder)
         author = self.accounts.get(user)
         return {
             "draft": draft,
@@ -519,7 +529,7 @@ class Studio:
         with self.repository.lock(name):
             path = self.repository.worktree(name)
             apply_draft(draft, path, library, today())
-            problems = [p for p in run_checks(path) if not p.warning]
+            problems = [p for p in run_checks(path, self.sources_folder) if not p.warning]
             if problems:
                 raise Invalid("the content checks found problems: " + "; ".join(str(p) for p in problems[:5]))
             trailers = []
@@ -548,12 +558,12 @@ class Studio:
         return Published(commit, self.repository.push())
 
 
-def answer_problems(library: Library, answers: List[Answer]) -> List[Problem]:
+def answer_problems(library: Library, answers: List[Answer], sources_folder: Path) -> List[Problem]:
     """`make validate`'s checks of answer texts, sources, facts and the Spanish twin, on answers as
     typed (the translator-review reminder aside: the page says it in its own words)."""
     sources = library.sources
     found = check_answer_texts(answers, sources, fever_thresholds(_settings_file(library.root)))
-    found += check_facts(answers, sources, source_pages(library.root, sources))
+    found += check_facts(answers, sources, source_pages(library.root, sources, sources_folder))
     flawed = {a.language for a in answers if any(p.message.startswith(a.label + ":") for p in found)}
     found += [
         p

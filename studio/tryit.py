@@ -73,8 +73,9 @@ def tail(text: str, lines: int = 25) -> str:
 
 
 class TryIt:
-    def __init__(self, repository: Repository, state: Path, current_model: Path):
+    def __init__(self, repository: Repository, state: Path, current_model: Path, sources_folder: Path):
         self.repository, self.state, self.current_model = repository, state, current_model
+        self.sources_folder = sources_folder
         self.jobs: Dict[Tuple[str, str], Job] = {}
         self.candidates: Dict[str, ModelServers] = {}
         self.current: Optional[ModelServers] = None
@@ -105,6 +106,8 @@ class TryIt:
         return {
             **os.environ,
             "PYTHONPATH": str(code),
+            # make validate's facts check reads the pages the studio reads (the copy is elsewhere)
+            "CONTENT_SOURCES_DIR": str(self.sources_folder),
             "PYTHONWARNINGS": "ignore",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",

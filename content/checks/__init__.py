@@ -17,7 +17,7 @@ Each problem is a Problem: `file:line: what is wrong. Fix: what to do.` (warning
 from __future__ import annotations
 
 from pathlib import Path
-from typing import List
+from typing import List, Optional
 
 from content.checks.answer_texts import check_answer_texts, fever_thresholds, reading_ease_es, reading_grade
 from content.checks.answers import Answer, load_answers
@@ -47,8 +47,9 @@ __all__ = [
 ]
 
 
-def run_checks(root: Path) -> List[Problem]:
-    """Every problem and warning of the project's content, in file order."""
+def run_checks(root: Path, sources_folder: Optional[Path] = None) -> List[Problem]:
+    """Every problem and warning of the project's content, in file order (the source pages in
+    `sources_folder`, else beside the project or in $CONTENT_SOURCES_DIR)."""
     project = Project(root)
     project.load_all()
     sources = project.mapping(root / "content_sources.yml")
@@ -59,7 +60,7 @@ def run_checks(root: Path) -> List[Problem]:
         return project.problems
     answers, problems = load_answers(project)
     problems += check_answer_texts(answers, sources, fever_thresholds(settings))
-    problems += check_facts(answers, sources, source_pages(root, sources))
+    problems += check_facts(answers, sources, source_pages(root, sources, sources_folder))
     # a twin is compared with its English once both are right on their own: one mistake, one line
     flawed = {(p.file, p.line) for p in problems}
     problems += check_translations([a for a in answers if a.where not in flawed], answers)

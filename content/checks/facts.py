@@ -60,9 +60,10 @@ def _page_text(path: Path, modified: float) -> str:
     return path.read_text(encoding="utf-8", errors="replace").lower()
 
 
-def source_pages(root: Path, sources: dict) -> Optional[Dict[str, str]]:
-    """Each source id's page text (lower case), or None when the pages are not here."""
-    folder = sources_dir(root)
+def source_pages(root: Path, sources: dict, folder: Optional[Path] = None) -> Optional[Dict[str, str]]:
+    """Each source id's page text (lower case), or None when the pages are not here (in `folder`,
+    else where sources_dir() finds them)."""
+    folder = folder or sources_dir(root)
     if not folder.is_dir():
         return None
     pages = {}

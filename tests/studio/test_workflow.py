@@ -308,3 +308,25 @@ def test_a_publish_is_pushed_to_the_hospitals_remote_or_says_why_not(studio, peo
     published_ = studio.publish(people["tomas"], "tomas")
     assert published_.push_problem.startswith("pushing content/studio to hospital failed")
     assert git(project, "rev-parse", "content/studio").strip() == published_.commit
+
+
+def test_the_live_checks_name_a_number_the_cited_pages_do_not_give(studio, people, tmp_path):
+    """With the source pages (here: pages that say what the published answers say), a number typed
+    from memory is named beside the box; without them the page says they were not compared."""
+    library = studio.library()
+    view = studio.answer_texts(people["ana"], "utter_gcsf")
+    assert any(
+        "The source pages are not in" in n
+        for n in studio.check_answer("utter_gcsf", view["en_text"], view["es_text"], view["sources"]).notes["en"]
+    )
+    pages = tmp_path / "pages"
+    pages.mkdir()
+    for source_id, source in library.sources.items():
+        if source.get("file"):
+            cited = [p.en.text for p in library.answers.values() if p.en and source_id in p.sources]
+            (pages / source["file"]).write_text("\n".join(cited))
+    studio.sources_folder = pages
+    assert studio.check_answer("utter_gcsf", view["en_text"], view["es_text"], view["sources"]).ok
+    english = view["en_text"].replace("\nSource:", " It is given every 21 days.\nSource:")
+    result = studio.check_answer("utter_gcsf", english, view["es_text"], view["sources"])
+    assert any("the number 21 is not in its sources" in p.message for p in result.problems["en"])
