@@ -179,6 +179,9 @@ def create_app(studio: Studio, name: str = "content_studio") -> Sanic:
             except Invalid as error:
                 if request.headers.get("hx-request"):
                     response = render(request, "_message.html", status=400, message=str(error))
+                elif request.method == "GET":
+                    # a page that cannot be shown says why (a redirect to itself would loop)
+                    response = render(request, "error.html", status=404, title="Not here", message=f"{error}.")
                 else:
                     flash(request, f"Not done: {error}.")
                     back = request.form.get("back", "") if request.form else ""

@@ -132,6 +132,10 @@ def test_a_translator_signs_off_a_spanish_answer_and_publishes_it(translator, st
     shown = published(studio_server, "data/responses/basics.yml")
     spanish = answer_variation(shown.stdout, "utter_neutrophils", spanish=True)
     assert spanish["metadata"]["translation_reviewed"] == f"Tomás Translator, {TODAY}"
+    # the published draft is gone: its page says so (it does not send the person round in circles)
+    translator.goto("/review/tomas")
+    expect(translator.get_by_role("heading", level=1)).to_have_text("Not here")
+    expect(translator.locator("main")).to_contain_text("there is no draft to review")
 
 
 def test_an_editor_cannot_publish_the_server_answers_403(editor, studio_server):
