@@ -502,6 +502,7 @@ class Studio:
 
     def publish(self, account: Account, user: str) -> "Published":
         """Publishes a draft as one commit on the publish branch (pushed to STUDIO_PUSH_REMOTE if set)."""
+        self.require(account, CLINICAL_REVIEWER, TRANSLATOR)  # before anything about the draft is said
         draft = self.drafts.load(user)
         if draft.empty:
             raise Invalid("there is no draft to publish")

@@ -145,7 +145,7 @@ def test_an_editor_cannot_publish_the_server_answers_403(editor, studio_server):
     ).stdout
     response = editor.request.post("/review/ana/publish", form={"csrf": csrf_of(editor)}, max_redirects=0)
     assert response.status == 403
-    assert "publishing needs the clinical reviewer role" in response.text()
+    assert "this needs the clinical reviewer or translator role; you are signed in as editor" in response.text()
     response = editor.request.post("/review/ana/sign-off", form={"csrf": csrf_of(editor), "kind": "clinical"})
     assert response.status == 403
     after = subprocess.run(
