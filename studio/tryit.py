@@ -84,6 +84,8 @@ class TryIt:
         self.training_seconds = FIRST_TRAINING_SECONDS
         self._server_lock = asyncio.Lock()
         self.readings: Dict[Path, "asyncio.Task[Tuple[int, str]]"] = {}
+        # make validate on each person's copy, started when their candidate is trained
+        self.validations: Dict[str, "asyncio.Task[Tuple[int, str]]"] = {}
 
     # --- paths --------------------------------------------------------------------------------
 
@@ -204,6 +206,7 @@ class TryIt:
             # and the candidate reads them while both assistants start
             shutil.rmtree(self.state / "results" / self.candidate_dir(draft.user).name, ignore_errors=True)
             self.reading(self.candidate_model(draft.user), self.candidate_predictions(draft.user), copy)
+            self.validation(draft.user, copy, again=True)
             serve.state, serve.started = RUNNING, time.time()
             await self.serve(draft.user)
             serve.state, serve.seconds = DONE, time.time() - serve.started
@@ -309,7 +312,9 @@ class TryIt:
         validate, candidate, current, gate = job.steps
         copy = self.repository.worktree_path(self.worktree_name(user))
         try:
-            code, text = await self.run(validate, [sys.executable, "tools/validate.py"], copy)
+            validate.state, validate.started = RUNNING, time.time()
+            code, text = await self.validation(user, copy)
+            validate.state, validate.seconds = (FAILED if code else DONE), time.time() - validate.started
             lines = text.strip().splitlines()
             validate.detail = lines[-1] if lines else ""
             job.result["validate"] = [line for line in lines if ": warning: " not in line][-15:]
@@ -364,6 +369,21 @@ class TryIt:
 
         task = asyncio.get_running_loop().create_task(read())
         self.readings[folder] = task
+        return task
+
+    def validation(self, user: str, copy: Path, again: bool = False) -> "asyncio.Task[Tuple[int, str]]":
+        """make validate (tools/validate.py) on the person's copy: started when their candidate is
+        trained (the copy does not change until the next retraining), awaited by the checks."""
+        task = self.validations.get(user)
+        if task is None or again:
+
+            async def validate() -> Tuple[int, str]:
+                try:
+                    return await self.run(Step("validate"), [sys.executable, "tools/validate.py"], copy)
+                except Exception as error:  # noqa: BLE001 - the checks say it
+                    return 1, f"{type(error).__name__}: {error}"
+
+            task = self.validations[user] = asyncio.get_running_loop().create_task(validate())
         return task
 
     def candidate_predictions(self, user: str) -> Path:
