@@ -16,6 +16,8 @@ SPACY_STAMP := build/spacy/.built
 # the web chat's socket.io-client, served from webchat/public/; the browser for its test
 WEBCHAT_JS := webchat/public/vendor/socket.io.min.js
 CHROMIUM := /usr/bin/chromium
+# the content studio's htmx, served from studio/static/
+STUDIO_JS := studio/static/vendor/htmx.min.js
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP)
 # quiet TensorFlow's start-up chatter in every rasa command
 export TF_CPP_MIN_LOG_LEVEL := 2
@@ -24,7 +26,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-replica bench review ask
+.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-replica bench review ask studio studio-user studio-js test-studio
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
@@ -45,11 +47,15 @@ help:
 	@echo "  test-browser   the web chat page in headless Chromium"
 	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked"
 	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
+	@echo "  studio-js      the content studio's htmx (and axe-core for its tests) from studio/package-lock.json"
+	@echo "  test-studio    the content studio: tests/studio (no server), then tests/studio_browser in headless Chromium (about 3 min)"
 	@echo "other commands:"
 	@echo "  ask            one question answered as a parent sees it: make ask Q=\"my son has a fever of 39\" (30 to 60 s without make run)"
 	@echo "  evaluate       NLU cross-validation, held-out report, blind sets with every miss (results/)"
 	@echo "  bench          load benchmark against a stock rasa init assistant (15 to 20 min; docs/benchmark.md)"
 	@echo "  review         what parents asked that the assistant missed, as training data; results/review/ (CONTENT.md)"
+	@echo "  studio         the content studio in a browser, on http://127.0.0.1:8090/ (CONTENT.md \"In the browser\")"
+	@echo "  studio-user    add or change a content studio account (name, e-mail, roles, password)"
 	@echo "  clean          delete build/, models/, results/ and .rasa/"
 	@echo "  help           this list"
 
@@ -94,7 +100,7 @@ run: $(MODEL) $(WEBCHAT_JS)
 ask: $(MODEL)
 	@$(PY) tools/ask.py "$${Q-}"
 
-test: lint test-unit validate test-stories test-nlu test-blind test-live test-browser test-channels test-replica
+test: lint test-unit validate test-stories test-nlu test-blind test-live test-browser test-studio test-channels test-replica
 
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check --quiet .
@@ -106,11 +112,10 @@ lint: $(VENV)/.installed
 test-unit: setup
 	@$(PY) -m pytest -q tests/unit
 
+# The content checks, the intent catalogue, the spaCy build and `rasa data validate`, stopping at the
+# first that fails; the last line is always the verdict (tools/validate.py).
 validate: setup
-	@$(PY) tools/check_content.py
-	@$(PY) tools/check_docs.py
-	@$(PY) tools/build_spacy_pipeline.py --check
-	@$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings --quiet
+	@$(PY) tools/validate.py
 
 test-stories: $(MODEL)
 	@# a story that fails stops Rasa with that story printed; its "… written to" lines name files even when none failed
@@ -182,6 +187,35 @@ bench: $(MODEL)
 # Without a terminal, the report only (results/review/report.md and report.html). REVIEW_OPTIONS: e.g. --days 30
 review: setup
 	@$(PY) -m tools.review $(REVIEW_OPTIONS)
+
+# The content studio (CONTENT.md "In the browser"): the content team's inbox, answers, try-it and
+# sign-off in a browser, on the same data as `make run` (its conversations, its model). Serves on
+# 127.0.0.1 (STUDIO_HOST, STUDIO_PORT); the first run in a terminal asks for the first account.
+studio: setup $(MODEL) $(STUDIO_JS)
+	@$(PY) -m studio
+
+# Adds or changes a studio account (run/studio/accounts.yml, scrypt-hashed passwords): asks for the
+# name, e-mail, roles and password. STUDIO_USER_OPTIONS: e.g. --user ana --roles translator --no-password
+studio-user: setup
+	@$(PY) -m studio.accounts $(STUDIO_USER_OPTIONS)
+
+# htmx for the studio's pages, installed from the committed lock and copied into studio/static/vendor/
+# (served by the studio itself, nothing fetched at run time); axe-core, a devDependency, stays in
+# node_modules/ for the accessibility checks of tests/studio_browser/.
+studio/node_modules/.installed: studio/package-lock.json
+	@cd studio && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STUDIO_JS): studio/node_modules/.installed
+	@mkdir -p $(@D)
+	@cp studio/node_modules/htmx.org/dist/htmx.min.js $@
+
+studio-js: $(STUDIO_JS)
+
+# The studio's unit tests (a copy of the content, no server), then the studio in headless Chromium on
+# a clone of the repository: one server, one candidate model trained for all the browser tests.
+test-studio: $(MODEL) $(STUDIO_JS) $(CHROMIUM)
+	@$(PY) -m pytest -q tests/studio tests/studio_browser
 
 # 5-fold cross-validation + the held-out set: reports, confusion matrices, summary.md; then the
 # blind sets end to end, with every miss (results/blind/summary.md)

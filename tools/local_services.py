@@ -40,6 +40,7 @@ from typing import Dict, Iterable, List, Optional, Sequence
 
 import psutil
 
+from scripts.model_servers import free_port
 from scripts.process_group import start_in_own_group, stop_group
 
 LOOPBACK = "127.0.0.1"
@@ -47,13 +48,6 @@ LOOPBACK = "127.0.0.1"
 # what each service needs: how to tell it is installed, and its Debian package
 PACKAGES = {"postgresql": "postgresql", "redis": "redis-server", "nginx": "nginx"}
 _apt_updated = False
-
-
-def free_port() -> int:
-    """A TCP port nothing listens on right now, on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
 
 
 def port_open(port: int) -> bool:

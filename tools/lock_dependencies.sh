@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Regenerates the three locks in requirements/ from their .in files, each with hashes:
+# Regenerates the four locks in requirements/ from their .in files, each with hashes:
 #   development.lock   both servers + tools and tests (`make setup` installs it into .venv)
 #   rasa-server.lock   the Rasa server only (deploy/Dockerfile.rasa)
 #   action-server.lock the action server only: rasa-sdk, no Rasa, no TensorFlow (deploy/Dockerfile.actions)
-# development.lock is resolved first; the two server locks are resolved with it as constraints, so a
+#   studio.lock        the content studio: the Rasa server's packages and textstat (deploy/Dockerfile.studio)
+# development.lock is resolved first; the server locks are resolved with it as constraints, so a
 # package they share has the same version in all three (the tests run what production runs).
 # Rasa 3.6's dependency ranges are loose; resolving them against today's registry pulls
 # releases Rasa 3.6 never ran with. --exclude-newer resolves as of shortly after Rasa 3.6.21
@@ -31,4 +32,5 @@ compile() {
 compile requirements/development.in --output-file requirements/development.lock
 compile requirements/rasa-server.in -c requirements/development.lock --output-file requirements/rasa-server.lock
 compile requirements/action-server.in -c requirements/development.lock --output-file requirements/action-server.lock
+compile requirements/studio.in -c requirements/development.lock --output-file requirements/studio.lock
 echo "requirements/*.lock regenerated; run 'make test' before committing them."

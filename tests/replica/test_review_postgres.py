@@ -8,10 +8,10 @@ import time
 
 from rasa.core.tracker_store import SQLTrackerStore
 
+from content.conversations import read_endpoint_conversations
 from tests.unit import review_conversations as seeded
 from tools.harness import ROOT
 from tools.project_domain import load_domain
-from tools.review.conversations import read_endpoint_conversations
 
 
 def test_the_review_reads_the_conversations_from_postgresql(stack, tmp_path, monkeypatch):

@@ -14,8 +14,9 @@ import pytest
 from ruamel.yaml import YAML
 
 from clinical.vocabulary import ALARM_RESPONSES, CALL_911_RESPONSE
+from content.checks import Project, load_answers, reading_ease_es, reading_grade, run_checks
 from tests.conftest import ROOT
-from tools.check_content import Project, load_answers, main, reading_ease_es, reading_grade, run_checks
+from tools.check_content import main
 
 FIXTURE = Path(__file__).parent / "content_fixture"
 # what an editor touches in the real project (a copy of them is a whole project for the checks)
@@ -324,7 +325,27 @@ def test_numbers_that_are_not_the_threshold_pass(project):
         "A count of 1,000 to 1,500 is mild, and a reading like 38.5 C or 101.3 F is above {fever_threshold}. "
         "Call 911 for trouble breathing, and call {care_team_phone} for a fever.",
     )
+    # the twin says the same numbers, as a translation must (written the Spanish way)
+    edit(
+        project / "data/responses/symptoms.yml",
+        "Si la fiebre pasa de {fever_threshold}, llame al {care_team_phone}.",
+        "Un conteo de 1.000 a 1.500 es leve, y 38,5 C o 101,3 F pasa de {fever_threshold}. "
+        "Llame al 911 si no respira bien, y al {care_team_phone} si hay fiebre.",
+    )
     assert problems(project) == []
+
+
+def test_a_spanish_twin_with_other_numbers_is_named(project):
+    edit(
+        project / "data/responses/symptoms.yml",
+        "Si la fiebre pasa de {fever_threshold}, llame al {care_team_phone}.",
+        "Si la fiebre pasa de {fever_threshold} durante 2 días, llame al {care_team_phone}.",
+    )
+    [problem] = problems(project)
+    assert problem == (
+        "data/responses/symptoms.yml:9: utter_symptoms (Spanish): its numbers (2) differ from the English (none). "
+        "Fix: write the same numbers as the English answer (38,5 or 38.5 and 1.500 or 1,500 are fine)"
+    )
 
 
 def test_source_line_doubled(project):

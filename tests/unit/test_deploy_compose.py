@@ -45,10 +45,11 @@ def test_compose_has_two_rasa_replicas_actions_postgres_redis_and_nginx(compose)
     assert services["rasa-1"]["environment"] == services["rasa-2"]["environment"]
 
 
-def test_only_nginx_publishes_a_port_and_the_backend_network_is_internal(compose):
+def test_only_nginx_and_the_studios_login_publish_a_port_and_the_backend_network_is_internal(compose):
     services = compose["services"]
     published = {name for name, service in services.items() if service.get("ports")}
-    assert published == {"nginx"}
+    # the studio itself publishes nothing: it is reached through its login proxy only (test_deploy_studio.py)
+    assert published == {"nginx", "studio-login"}
     for name, service in services.items():
         assert "expose" not in service or name != "actions"
         assert service.get("network_mode") not in ("host",), f"{name} uses the host network"
@@ -127,6 +128,12 @@ def test_compose_long_running_services_have_healthchecks(compose):
             continue  # the images' HEALTHCHECK (checked above)
         if name == "webchat-site":
             assert service["restart"] == "no"
+            continue
+        if name == "studio-login":
+            # oauth2-proxy's image is distroless: no command to probe it with; the studio, in its
+            # network namespace, has its health check through the same address
+            assert service["healthcheck"] == {"disable": True}
+            assert compose["services"]["studio"]["network_mode"] == "service:studio-login"
             continue
         assert service.get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
 

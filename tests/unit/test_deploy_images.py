@@ -44,11 +44,12 @@ def dockerignore(name: str) -> list:
     return [line.strip() for line in path.read_text().splitlines() if line.strip() and not line.startswith("#")]
 
 
-DOCKERFILES = ["Dockerfile.rasa", "Dockerfile.actions"]
+DOCKERFILES = ["Dockerfile.rasa", "Dockerfile.actions", "Dockerfile.studio"]
 # each image installs its own server's lock (requirements/), never the development lock
 IMAGE_LOCKS = {
     "Dockerfile.rasa": "requirements/rasa-server.lock",
     "Dockerfile.actions": "requirements/action-server.lock",
+    "Dockerfile.studio": "requirements/studio.lock",
 }
 
 

@@ -73,7 +73,7 @@ def test_kustomization_lists_every_manifest():
         for entry in generator["files"]:
             assert (K8S / entry.split("=")[-1]).is_file()
     images = {image["name"] for image in kustomization["images"]}
-    assert images == {"neutropenia-assistant-rasa", "neutropenia-assistant-actions"}
+    assert images == {"neutropenia-assistant-rasa", "neutropenia-assistant-actions", "neutropenia-assistant-studio"}
 
 
 def test_k8s_rasa_has_two_replicas_and_probes_on_its_port(k8s):
@@ -98,6 +98,7 @@ def test_k8s_images_and_users_match_the_dockerfiles(k8s):
     for name, image in (
         ("Dockerfile.rasa", "neutropenia-assistant-rasa"),
         ("Dockerfile.actions", "neutropenia-assistant-actions"),
+        ("Dockerfile.studio", "neutropenia-assistant-studio"),
     ):
         user = [a for stage, i, a in dockerfile(name) if stage == "final" and i == "USER"][-1]
         users[image] = int(user.split(":")[0])

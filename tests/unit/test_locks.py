@@ -1,7 +1,8 @@
 """The dependency locks in requirements/ (tools/lock_dependencies.sh): every package pinned with its
-hash, one version of a package across the three locks (the tests run what production runs), the
-production locks free of test tools, and the action server's lock enough for what actions/ imports
-without Rasa or TensorFlow."""
+hash, one version of a package across the four locks (the tests run what production runs), the
+production locks free of test tools (the studio's carries textstat, which its content checks run),
+the action server's lock enough for what actions/ imports without Rasa or TensorFlow, and the
+studio's enough for what studio/ and content/ import."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LOCKS = {name: ROOT / "requirements" / f"{name}.lock" for name in ("development", "rasa-server", "action-server")}
+LOCKS = {
+    name: ROOT / "requirements" / f"{name}.lock" for name in ("development", "rasa-server", "action-server", "studio")
+}
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", re.MULTILINE)
 # what only the tools and the tests use: never in a server image
 TEST_TOOLS = {"pytest", "pytest-timeout", "playwright", "textstat", "rich", "psutil", "ruff", "mypy"}
@@ -40,7 +43,7 @@ def test_every_package_is_pinned_with_its_hash(lock):
 
 def test_a_package_has_one_version_in_every_lock():
     development = pins("development")
-    for lock in ("rasa-server", "action-server"):
+    for lock in ("rasa-server", "action-server", "studio"):
         for name, version in pins(lock).items():
             assert development.get(name) == version, (
                 f"{lock}.lock pins {name}=={version}, development.lock {development.get(name)}: "
@@ -51,6 +54,8 @@ def test_a_package_has_one_version_in_every_lock():
 def test_production_locks_carry_no_test_tools_and_the_action_lock_no_rasa():
     for lock in ("rasa-server", "action-server"):
         assert not TEST_TOOLS & set(pins(lock)), f"{lock}.lock has test tools: {TEST_TOOLS & set(pins(lock))}"
+    # the studio runs the content checks, whose reading level is textstat's; nothing else of the tests
+    assert TEST_TOOLS & set(pins("studio")) == {"textstat"}
     action = pins("action-server")
     assert "rasa-sdk" in action and "pyyaml" in action
     assert not {"rasa", "tensorflow", "spacy"} & set(action)
@@ -83,3 +88,19 @@ def test_the_action_lock_provides_every_module_the_actions_import():
     for module in imported - optional:
         distribution = normalized(DISTRIBUTION.get(module, module))
         assert distribution in action, f"actions/ imports {module}, which requirements/action-server.lock lacks"
+
+
+# the distribution of a module the studio or the content library imports, where the names differ
+STUDIO_DISTRIBUTION = {**DISTRIBUTION, "ruamel": "ruamel-yaml", "jinja2": "jinja2"}
+
+
+def test_the_studio_lock_has_the_rasa_servers_and_every_module_studio_and_content_import():
+    studio = pins("studio")
+    for name, version in pins("rasa-server").items():
+        assert studio.get(name) == version, f"studio.lock lacks {name}=={version} of rasa-server.lock"
+    imported = third_party_imports(ROOT / "studio") | third_party_imports(ROOT / "content")
+    assert {"sanic", "jinja2", "ruamel", "textstat", "rasa", "spacy"} <= imported
+    for module in imported - {"rasa", "spacy", "textstat"}:
+        distribution = normalized(STUDIO_DISTRIBUTION.get(module, module))
+        assert distribution in studio, f"studio/ or content/ imports {module}, which requirements/studio.lock lacks"
+    assert {"rasa", "spacy", "textstat", "pyphen"} <= set(studio)

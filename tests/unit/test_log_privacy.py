@@ -210,5 +210,6 @@ def test_every_server_start_reads_logging_yml():
             line.split()[1:-1] for line in (ROOT / dockerfile).read_text().splitlines() if line.startswith("COPY ")
         ]
         assert any("logging.yml" in sources for sources in copies), f"{dockerfile} does not copy logging.yml"
-    harness = " ".join((ROOT / "tools/harness.py").read_text().split())  # whatever the line breaks
+    # the test servers (and the studio's try-it servers): scripts/model_servers.py, which tools/harness.py uses
+    harness = " ".join((ROOT / "scripts/model_servers.py").read_text().split())  # whatever the line breaks
     assert harness.count('"--logging-config-file", str(LOGGING_CONFIG)') == 2  # the action and Rasa servers

@@ -19,14 +19,14 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.nlu.training_data.loading import load_data
 from rich.console import Console
 
+from content.conversations import read_endpoint_conversations
+from content.masking import default_masker
+from content.missed import missed_groups
+from content.training_data import add_examples
 from tests.unit import review_conversations as seeded
 from tools.project_domain import load_domain
 from tools.review.command import main
-from tools.review.conversations import read_endpoint_conversations
 from tools.review.editor import QuestionaryPrompts
-from tools.review.masking import default_masker
-from tools.review.report import missed_groups
-from tools.review.training_data import add_examples
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 RASA = ROOT / ".venv" / "bin" / "rasa"
@@ -159,7 +159,7 @@ def test_every_conversation_and_day_is_read_through_rasas_tracker_store(endpoint
 
 
 def test_a_conversation_rasa_cannot_rebuild_is_skipped_and_counted_never_named(endpoints, capsys):
-    from tools.review.conversations import open_store, read_conversations
+    from content.conversations import open_store, read_conversations
 
     store = open_store(endpoints)
     real_retrieve = store.retrieve_full_tracker

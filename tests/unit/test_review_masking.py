@@ -1,11 +1,11 @@
-"""The review's masking step (tools/review/masking.py) on the project's vocabulary: every kind of
+"""The review's masking step (content/masking.py) on the project's vocabulary: every kind of
 personal data it claims to mask, in English and Spanish, and what it must keep for the content team
 (temperatures, counts, medicines, typos, medical words)."""
 
 import pytest
 
+from content.masking import Masker, default_masker, project_vocabulary
 from tests.conftest import ROOT
-from tools.review.masking import Masker, default_masker, project_vocabulary
 
 
 @pytest.fixture(scope="module")

@@ -23,11 +23,12 @@ from rich.console import Console
 from rich.progress import track
 from rich.table import Table
 
-from tools.review.conversations import read_endpoint_conversations
+from content.conversations import read_endpoint_conversations
+from content.masking import default_masker
+from content.missed import MissedGroup, missed_groups
+from content.training_data import Added, add_examples
 from tools.review.editor import Prompts, QuestionaryPrompts, review
-from tools.review.masking import default_masker
-from tools.review.report import MissedGroup, headline, missed_groups, summarise, write_report
-from tools.review.training_data import Added, add_examples
+from tools.review.report import headline, summarise, write_report
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SECONDS_PER_DAY = 86400

@@ -12,8 +12,8 @@ from typing import List, Optional, Protocol, Sequence, Tuple
 
 from rich.console import Console
 
-from tools.review.conversations import NOT_COVERED_INTENT
-from tools.review.report import NO_INTENT, MissedGroup
+from content.conversations import NOT_COVERED_INTENT
+from content.missed import NO_INTENT, MissedGroup
 
 IGNORE = "ignore"
 NOT_COVERED_CHOICE = f"not covered ({NOT_COVERED_INTENT})"

@@ -1,7 +1,7 @@
-"""What the review found: the messages the assistant missed, grouped by likely intent, and the report
-for the clinical lead and the content team (results/review/report.md and report.html).
+"""The review's report for the clinical lead and the content team (results/review/report.md and
+report.html): conversations, escalations and what was missed (grouped by content/missed.py).
 
-Every message text here has been through the masking step (tools/review/masking.py). The report
+Every message text here has been through the masking step (content/masking.py). The report
 holds no message text from an urgent conversation (its messages are counted, never quoted) and no
 sender id; the charts are matplotlib PNGs embedded in the HTML as base64.
 """
@@ -12,84 +12,25 @@ import base64
 import html
 import io
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from clinical.vocabulary import DECISIONS
-from tools.review.conversations import (
+from content.conversations import (
     CORRECTED,
-    MISSED_KINDS,
     NOT_COVERED,
     REPHRASE,
     UNSURE,
     Conversation,
-    Turn,
-    text_key,
 )
-from tools.review.masking import Masker
+from content.missed import Missed, MissedGroup
 
 # the questions the assistant could not answer, for "most frequent unanswered questions"
 UNANSWERED_KINDS = (CORRECTED, REPHRASE, NOT_COVERED)
 TOP_UNANSWERED = 15
 SAFETY_POLICY = "safety policy"  # the Call-now replies sent with no decision (action server down)
-NO_INTENT = "(no intent)"
-
-
-@dataclass
-class Missed:
-    """One message the assistant missed (masked), with how often it was written."""
-
-    text: str
-    likely_intent: str
-    kinds: List[str]
-    replies: List[str]  # each distinct reply it got, e.g. "utter_treatment + utter_offer_alternatives"
-    language: str
-    urgent: bool  # written in a conversation that escalated: never copied without a confirm
-    count: int = 1
-
-
-@dataclass
-class MissedGroup:
-    intent: str
-    messages: List[Missed] = field(default_factory=list)
-
-    @property
-    def count(self) -> int:
-        return sum(m.count for m in self.messages)
-
-
-def reply_of(turn: Turn) -> str:
-    return " + ".join(turn.responses) or "(no reply)"
-
-
-def missed_groups(conversations: Sequence[Conversation], masker: Masker) -> List[MissedGroup]:
-    """Messages the assistant did not understand or was unsure about, grouped by likely intent,
-    the most frequent group first and the most frequent message first in each."""
-    by_key: Dict[Tuple[str, str], Missed] = {}
-    for conversation in conversations:
-        for turn in conversation.turns:
-            kinds = turn.kinds
-            if not kinds:
-                continue
-            text = masker.mask(turn.text).text
-            intent = turn.likely_intent or NO_INTENT
-            key = (intent, text_key(text))
-            if key not in by_key:
-                by_key[key] = Missed(text, intent, kinds, [reply_of(turn)], turn.language, conversation.urgent, 0)
-            missed = by_key[key]
-            missed.count += 1
-            missed.urgent = missed.urgent or conversation.urgent
-            missed.kinds = [k for k in MISSED_KINDS if k in missed.kinds or k in kinds]
-            if reply_of(turn) not in missed.replies:
-                missed.replies.append(reply_of(turn))
-    groups: Dict[str, MissedGroup] = {}
-    for missed in by_key.values():
-        groups.setdefault(missed.likely_intent, MissedGroup(missed.likely_intent)).messages.append(missed)
-    for group in groups.values():
-        group.messages.sort(key=lambda m: (-m.count, m.text))
-    return sorted(groups.values(), key=lambda g: (-g.count, g.intent))
 
 
 @dataclass

@@ -46,6 +46,7 @@ CALL_RESPONSES = (
     CALL_NOW_LOW_TEMPERATURE_RESPONSE,
 )
 LANGUAGE_SLOT = "language"
+ROOT = Path(__file__).resolve().parent.parent
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 # why a message is listed for review, strongest first
@@ -205,7 +206,7 @@ def open_store(endpoints_file: Path):
 
     rasa_patches.apply()  # the server's engine options (POSTGRES_SSLMODE) and bounded waits
 
-    from tools.project_domain import load_domain
+    from rasa.shared.core.domain import Domain
 
     config = tracker_store_config(endpoints_file)
     if config is None:
@@ -220,7 +221,9 @@ def open_store(endpoints_file: Path):
         if not database.exists():
             raise SystemExit(f"{database} does not exist: no conversations yet (`make run` writes it).")
         config["db"] = str(database)
-    store = TrackerStore.create(EndpointConfig.from_dict(config), load_domain())
+    # the whole domain as Rasa trains it: domain.yml and the responses of data/responses/
+    domain = Domain.load([str(ROOT / "domain.yml"), str(ROOT / "data" / "responses")])
+    store = TrackerStore.create(EndpointConfig.from_dict(config), domain)
     return getattr(store, "_tracker_store", store)  # Rasa wraps stores in a fail-safe wrapper
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Set, Tuple
 
-from tools.check_content import NEAR_COPY
+from content.checks import NEAR_COPY
 
 TEST_SETS = ("tests/nlu_holdout", "tests/blind")
 INTENT_LINE = re.compile(r"^- intent:\s*(\S+)\s*$")
