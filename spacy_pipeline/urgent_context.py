@@ -34,6 +34,8 @@ to every urgent mention:
                        the word as any one ("can an infection make her counts drop?") is unclear
   4. fine_now          the message says the child is fine now ("he's fine today", "ahorita está
                        bien"): a mention reported without a present marker of its own is unclear
+  5. diagnosis         a diagnosis named ("pneumonia", "an infection", "otitis"), not a sign the
+                       parent sees, is unclear when nothing else decides it: the parent is asked
 
 All cue phrases of all kinds are matched once per message (spaCy's PhraseMatcher and Matcher: the
 NegEx idea of trigger phrases and their scope, with the scope cut as above).
@@ -194,6 +196,7 @@ class UrgentContext:
         # "fever of 99.5", "fiebrita de 37.4": the words between a fever word and the reading it names
         self.names_a_reading: Set[str] = _words(terms.get("names_a_reading"))
         self.above_words: Set[str] = _words(terms.get("above_words"))
+        self.diagnosis_ids: Set[str] = set(terms.get("diagnosis_ids") or [])
         # a temperature span with a fever word ("fiebre de 3 días") is a fever whatever its number counts
         self.fever_words: Set[str] = _words(terms.get("fever_words"))
         # "su hermano tiene fiebre y mi hijo también": the child has it too
@@ -308,6 +311,9 @@ class UrgentContext:
         now = facts.present + facts.present_verbs
         if facts.fine_now and not any(clause.start <= s < clause.end for s, _ in now):
             return UNCLEAR
+        # 5. diagnosis: "she has pneumonia" names what a doctor found, not a sign the parent sees now
+        if ent.ent_id_ in self.diagnosis_ids:
+            return UNCLEAR
         return REPORTED
 
     # --- cues and their reach ---------------------------------------------------------------
@@ -366,8 +372,10 @@ class UrgentContext:
             start <= s < end and not facts.in_parentheses[s] for s in facts.hard
         ):
             return None
-        if len(between) > ADJACENT_REACH.get(cue.kind, len(doc)):
-            return None
+        if len(between) > ADJACENT_REACH.get(cue.kind, len(doc)) or (
+            cue.kind == NOT_A_TEMPERATURE and cue.side == "after" and between
+        ):
+            return None  # "98 pounds", "36 hours": a count's unit follows its number directly
         if cue.kind in (HISTORICAL, RESOLVED, NEGATED) and any(start <= s and e <= end for s, e in facts.present):
             return None  # "last week ... now she has a fever", "no fever for months and tonight 100.4": now
         if cue.kind in (OTHER_PERSON, NEGATED) and any(start <= s < end for s, _ in facts.subjects):
