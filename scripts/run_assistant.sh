@@ -19,6 +19,11 @@ RASA_ENDPOINTS="${RASA_ENDPOINTS:-endpoints.yml}"
 PRODUCTION_OPTIONS=()
 if [ "$(basename "$RASA_ENDPOINTS")" != endpoints.yml ]; then PRODUCTION_OPTIONS=(--production); fi
 LOG_DIR="${LOG_DIR:-run/logs}"
+# Each part's log is rotated by size (scripts/supervise.py): past LOG_MAX_BYTES (default 10 MB) it
+# becomes NAME.log.1, and LOG_BACKUPS older files (default 3) are kept, so no client can fill the disk.
+LOG_OPTIONS=()
+if [ -n "${LOG_MAX_BYTES:-}" ]; then LOG_OPTIONS+=(--log-max-bytes "$LOG_MAX_BYTES"); fi
+if [ -n "${LOG_BACKUPS:-}" ]; then LOG_OPTIONS+=(--log-backups "$LOG_BACKUPS"); fi
 mkdir -p "$LOG_DIR" run/data
 # Several Sanic workers are several processes: each writes its metrics into this directory, emptied
 # at every start, and /metrics reports the sums (addons/metrics.py, prometheus_client's multiprocess mode).
@@ -95,7 +100,7 @@ MSG
 # Each part: its name (for its log and pid file), the URL that answers once it is up, its command.
 # quiet_rasa.py is `rasa` without the libraries' DeprecationWarnings at the top of each log.
 RASA=(.venv/bin/python scripts/quiet_rasa.py)
-exec .venv/bin/python scripts/supervise.py --log-dir "$LOG_DIR" --ready-message "$READY_MESSAGE" \
+exec .venv/bin/python scripts/supervise.py --log-dir "$LOG_DIR" "${LOG_OPTIONS[@]}" --ready-message "$READY_MESSAGE" \
   --- actions "http://127.0.0.1:$ACTIONS_PORT/health" \
     "${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT" "${LOGGING_OPTIONS[@]}" \
   --- rasa "http://127.0.0.1:$RASA_PORT/" \
