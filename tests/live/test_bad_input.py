@@ -109,14 +109,16 @@ def test_a_bad_sender_id_is_refused_with_what_is_wrong(servers):
 
 
 def test_rest_keeps_its_own_conversations_apart_from_other_channels(servers):
-    """A REST client sending a Twilio number neither reads nor writes that parent's conversation."""
+    """A REST client sending a Twilio number, or the id of that parent's conversation, neither
+    reads nor writes that conversation."""
     import json
     import sqlite3
     import time
 
+    from addons.channels.input_guard import conversation_id
     from addons.nlg.hospital_nlg import DISCLAIMER
 
-    number = "whatsapp:+15550100199"
+    number = conversation_id("twilio", "whatsapp:+15550100199")  # as the Twilio channel stores it
     now = time.time()
     with sqlite3.connect(servers.tmp / "conversations.db") as db:  # the parent's WhatsApp conversation
         for kind, event in (
