@@ -13,9 +13,12 @@
   or waiting for the conversation's lock at once in this process; the next gets BUSY_REPLY at
   once. Without the cap, a flood on one sender id queues behind the conversation's lock, and
   that parent's real messages wait until the flood's lock tickets expire, unanswered.
-* The REST channel refuses a request that is not a JSON object with a `sender` and a
-  `message` string, or whose `sender` is not a usable id (400, with a message saying what is
+* The REST channel takes JSON only: a write without `Content-Type: application/json` gets 415
+  (issue 20: a page on another site could otherwise make its visitors' browsers post messages
+  without a CORS preflight). It refuses a request that is not a JSON object with a `sender` and
+  a `message` string, or whose `sender` is not a usable id (400, with a message saying what is
   wrong), never answers a 500, and does not take `input_channel` or `metadata` from the client.
+  Each refusal is counted (metrics) and logged as one line naming its reason, never the body.
 * Every channel keeps its conversations in a key space of its own: `<channel>:<sender>`
   (`rest:parent-1`, `socketio:<session>`, `twilio:+15551234567`, `twilio:whatsapp:+1...`,
   `facebook:<page-scoped id>`, `telegram:<chat id>`, `slack:<user id>`; conversation_id()).
@@ -61,6 +64,11 @@ MAX_SENDER_CHARACTERS = 128
 # The REST channel's conversations are stored under this prefix, as every channel's under its name
 # (see the module docstring).
 REST_CONVERSATION_PREFIX = "rest:"
+# What a REST write must declare (issue 20); anything else gets 415 and NOT_JSON_ERROR.
+JSON_MEDIA_TYPE = "application/json"
+NOT_JSON_ERROR = (
+    'send the body as JSON with the header "Content-Type: application/json": ' '{"sender": "...", "message": "..."}'
+)
 # A parent who sends a few short messages in a row ("hi", "my son", "has a fever") stays well
 # under it; a flood does not.
 MAX_MESSAGES_IN_FLIGHT_PER_SENDER = 5
@@ -351,24 +359,36 @@ class RestInput(GuardedInput, rest.RestInput):
         async def check_request(request: Request) -> Optional[response.HTTPResponse]:
             if request.method != "POST":
                 return None
+            # JSON only: a cross-site page can send text/plain, a form or multipart without asking the
+            # server first, so another site's visitors would all become senders; application/json
+            # needs a CORS preflight, which the server refuses for origins not in ALLOWED_ORIGINS
+            media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if media_type != JSON_MEDIA_TYPE:
+                return self.refuse(metrics.NOT_JSON, 415, NOT_JSON_ERROR)
             try:
                 body = request.json
             except Exception:  # Sanic: not JSON, or not UTF-8
-                return response.json({"error": "the body must be a JSON object in UTF-8"}, status=400)
+                return self.refuse(metrics.MALFORMED, 400, "the body must be a JSON object in UTF-8")
             if not isinstance(body, dict):
-                return response.json(
-                    {"error": 'the body must be a JSON object: {"sender": "...", "message": "..."}'}, status=400
+                return self.refuse(
+                    metrics.MALFORMED, 400, 'the body must be a JSON object: {"sender": "...", "message": "..."}'
                 )
             problem = sender_id_problem(body.get("sender"))
             if problem:
-                metrics.count_message(self.name())
-                metrics.count_refusal(self.name(), metrics.BAD_SENDER)
-                return response.json({"error": f"'sender' {problem}"}, status=400)
+                return self.refuse(metrics.BAD_SENDER, 400, f"'sender' {problem}")
             if body.get("message") is not None and not isinstance(body.get("message"), str):
-                return response.json({"error": "'message' must be a string"}, status=400)
+                return self.refuse(metrics.MALFORMED, 400, "'message' must be a string")
             return None
 
         return blueprint
+
+    def refuse(self, reason: Text, status: int, error: Text) -> response.HTTPResponse:
+        """A request refused before Rasa sees it: counted, one log line (the reason, never what the
+        client sent), and an answer saying what is wrong."""
+        metrics.count_message(self.name())
+        metrics.count_refusal(self.name(), reason)
+        logger.warning("rest: a request refused with %d (%s)", status, reason)
+        return response.json({"error": error}, status=status)
 
     def _extract_input_channel(self, req: Request) -> Text:
         return self.name()  # a client cannot claim to be another channel
