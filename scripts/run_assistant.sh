@@ -74,6 +74,16 @@ fi
 if ((${#PRODUCTION_OPTIONS[@]} == 0)); then
   export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:$WEBCHAT_PORT http://127.0.0.1:$WEBCHAT_PORT}"
 fi
+# The web chat signs its session ids with WEBCHAT_SESSION_SECRET (webchat/session_ids.py). In
+# development, unset, one is made once and kept in run/webchat-session-secret (owner-readable), so
+# that a page keeps its conversation across restarts; in production it must be set.
+if ((${#PRODUCTION_OPTIONS[@]} == 0)) && [ -z "${WEBCHAT_SESSION_SECRET:-}" ]; then
+  if [ ! -s run/webchat-session-secret ]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' >run/webchat-session-secret)
+  fi
+  WEBCHAT_SESSION_SECRET="$(cat run/webchat-session-secret)"
+  export WEBCHAT_SESSION_SECRET
+fi
 # API off unless RASA_ENABLE_API with a token or JWT secret; CORS for ALLOWED_ORIGINS only.
 RASA_OPTIONS="$(.venv/bin/python scripts/rasa_server_options.py "${PRODUCTION_OPTIONS[@]}")" || exit 1
 mapfile -t RASA_OPTIONS <<<"$RASA_OPTIONS"
