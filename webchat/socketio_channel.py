@@ -47,12 +47,13 @@ credentials.yml names this class instead of `socketio`. Everything else (events,
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import os
 import re
 import sys
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text
 
 from engineio import packet as engineio_packet
 from engineio.async_drivers.sanic import WebSocket as SanicWebSocket
@@ -60,6 +61,7 @@ from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.socketio import SocketBlueprint
 from rasa.core.channels.socketio import SocketIOInput as RasaSocketIOInput
 from rasa.core.channels.socketio import SocketIOOutput as RasaSocketIOOutput
+from sanic import response as sanic_response
 from sanic.request import Request
 from sanic_cors.core import SANIC_CORS_EVALUATED
 from socketio import packet as socketio_packet
@@ -157,9 +159,13 @@ class PacketGuard:
     def __init__(self, sio: Any) -> None:
         self.sio = sio
         self.malformed: Dict[Text, int] = {}
+        # the WebSocket connection of each Engine.IO session on that transport, to end it on closing
+        self.websockets: Dict[Text, Any] = {}
+        self.closing: Set["asyncio.Future[None]"] = set()
 
     def open(self, eio_sid: Text) -> bool:
-        return eio_sid in self.sio.eio.sockets
+        socket = self.sio.eio.sockets.get(eio_sid)
+        return socket is not None and not socket.closed and not socket.closing
 
     async def refuse(self, eio_sid: Text, what: Text) -> None:
         metrics.count_refusal("socketio", metrics.MALFORMED)
@@ -170,10 +176,21 @@ class PacketGuard:
             logger.warning(
                 "socketio: a socket sent more than %d malformed packets: disconnected", MAX_MALFORMED_PACKETS_PER_SOCKET
             )
-            await self.sio.eio.disconnect(eio_sid)
+            # in the background: python-engineio handles a packet inline (in the long-polling POST
+            # itself), and its disconnect waits until the client has been sent the close packet
+            closing = asyncio.ensure_future(self.disconnect(eio_sid))
+            self.closing.add(closing)  # held until done (asyncio keeps only a weak reference)
+            closing.add_done_callback(self.closing.discard)
+
+    async def disconnect(self, eio_sid: Text) -> None:
+        websocket = self.websockets.pop(eio_sid, None)
+        await self.sio.eio.disconnect(eio_sid)
+        if websocket is not None:  # python-engineio would wait for the client's next frame
+            await websocket.close()
 
     def forget(self, eio_sid: Text) -> None:
         self.malformed.pop(eio_sid, None)
+        self.websockets.pop(eio_sid, None)
 
     def install(self) -> None:
         """Wraps the Engine.IO server's message and disconnect handlers (python-socketio's own) and
@@ -202,9 +219,12 @@ class PacketGuard:
             frame that is not an Engine.IO packet, and once the Engine.IO socket is closed."""
 
             async def wait(self) -> Any:
-                data = await super().wait()
                 socket = getattr(self.handler, "__self__", None)  # the Engine.IO socket reading
+                if socket is not None:
+                    guard.websockets.setdefault(socket.sid, self)
+                data = await super().wait()
                 if socket is not None and (socket.closed or socket.closing):
+                    guard.websockets.pop(socket.sid, None)
                     return None
                 if len(data) > eio.max_http_buffer_size:
                     return data  # python-engineio refuses it and closes the socket itself
@@ -268,7 +288,14 @@ class FixedSocketIOInput(RasaSocketIOInput):
 
         async def handle_socket_request(request: Request, *args: Any, **kwargs: Any) -> Any:
             setattr(request.ctx, SANIC_CORS_EVALUATED, "1")
-            return await handle_request(request, *args, **kwargs)
+            try:
+                return await handle_request(request, *args, **kwargs)
+            except Exception as error:  # noqa: BLE001 - python-engineio's own failure on a bad request
+                # e.g. a long-polling request for a session it has just closed (KeyError): Sanic
+                # would answer 500 and log a traceback
+                count_library_error()
+                logger.warning("socketio: a request python-engineio could not handle (%s): 400", type(error).__name__)
+                return sanic_response.json({"error": "bad request"}, status=400)
 
         sio.eio.handle_request = handle_socket_request
 

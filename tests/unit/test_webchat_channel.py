@@ -7,6 +7,7 @@ reply's lines in Markdown-rendering widgets."""
 
 import asyncio
 import logging
+from types import SimpleNamespace
 
 import pytest
 
@@ -354,18 +355,24 @@ class EngineIO:
         self.channel = SocketIOInput(session_persistence=True)
         self.channel.blueprint(lambda message: None)
         self.eio = self.channel.sio.eio
-        self.eio.sockets = {"eio-1": object()}
+        self.eio.sockets = {"eio-1": SimpleNamespace(closed=False, closing=False)}
         self.disconnected = []
 
         async def disconnect(sid=None):
             self.disconnected.append(sid)
-            self.eio.sockets.pop(sid, None)
+            self.eio.sockets.pop(sid).closed = True
 
         self.eio.disconnect = disconnect
 
     def receive(self, data, sid="eio-1"):
         """A Socket.IO packet as python-engineio hands it on: the wire's "42[..." without its "4"."""
-        asyncio.run(self.eio.handlers["message"](sid, data))
+
+        async def received():
+            await self.eio.handlers["message"](sid, data)
+            for _ in range(3):  # the disconnect runs in the background
+                await asyncio.sleep(0)
+
+        asyncio.run(received())
 
 
 def test_malformed_packets_are_one_line_each_socket_counted_and_the_socket_closed_past_the_limit(caplog):
@@ -410,7 +417,7 @@ def test_a_disconnect_forgets_the_sockets_count():
     server = EngineIO()
     server.receive("2[")
     asyncio.run(server.eio.handlers["disconnect"]("eio-1", "client disconnect"))
-    server.eio.sockets["eio-1"] = object()  # the same id again: counted from zero
+    server.eio.sockets["eio-1"] = SimpleNamespace(closed=False, closing=False)  # the same id again: from zero
     for _ in range(MAX_MALFORMED_PACKETS_PER_SOCKET):
         server.receive("2[")
     assert server.disconnected == []
@@ -462,3 +469,15 @@ def test_the_libraries_log_warnings_as_one_counted_line_and_never_their_info(cap
     assert lines[1].startswith("socketio: Invalid session abc\\ninjected line") and len(lines[1]) < 230
     assert len(lines) == 2 and counted == [1]
     assert "fever" not in caplog.text and "Traceback" not in caplog.text
+
+
+def test_a_request_python_engineio_fails_on_is_answered_400_in_one_counted_line(caplog):
+    from types import SimpleNamespace as Request
+
+    channel = SocketIOInput(session_persistence=True)
+    channel.blueprint(lambda message: None)
+    before = refusals(metrics.MALFORMED)
+    with caplog.at_level(logging.WARNING):
+        answer = asyncio.run(channel.sio.eio.handle_request(Request(ctx=Request())))  # no URL, no headers
+    assert answer.status == 400 and refusals(metrics.MALFORMED) == before + 1
+    assert "could not handle (AttributeError): 400" in caplog.text and "Traceback" not in caplog.text
