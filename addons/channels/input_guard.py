@@ -235,15 +235,20 @@ class GuardedInput:
     def replying_to(self, output_channel: OutputChannel, client_sender_id: Text) -> OutputChannel:
         """The output channel for a conversation stored under conversation_id(): it sends to the
         id the channel received."""
+        return self.in_key_space(output_channel)
+
+    def in_key_space(self, output_channel: Any) -> Any:
+        """`output_channel`, sending to the id the channel knows when given a conversation id (once:
+        a channel whose route builds its messages with get_output_channel() is not wrapped twice)."""
+        if output_channel is None or isinstance(output_channel, RepliesToSender):
+            return output_channel
         return RepliesToSender(output_channel, self.name())  # type: ignore[attr-defined]  # a mixin: the channel has name()
 
     def get_output_channel(self) -> Any:
         """Rasa's output channel for messages it sends on its own (the HTTP API's events, with the
-        conversation id as recipient): the channel's own, sending to the id the channel knows."""
-        output_channel = super().get_output_channel()  # type: ignore[misc]  # a mixin: Rasa's channel has it
-        if output_channel is None:
-            return None
-        return RepliesToSender(output_channel, self.name())  # type: ignore[attr-defined]
+        conversation id as recipient): the channel's own, sending to the id the channel knows. A
+        channel class that defines get_output_channel itself returns self.in_key_space(...) too."""
+        return self.in_key_space(super().get_output_channel())  # type: ignore[misc]  # a mixin: Rasa's channel has it
 
 
 def conversation_id(channel: Text, sender_id: Text) -> Text:

@@ -273,6 +273,29 @@ def test_no_id_sent_on_one_channel_names_a_conversation_of_another():
             assert all(other != conversation_id(second, s) for s in SHARED_IDS + [other])
 
 
+def test_every_channels_output_channel_sends_to_the_id_its_provider_knows(monkeypatch):
+    """What Rasa sends on its own (the HTTP API's events, to the conversation id), and what a
+    route builds its messages with: every channel's output channel strips its own prefix, also
+    where the channel class defines get_output_channel itself (Telegram, Slack, Twilio)."""
+    from scripts.render_credentials import render
+    from tests.channels.conftest import channel_env
+
+    monkeypatch.setenv("WEBCHAT_SESSION_SECRET", "unit-test-session-secret-0123456789abcdef")
+    credentials, _ = render(load_template(ROOT / "credentials.yml"), channel_env("http://127.0.0.1:9"))
+    for path, settings in credentials.items():
+        module, name = path.rsplit(".", 1)
+        channel = getattr(importlib.import_module(module), name).from_credentials(settings)
+        if channel.name() == "socketio":
+            channel.blueprint(lambda message: None)  # its Socket.IO server exists from here
+        output = channel.get_output_channel()
+        if channel.name() == "rest":
+            assert output is None  # Rasa's REST channel has none: replies go in the HTTP answer
+            continue
+        assert isinstance(output, RepliesToSender) and output.channel == channel.name(), path
+        assert output.recipient(conversation_id(channel.name(), "2400000000000007")) == "2400000000000007"
+        assert channel.in_key_space(output) is output  # never wrapped twice
+
+
 def test_rasas_own_sends_reach_the_id_the_channel_knows():
     """Rasa sends the HTTP API's events with the conversation id as recipient."""
     output = RecordingOutput()
