@@ -41,6 +41,15 @@ class ChatClient:
     def say(self, text: str, session_id: Optional[str] = None) -> None:
         self.client.emit("user_uttered", {"message": text, "session_id": session_id or self.session_id})
 
+    def ask(self, text: str) -> List[str]:
+        """Sends `text` and waits for the server's acknowledgment, which comes once every reply to
+        it has been sent (as the page's widget waits); returns those replies."""
+        before = len(self.replies)
+        self.client.call("user_uttered", {"message": text, "session_id": self.session_id}, timeout=60)
+        time.sleep(0.2)  # the last reply and the acknowledgment may come in one poll, in either order
+        with self._lock:
+            return self.replies[before:]
+
     def wait_for(self, text: str, timeout: float = 30.0, after: int = 0) -> float:
         """Seconds until a reply (after the first `after`) contains `text`."""
         began = time.monotonic()
