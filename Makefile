@@ -26,7 +26,7 @@ export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-replica bench review ask studio studio-user studio-js test-studio
+.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-abuse test-replica bench review ask studio studio-user studio-js test-studio
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
@@ -46,6 +46,7 @@ help:
 	@echo "  test-live      the real servers over REST, also with the action server stopped"
 	@echo "  test-browser   the web chat page in headless Chromium"
 	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked"
+	@echo "  test-abuse     make run probed as an attacker would: floods, sessions, key spaces, cross-site posts (about 2 min)"
 	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
 	@echo "  studio-js      the content studio's htmx (and axe-core for its tests) from studio/package-lock.json"
 	@echo "  test-studio    the content studio: tests/studio (no server), then tests/studio_browser in headless Chromium (about 3 min)"
@@ -100,7 +101,7 @@ run: $(MODEL) $(WEBCHAT_JS)
 ask: $(MODEL)
 	@$(PY) tools/ask.py "$${Q-}"
 
-test: lint test-unit validate test-stories test-nlu test-blind test-live test-browser test-studio test-channels test-replica
+test: lint test-unit validate test-stories test-nlu test-blind test-live test-browser test-studio test-channels test-abuse test-replica
 
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check --quiet .
@@ -144,6 +145,14 @@ test-live: $(MODEL) $(WEBCHAT_JS)
 # the real servers, the replies caught by a local fake of its API (there is no internet here).
 test-channels: $(MODEL)
 	@$(PY) -m pytest -q tests/channels
+
+# The abuse suite (issue 20, docs/security.md): `make run` itself on free ports with every channel on
+# (providers faked), probed as an attacker on this machine would: 10,000 malformed packets, socket
+# take-overs, one id on every channel, a page of another site in Chromium posting to REST, the
+# internal servers' error paths, and what held before (API off, origins, traversal, injection, logs).
+# Figures in results/abuse/figures.json.
+test-abuse: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
+	@$(PY) -m pytest -q tests/abuse
 
 # Production mode on loopback (docs/production.md): PostgreSQL, Redis and nginx (installed with apt
 # when missing), two Rasa replicas and the action server; 50 concurrent conversations, a replica

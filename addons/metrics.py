@@ -12,7 +12,8 @@ the UrgentSafetyPolicy answers instead, and what the input guard refuses.
                                                                     skipped_after_timeout
     neutropenia_assistant_safety_policy_takeovers_total{reason}     action_server_failed,
                                                                     urgent_but_unsure
-    neutropenia_assistant_input_guard_refusals_total{channel, reason}  blank, too_long, busy, bad_sender
+    neutropenia_assistant_input_guard_refusals_total{channel, reason}  blank, too_long, busy, bad_sender,
+                                                                    malformed, not_json, foreign_session
 
 Every label value comes from a fixed list in this module: a channel Rasa names otherwise counts as
 "other", and no message text, sender id or phone number can ever become a label (each would also be
@@ -100,7 +101,12 @@ BLANK = "blank"
 TOO_LONG = "too_long"
 BUSY = "busy"  # the sender already had MAX_MESSAGES_IN_FLIGHT_PER_SENDER messages waiting
 BAD_SENDER = "bad_sender"  # a sender id that cannot be a conversation id
-REFUSALS = (BLANK, TOO_LONG, BUSY, BAD_SENDER)
+# (issue 20) a Socket.IO packet or a request body the channel cannot read
+MALFORMED = "malformed"
+NOT_JSON = "not_json"  # a REST write without Content-Type: application/json (415)
+# a web chat message for a session its socket did not open or resume with the server's signed id
+FOREIGN_SESSION = "foreign_session"
+REFUSALS = (BLANK, TOO_LONG, BUSY, BAD_SENDER, MALFORMED, NOT_JSON, FOREIGN_SESSION)
 
 # From a message in to its replies sent: NLU is about 50 ms, a busy server or a slow action server
 # takes seconds, and ACTION_SERVER_TIMEOUT_SECONDS (3 s) plus the rest bounds a fever report.
@@ -138,7 +144,8 @@ SAFETY_POLICY_TAKEOVERS = Counter(
 )
 INPUT_GUARD_REFUSALS = Counter(
     "input_guard_refusals",
-    "Messages the input guard answered itself or dropped, by channel and reason (blank, too_long, busy, bad_sender).",
+    "Messages the input guard answered itself or dropped, by channel and reason (blank, too_long, busy, "
+    "bad_sender, malformed, not_json, foreign_session).",
     ["channel", "reason"],
     namespace=NAMESPACE,
 )

@@ -28,7 +28,8 @@ cd /app
 python -c "from clinical.settings import load_settings; load_settings()"
 
 # The origins of the hospital's pages that may open the chat socket (webchat/origins.py): set,
-# never empty or "*", and with the web chat page's own origin. The same check `make run` makes;
+# never empty or "*", and with the web chat page's own origin; and WEBCHAT_SESSION_SECRET, what the
+# web chat signs its session ids with (webchat/session_ids.py). The same check `make run` makes;
 # its options are not used: nginx serves the page and these routes on one origin, and the socket
 # checks the Origin itself (webchat/socketio_channel.py).
 : "${WEBCHAT_RASA_URL:?is not set: the public origin of the web chat page, e.g. https://chat.your-hospital.org}"

@@ -14,6 +14,7 @@ holds a message (logging.yml, the servers' privacy filter).
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -92,6 +93,9 @@ class ModelServers:
             TF_CPP_MIN_LOG_LEVEL="2",
             PYTHONPATH=str(ROOT),
             ACTION_SERVER_URL=f"http://127.0.0.1:{self.actions_port}/webhook",
+            # what the web chat signs its session ids with (webchat/session_ids.py): one per set of
+            # servers, so that replicas started from it read each other's sessions
+            WEBCHAT_SESSION_SECRET=secrets.token_urlsafe(32),
             **(channel_env or {}),
             **(extra_env or {}),
         )

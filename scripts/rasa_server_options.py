@@ -6,11 +6,14 @@
 * CORS allows the site origins in ALLOWED_ORIGINS (space-separated), never "*" and never empty
   (webchat/origins.py: the rule the chat socket applies too). Unset, it is the local web chat
   page http://localhost:8080 (development); with --production it must be set.
+* With --production, WEBCHAT_SESSION_SECRET (32+ characters, webchat/session_ids.py) must be set:
+  the web chat signs its session ids with it. (`make run` makes one in development; the socketio
+  channel itself refuses to start without it either way.)
 
     python scripts/rasa_server_options.py [--production] [--page ORIGIN]
 
 --production: a server on endpoints.production.yml (scripts/run_assistant.sh with that file,
-deploy/rasa-serve.sh always): ALLOWED_ORIGINS must be set.
+deploy/rasa-serve.sh always): ALLOWED_ORIGINS and WEBCHAT_SESSION_SECRET must be set.
 --page: the origin the web chat page is served on (deploy/rasa-serve.sh: WEBCHAT_RASA_URL, where
 nginx serves the page and the socket together); ALLOWED_ORIGINS must list it, because browsers
 send an Origin header on the page's own socket too.
@@ -27,6 +30,7 @@ import sys
 from typing import List, Mapping, Optional
 
 from webchat.origins import OriginsError, allowed_origins
+from webchat.session_ids import SessionSecretError, session_secret
 
 MIN_SECRET_LENGTH = 32
 
@@ -40,6 +44,11 @@ def server_options(environ: Mapping[str, str], production: bool = False, page: O
         origins = allowed_origins(environ, required=production)
     except OriginsError as error:
         raise UnsafeSetting(str(error)) from None
+    if production:
+        try:
+            session_secret(environ)
+        except SessionSecretError as error:
+            raise UnsafeSetting(str(error)) from None
     page = (page or "").strip().rstrip("/")
     if page and page not in origins:
         raise UnsafeSetting(
@@ -68,7 +77,11 @@ def server_options(environ: Mapping[str, str], production: bool = False, page: O
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--production", action="store_true", help="a production server: ALLOWED_ORIGINS must be set")
+    parser.add_argument(
+        "--production",
+        action="store_true",
+        help="a production server: ALLOWED_ORIGINS and WEBCHAT_SESSION_SECRET must be set",
+    )
     parser.add_argument("--page", metavar="ORIGIN", help="the web chat page's origin: ALLOWED_ORIGINS must list it")
     args = parser.parse_args(argv)
     try:

@@ -19,6 +19,11 @@ RASA_ENDPOINTS="${RASA_ENDPOINTS:-endpoints.yml}"
 PRODUCTION_OPTIONS=()
 if [ "$(basename "$RASA_ENDPOINTS")" != endpoints.yml ]; then PRODUCTION_OPTIONS=(--production); fi
 LOG_DIR="${LOG_DIR:-run/logs}"
+# Each part's log is rotated by size (scripts/supervise.py): past LOG_MAX_BYTES (default 10 MB) it
+# becomes NAME.log.1, and LOG_BACKUPS older files (default 3) are kept, so no client can fill the disk.
+LOG_OPTIONS=()
+if [ -n "${LOG_MAX_BYTES:-}" ]; then LOG_OPTIONS+=(--log-max-bytes "$LOG_MAX_BYTES"); fi
+if [ -n "${LOG_BACKUPS:-}" ]; then LOG_OPTIONS+=(--log-backups "$LOG_BACKUPS"); fi
 mkdir -p "$LOG_DIR" run/data
 # Several Sanic workers are several processes: each writes its metrics into this directory, emptied
 # at every start, and /metrics reports the sums (addons/metrics.py, prometheus_client's multiprocess mode).
@@ -69,6 +74,16 @@ fi
 if ((${#PRODUCTION_OPTIONS[@]} == 0)); then
   export ALLOWED_ORIGINS="${ALLOWED_ORIGINS-http://localhost:$WEBCHAT_PORT http://127.0.0.1:$WEBCHAT_PORT}"
 fi
+# The web chat signs its session ids with WEBCHAT_SESSION_SECRET (webchat/session_ids.py). In
+# development, unset, one is made once and kept in run/webchat-session-secret (owner-readable), so
+# that a page keeps its conversation across restarts; in production it must be set.
+if ((${#PRODUCTION_OPTIONS[@]} == 0)) && [ -z "${WEBCHAT_SESSION_SECRET:-}" ]; then
+  if [ ! -s run/webchat-session-secret ]; then
+    (umask 077 && .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(32))' >run/webchat-session-secret)
+  fi
+  WEBCHAT_SESSION_SECRET="$(cat run/webchat-session-secret)"
+  export WEBCHAT_SESSION_SECRET
+fi
 # API off unless RASA_ENABLE_API with a token or JWT secret; CORS for ALLOWED_ORIGINS only.
 RASA_OPTIONS="$(.venv/bin/python scripts/rasa_server_options.py "${PRODUCTION_OPTIONS[@]}")" || exit 1
 mapfile -t RASA_OPTIONS <<<"$RASA_OPTIONS"
@@ -95,7 +110,7 @@ MSG
 # Each part: its name (for its log and pid file), the URL that answers once it is up, its command.
 # quiet_rasa.py is `rasa` without the libraries' DeprecationWarnings at the top of each log.
 RASA=(.venv/bin/python scripts/quiet_rasa.py)
-exec .venv/bin/python scripts/supervise.py --log-dir "$LOG_DIR" --ready-message "$READY_MESSAGE" \
+exec .venv/bin/python scripts/supervise.py --log-dir "$LOG_DIR" "${LOG_OPTIONS[@]}" --ready-message "$READY_MESSAGE" \
   --- actions "http://127.0.0.1:$ACTIONS_PORT/health" \
     "${RASA[@]}" run actions --actions actions --port "$ACTIONS_PORT" "${LOGGING_OPTIONS[@]}" \
   --- rasa "http://127.0.0.1:$RASA_PORT/" \

@@ -1,6 +1,6 @@
 """Keeps the assistant's servers running under `make run`: a part that stops is started again.
 
-    supervise.py [--log-dir DIR] [--ready-message TEXT] \\
+    supervise.py [--log-dir DIR] [--ready-message TEXT] [--log-max-bytes N] [--log-backups N] \\
         --- NAME READY_URL COMMAND [ARG ...] [--- NAME READY_URL COMMAND [ARG ...] ...]
 
 scripts/run_assistant.sh checks the settings and then hands over to this loop, one part (`---`)
@@ -9,6 +9,12 @@ per server: the action server, the Rasa server and the web chat page. It
 * starts every part in its own process group, with its output in DIR/NAME.log and its process id
   in DIR/NAME.pid, and prints TEXT once every READY_URL answers. A part that stops before then
   stops everything (a setting is wrong: its log's last lines are printed);
+* keeps each log bounded (issue 20: nothing a client sends may fill the disk): a part's output
+  comes through a pipe to the logging library's RotatingFileHandler, which moves NAME.log to
+  NAME.log.1 (and so on, up to --log-backups, the oldest deleted) whenever the next line would take
+  it past --log-max-bytes; so a part's logs never take more than about (backups + 1) x max bytes.
+  A line longer than MAX_LINE_BYTES is written in pieces. Everything a part writes is kept this
+  way, its logging and anything else it prints (a crash's traceback, a library's print);
 * afterwards restarts a part that stops, after 1 s, doubling to 30 s while it keeps stopping
   (back to 1 s once it has stayed up 2 minutes), and prints which part stopped, its exit code or
   signal, and when it answers again. The other parts keep serving meanwhile: with the action
@@ -34,15 +40,18 @@ them there. Nothing is printed here from what the servers log: no message text, 
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
-from typing import Callable, List, Optional, Sequence
+from typing import IO, Callable, List, Optional, Sequence
 
 from scripts.process_group import signal_group, start_in_own_group, stop_groups
 
@@ -56,6 +65,13 @@ STILL_STARTING_NOTE_AFTER_SECONDS = 180.0
 TICK_SECONDS = 0.2
 PROBE_EVERY_SECONDS = 1.0
 PART_SEPARATOR = "---"
+# Each part's logs: NAME.log up to this size, then rotated; this many older files kept.
+# (scripts/run_assistant.sh passes LOG_MAX_BYTES and LOG_BACKUPS when they are set.)
+DEFAULT_LOG_MAX_BYTES = 10 * 1024 * 1024
+DEFAULT_LOG_BACKUPS = 3
+MAX_LINE_BYTES = 16 * 1024
+# how long stopping waits for the last lines of a part that has exited to reach its log
+LOG_DRAIN_SECONDS = 5.0
 
 
 def say(line: str) -> None:
@@ -81,14 +97,57 @@ def answers(url: str) -> bool:
         return False
 
 
+class PartLog:
+    """One part's log, DIR/NAME.log, rotated by size (the module docstring). Shared by every start
+    of the part: the first start empties it (and its older files), a restart appends."""
+
+    def __init__(self, path: Path, max_bytes: int, backups: int):
+        self.path = path
+        self.handler = RotatingFileHandler(
+            path, maxBytes=max_bytes, backupCount=backups, encoding="utf-8", errors="replace", delay=True
+        )
+        self.handler.setFormatter(logging.Formatter("%(message)s"))
+
+    def empty(self) -> None:
+        """Deletes NAME.log and every NAME.log.N, also those an earlier run with more backups left."""
+        self.handler.close()
+        self.path.unlink(missing_ok=True)
+        for older in self.path.parent.glob(f"{self.path.name}.*"):
+            if older.name[len(self.path.name) + 1 :].isdigit():
+                older.unlink(missing_ok=True)
+
+    def write(self, line: str) -> None:
+        # emit() checks the size first: the file is rotated before this line would cross the limit
+        self.handler.emit(logging.makeLogRecord({"msg": line}))
+
+    def copy_from(self, stream: IO[bytes]) -> None:
+        """Writes every line of `stream` until it ends (the part and all it started have exited)."""
+        with stream:
+            for chunk in iter(lambda: stream.readline(MAX_LINE_BYTES), b""):
+                self.write(chunk.decode("utf-8", errors="replace").rstrip("\n"))
+
+    def close(self) -> None:
+        self.handler.close()
+
+
 class Part:
-    def __init__(self, name: str, ready_url: str, command: Sequence[str], log_dir: Path):
+    def __init__(
+        self,
+        name: str,
+        ready_url: str,
+        command: Sequence[str],
+        log_dir: Path,
+        log_max_bytes: int = DEFAULT_LOG_MAX_BYTES,
+        log_backups: int = DEFAULT_LOG_BACKUPS,
+    ):
         self.name = name
         self.ready_url = ready_url
         self.command = list(command)
         self.log = log_dir / f"{name}.log"
+        self.part_log = PartLog(self.log, log_max_bytes, log_backups)
         self.pid_file = log_dir / f"{name}.pid"
         self.process: Optional[subprocess.Popen] = None
+        self.log_copier: Optional[threading.Thread] = None
         self.started_at = 0.0
         self.answering = False
         self.last_probe = 0.0
@@ -98,19 +157,29 @@ class Part:
 
     def start(self) -> None:
         # the first start empties the log; a restart appends, keeping what the crash left there
-        with open(self.log, "a" if self.starts else "w") as log:
-            if self.starts:
-                log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} restarted by scripts/supervise.py ---\n")
-                log.flush()
-            # SIGTERM from the kernel if this loop itself dies (PR_SET_PDEATHSIG): no orphan
-            self.process = start_in_own_group(
-                self.command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
-            )
+        if self.starts:
+            self.part_log.write(f"\n--- {time.strftime('%Y-%m-%d %H:%M:%S')} restarted by scripts/supervise.py ---")
+        else:
+            self.part_log.empty()
+        # SIGTERM from the kernel if this loop itself dies (PR_SET_PDEATHSIG): no orphan
+        self.process = start_in_own_group(
+            self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        assert self.process.stdout is not None
+        self.log_copier = threading.Thread(
+            target=self.part_log.copy_from, args=(self.process.stdout,), name=f"{self.name}-log", daemon=True
+        )
+        self.log_copier.start()
         self.pid_file.write_text(f"{self.process.pid}\n")
         self.starts += 1
         self.started_at = time.monotonic()
         self.answering = False
         self.restart_at = None
+
+    def drain_log(self) -> None:
+        """Waits (a little) for the last lines of a part that has exited to reach its log."""
+        if self.log_copier is not None:
+            self.log_copier.join(LOG_DRAIN_SECONDS)
 
     def running(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -129,6 +198,7 @@ class Part:
         signal_group(self.process, sig)
 
     def tail(self, lines: int = 20) -> str:
+        self.drain_log()
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
@@ -205,8 +275,9 @@ class Supervisor:
         ran_for = now - part.started_at
         if ran_for >= STABLE_AFTER_SECONDS:
             part.backoff = FIRST_BACKOFF_SECONDS
-        # whatever the part left behind in its process group goes with it
+        # whatever the part left behind in its process group goes with it (and so its log's pipe ends)
         part.signal_group(signal.SIGKILL)
+        part.drain_log()
         part.restart_at = now + part.backoff
         say(
             f"{part.name} {how_it_ended(part.returncode())} after {ran_for:.0f} s; "
@@ -224,6 +295,8 @@ class Supervisor:
             if part.process in killed:
                 say(f"{part.name} did not stop in {STOP_GRACE_SECONDS:.0f} s; killed it")
         for part in self.parts:
+            part.drain_log()
+            part.part_log.close()
             part.pid_file.unlink(missing_ok=True)
 
 
@@ -252,16 +325,38 @@ def take_terminal_foreground() -> Callable[[], None]:
     return give_back
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number above 0 (LOG_MAX_BYTES, LOG_BACKUPS)")
+    return value
+
+
 def parse(argv: Sequence[str]):
     if PART_SEPARATOR not in argv:
         raise SystemExit(
-            f"usage: supervise.py [--log-dir DIR] [--ready-message TEXT] "
+            f"usage: supervise.py [--log-dir DIR] [--ready-message TEXT] [--log-max-bytes N] [--log-backups N] "
             f"{PART_SEPARATOR} NAME READY_URL COMMAND ... [{PART_SEPARATOR} ...]"
         )
     first = argv.index(PART_SEPARATOR)
     parser = argparse.ArgumentParser(description="Starts servers and restarts any that stops.")
     parser.add_argument("--log-dir", default="run/logs", type=Path)
     parser.add_argument("--ready-message", default="every part is answering")
+    parser.add_argument(
+        "--log-max-bytes",
+        type=positive_int,
+        default=DEFAULT_LOG_MAX_BYTES,
+        help=f"rotate a part's log past this size (default {DEFAULT_LOG_MAX_BYTES})",
+    )
+    parser.add_argument(
+        "--log-backups",
+        type=positive_int,
+        default=DEFAULT_LOG_BACKUPS,
+        help=f"older log files kept per part (default {DEFAULT_LOG_BACKUPS})",
+    )
     options = parser.parse_args(argv[:first])
     specs: List[List[str]] = []
     for arg in argv[first:]:
@@ -273,7 +368,7 @@ def parse(argv: Sequence[str]):
     for spec in specs:
         if len(spec) < 3:
             raise SystemExit(f"each part needs a name, a URL that answers once it is up, and a command: {spec}")
-        parts.append(Part(spec[0], spec[1], spec[2:], options.log_dir))
+        parts.append(Part(spec[0], spec[1], spec[2:], options.log_dir, options.log_max_bytes, options.log_backups))
     return options, parts
 
 

@@ -11,6 +11,12 @@ and the hospital settings (clinical/settings.py: the same care-team numbers the 
 carry), which the page shows in its "fever? call now" box and while the assistant is unreachable.
 Nothing is fetched from the internet: socket.io.min.js is copied from webchat/node_modules at
 set-up (`make webchat`).
+
+It fails cleanly (issue 20): a path that is not ASCII, whose %-escapes are not UTF-8, or that
+holds a NUL or another control character gets 400 (Python's file server dropped the connection
+at a NUL and logged a traceback); a request that fails anyway is logged as one line, and each
+log line shows at most MAX_LOGGED_CHARACTERS of what the client sent, control characters escaped
+(a client could otherwise write lines of its own into the log).
 """
 
 from __future__ import annotations
@@ -21,12 +27,33 @@ import os
 import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Optional
+from urllib.parse import unquote, urlsplit
 
 from clinical.settings import load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 PUBLIC = ROOT / "webchat" / "public"
+MAX_LOGGED_CHARACTERS = 200
+BAD_PATH = "the path must be ASCII, with %-escapes of UTF-8 text and no control characters"
+
+
+def path_problem(raw_path: str) -> Optional[str]:
+    """What is wrong with a request's path (http.server reads the request line as Latin-1), or None."""
+    path = urlsplit(raw_path).path
+    if not path.isascii() or not path.isprintable():
+        return BAD_PATH
+    try:
+        decoded = unquote(path, errors="strict")
+    except UnicodeDecodeError:
+        return BAD_PATH
+    return None if decoded.isprintable() else BAD_PATH
+
+
+def one_line(text: str) -> str:
+    """`text` as one log line: control characters escaped, at most MAX_LOGGED_CHARACTERS."""
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return escaped if len(escaped) <= MAX_LOGGED_CHARACTERS else escaped[:MAX_LOGGED_CHARACTERS] + "..."
 
 
 def rasa_url_from(environ) -> str:
@@ -73,6 +100,14 @@ class Handler(SimpleHTTPRequestHandler):
     config_body = b""
     extra_headers: dict = {}
 
+    def send_head(self):
+        """GET and HEAD: a path that cannot name a file here gets 400 (module docstring)."""
+        problem = path_problem(self.path)
+        if problem:
+            self.send_error(400, problem)
+            return None
+        return super().send_head()
+
     def do_GET(self):
         if urlsplit(self.path).path == "/config.js":
             self.send_response(200)
@@ -93,7 +128,14 @@ class Handler(SimpleHTTPRequestHandler):
         return None
 
     def log_message(self, format, *args):
-        sys.stderr.write("webchat %s - %s\n" % (self.address_string(), format % args))
+        sys.stderr.write("webchat %s - %s\n" % (self.address_string(), one_line(format % args)))
+
+
+class Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        """A request that failed anyway: one line, not socketserver's traceback."""
+        error = sys.exc_info()[1]
+        sys.stderr.write(f"webchat {client_address[0]} - a request failed ({type(error).__name__})\n")
 
 
 def main() -> None:
@@ -110,7 +152,7 @@ def main() -> None:
         ".css": "text/css",
         ".svg": "image/svg+xml",
     }
-    server = ThreadingHTTPServer((host, port), functools.partial(Handler, directory=str(PUBLIC)))
+    server = Server((host, port), functools.partial(Handler, directory=str(PUBLIC)))
     print(f"web chat on http://{host}:{port}/ (Rasa socket at {rasa_url})", flush=True)
     try:
         server.serve_forever()

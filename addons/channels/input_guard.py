@@ -13,14 +13,23 @@
   or waiting for the conversation's lock at once in this process; the next gets BUSY_REPLY at
   once. Without the cap, a flood on one sender id queues behind the conversation's lock, and
   that parent's real messages wait until the flood's lock tickets expire, unanswered.
-* The REST channel refuses a request that is not a JSON object with a `sender` and a
-  `message` string, or whose `sender` is not a usable id (400, with a message saying what is
+* The REST channel takes JSON only: a write without `Content-Type: application/json` gets 415
+  (issue 20: a page on another site could otherwise make its visitors' browsers post messages
+  without a CORS preflight). It refuses a request that is not a JSON object with a `sender` and
+  a `message` string, or whose `sender` is not a usable id (400, with a message saying what is
   wrong), never answers a 500, and does not take `input_channel` or `metadata` from the client.
-* The REST channel keeps its conversations under `rest:<sender>`. Senders are chosen by the
-  client, and every channel shares one tracker store: without the namespace, a REST client
-  sending "+15551234567" or "whatsapp:+1...", a Telegram chat id or a Messenger PSID would read
-  and write that parent's conversation (and learn from the once-per-conversation notice whether
-  that number ever wrote). The client still gets its own id back as `recipient_id`.
+  Each refusal is counted (metrics) and logged as one line naming its reason, never the body.
+* Every channel keeps its conversations in a key space of its own: `<channel>:<sender>`
+  (`rest:parent-1`, `socketio:<session>`, `twilio:+15551234567`, `twilio:whatsapp:+1...`,
+  `facebook:<page-scoped id>`, `telegram:<chat id>`, `slack:<user id>`; conversation_id()).
+  Every channel shares one tracker store, and some senders are chosen by the client (REST's
+  `sender`; the web chat's session id before issue 20): without the namespace, a REST or socket
+  client sending "+15551234567", a Telegram chat id or a Messenger PSID would read and write that
+  parent's conversation (and learn from the once-per-conversation notice whether that id ever
+  wrote). Replies still go to the id the channel knows: the output channel is wrapped
+  (RepliesToSender; REST's RepliesToClientId gives the client its own id back as
+  `recipient_id`). Conversations stored before this under bare ids are moved by
+  scripts/prefix_conversation_ids.py (docs/hospital-it-changes.md).
 
 Every reply names the care-team number (from the hospital settings): a long, empty or hurried
 message can come from a parent in trouble. The replies are in English and then Spanish, or in the
@@ -34,10 +43,10 @@ import functools
 import logging
 import time
 from collections import Counter
-from typing import Any, Awaitable, Callable, Dict, Optional, Text, Tuple
+from typing import Any, Awaitable, Callable, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa.core.channels import rest
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
 
@@ -52,8 +61,14 @@ MAX_MESSAGE_CHARACTERS = 2000
 START_PAYLOADS = {"get_started", "getstarted", "get started", "start", "greet", "restart", "hello", "hi"}
 START_MESSAGE = "hello"
 MAX_SENDER_CHARACTERS = 128
-# The REST channel's conversations are stored under this prefix (see the module docstring).
+# The REST channel's conversations are stored under this prefix, as every channel's under its name
+# (see the module docstring).
 REST_CONVERSATION_PREFIX = "rest:"
+# What a REST write must declare (issue 20); anything else gets 415 and NOT_JSON_ERROR.
+JSON_MEDIA_TYPE = "application/json"
+NOT_JSON_ERROR = (
+    'send the body as JSON with the header "Content-Type: application/json": ' '{"sender": "...", "message": "..."}'
+)
 # A parent who sends a few short messages in a row ("hi", "my son", "has a fever") stays well
 # under it; a flood does not.
 MAX_MESSAGES_IN_FLIGHT_PER_SENDER = 5
@@ -199,6 +214,10 @@ class GuardedInput:
                 )
                 return None
             _messages_in_flight[key] += 1
+            # from here on, the conversation is the channel's own (module docstring)
+            client_sender_id = message.sender_id
+            message.sender_id = conversation_id(channel, client_sender_id)
+            message.output_channel = self.replying_to(message.output_channel, client_sender_id)
             try:
                 return await on_new_message(message)
             finally:
@@ -212,6 +231,86 @@ class GuardedInput:
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         return super().blueprint(self.guard(on_new_message))  # type: ignore[misc]  # a mixin: Rasa's channel has blueprint()
+
+    def replying_to(self, output_channel: OutputChannel, client_sender_id: Text) -> OutputChannel:
+        """The output channel for a conversation stored under conversation_id(): it sends to the
+        id the channel received."""
+        return self.in_key_space(output_channel)
+
+    def in_key_space(self, output_channel: Any) -> Any:
+        """`output_channel`, sending to the id the channel knows when given a conversation id (once:
+        a channel whose route builds its messages with get_output_channel() is not wrapped twice)."""
+        if output_channel is None or isinstance(output_channel, RepliesToSender):
+            return output_channel
+        return RepliesToSender(output_channel, self.name())  # type: ignore[attr-defined]  # a mixin: the channel has name()
+
+    def get_output_channel(self) -> Any:
+        """Rasa's output channel for messages it sends on its own (the HTTP API's events, with the
+        conversation id as recipient): the channel's own, sending to the id the channel knows. A
+        channel class that defines get_output_channel itself returns self.in_key_space(...) too."""
+        return self.in_key_space(super().get_output_channel())  # type: ignore[misc]  # a mixin: Rasa's channel has it
+
+
+def conversation_id(channel: Text, sender_id: Text) -> Text:
+    """The tracker store's id of a conversation: `<channel>:<the sender id the channel received>`
+    (what tools, tests and hospital IT look up)."""
+    return f"{channel}:{sender_id}"
+
+
+def sender_id_of(channel: Text, stored_id: Text) -> Text:
+    """The sender id a channel knows, for a conversation id of that channel (others unchanged)."""
+    prefix = conversation_id(channel, "")
+    return stored_id[len(prefix) :] if stored_id.startswith(prefix) else stored_id
+
+
+class RepliesToSender(OutputChannel):
+    """A channel's output channel, seen from a conversation stored under `<channel>:<sender>`:
+    Rasa sends to the conversation id; the provider (or the web chat's room) gets the sender id
+    it knows. Anything else is the wrapped channel's own (its name picks channel-specific
+    responses; its attributes, e.g. Messenger's client, stay reachable)."""
+
+    def __init__(self, output_channel: OutputChannel, channel: Text) -> None:
+        self.output_channel = output_channel
+        self.channel = channel
+
+    def name(self) -> Text:  # Rasa calls it on the instance
+        return self.output_channel.name()
+
+    def __getattr__(self, attribute: Text) -> Any:
+        if attribute in ("output_channel", "channel"):  # not set yet: no recursion
+            raise AttributeError(attribute)
+        return getattr(self.output_channel, attribute)
+
+    def recipient(self, recipient_id: Text) -> Text:
+        return sender_id_of(self.channel, recipient_id)
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        await self.output_channel.send_response(self.recipient(recipient_id), message)
+
+    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+        await self.output_channel.send_text_message(self.recipient(recipient_id), text, **kwargs)
+
+    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+        await self.output_channel.send_image_url(self.recipient(recipient_id), image, **kwargs)
+
+    async def send_attachment(self, recipient_id: Text, attachment: Text, **kwargs: Any) -> None:
+        await self.output_channel.send_attachment(self.recipient(recipient_id), attachment, **kwargs)
+
+    async def send_text_with_buttons(
+        self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.output_channel.send_text_with_buttons(self.recipient(recipient_id), text, buttons, **kwargs)
+
+    async def send_quick_replies(
+        self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
+        await self.output_channel.send_quick_replies(self.recipient(recipient_id), text, quick_replies, **kwargs)
+
+    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
+        await self.output_channel.send_elements(self.recipient(recipient_id), elements, **kwargs)
+
+    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+        await self.output_channel.send_custom_json(self.recipient(recipient_id), json_message, **kwargs)
 
 
 class RepliesToClientId(CollectingOutputChannel):
@@ -230,58 +329,71 @@ class RepliesToClientId(CollectingOutputChannel):
 
 def rest_conversation_id(client_sender_id: Text) -> Text:
     """The tracker store's id of a REST client's conversation (what tools and tests look up)."""
-    return REST_CONVERSATION_PREFIX + client_sender_id
+    return REST_CONVERSATION_PREFIX + client_sender_id  # = conversation_id("rest", client_sender_id)
 
 
 class RestInput(GuardedInput, rest.RestInput):
     """Rasa's REST channel (`rest`), with the input guard and strict request checks."""
 
+    def replying_to(self, output_channel: OutputChannel, client_sender_id: Text) -> OutputChannel:
+        # Rasa's REST route answers with what its collector gathered: the client gets its own id
+        return RepliesToClientId(output_channel, client_sender_id)
+
     @staticmethod
-    def in_rest_namespace(
+    def answering_when_cancelled(
         on_new_message: Callable[[UserMessage], Awaitable[Any]],
     ) -> Callable[[UserMessage], Awaitable[Any]]:
-        """`on_new_message` on the conversation `rest:<sender>`, replying to `<sender>`."""
+        """`on_new_message`, with the care-team number in the answer when Sanic cancels it."""
 
-        async def in_namespace(message: UserMessage) -> Any:
-            client_sender_id = message.sender_id
-            message.sender_id = rest_conversation_id(client_sender_id)
-            message.output_channel = RepliesToClientId(message.output_channel, client_sender_id)
+        async def answered(message: UserMessage) -> Any:
             try:
                 return await on_new_message(message)
             except asyncio.CancelledError:
                 # Sanic's response timeout cancels the handler, and Rasa's REST channel then
                 # answers 200 with what it had collected, often nothing: never silence.
-                await message.output_channel.send_text_message(client_sender_id, guard_reply(NOT_IN_TIME_REPLY))
+                await message.output_channel.send_text_message(message.sender_id, guard_reply(NOT_IN_TIME_REPLY))
                 raise
 
-        return in_namespace
+        return answered
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         # the input guard (GuardedInput) runs first, on the id the client sent
-        blueprint = super().blueprint(self.in_rest_namespace(on_new_message))
+        blueprint = super().blueprint(self.answering_when_cancelled(on_new_message))
 
         @blueprint.middleware("request")
         async def check_request(request: Request) -> Optional[response.HTTPResponse]:
             if request.method != "POST":
                 return None
+            # JSON only: a cross-site page can send text/plain, a form or multipart without asking the
+            # server first, so another site's visitors would all become senders; application/json
+            # needs a CORS preflight, which the server refuses for origins not in ALLOWED_ORIGINS
+            media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if media_type != JSON_MEDIA_TYPE:
+                return self.refuse(metrics.NOT_JSON, 415, NOT_JSON_ERROR)
             try:
                 body = request.json
             except Exception:  # Sanic: not JSON, or not UTF-8
-                return response.json({"error": "the body must be a JSON object in UTF-8"}, status=400)
+                return self.refuse(metrics.MALFORMED, 400, "the body must be a JSON object in UTF-8")
             if not isinstance(body, dict):
-                return response.json(
-                    {"error": 'the body must be a JSON object: {"sender": "...", "message": "..."}'}, status=400
+                return self.refuse(
+                    metrics.MALFORMED, 400, 'the body must be a JSON object: {"sender": "...", "message": "..."}'
                 )
             problem = sender_id_problem(body.get("sender"))
             if problem:
-                metrics.count_message(self.name())
-                metrics.count_refusal(self.name(), metrics.BAD_SENDER)
-                return response.json({"error": f"'sender' {problem}"}, status=400)
+                return self.refuse(metrics.BAD_SENDER, 400, f"'sender' {problem}")
             if body.get("message") is not None and not isinstance(body.get("message"), str):
-                return response.json({"error": "'message' must be a string"}, status=400)
+                return self.refuse(metrics.MALFORMED, 400, "'message' must be a string")
             return None
 
         return blueprint
+
+    def refuse(self, reason: Text, status: int, error: Text) -> response.HTTPResponse:
+        """A request refused before Rasa sees it: counted, one log line (the reason, never what the
+        client sent), and an answer saying what is wrong."""
+        metrics.count_message(self.name())
+        metrics.count_refusal(self.name(), reason)
+        logger.warning("rest: a request refused with %d (%s)", status, reason)
+        return response.json({"error": error}, status=status)
 
     def _extract_input_channel(self, req: Request) -> Text:
         return self.name()  # a client cannot claim to be another channel

@@ -50,4 +50,5 @@ class SlackBot(slack.SlackBot):
 
 class SlackInput(GuardedInput, NumberedOptionsInput, slack.SlackInput):
     def get_output_channel(self, channel: Optional[Text] = None, thread_id: Optional[Text] = None) -> OutputChannel:
-        return SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy)
+        # sending to the id of a conversation id `slack:<id>` (the channel's own key space, input_guard.py)
+        return self.in_key_space(SlackBot(self.slack_token, channel or self.slack_channel, thread_id, self.proxy))

@@ -29,7 +29,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple, 
 from aiogram.bot import api
 from aiogram.bot.api import TELEGRAM_PRODUCTION, TelegramAPIServer
 from rasa.core.channels import telegram
-from rasa.core.channels.channel import UserMessage
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -218,12 +218,13 @@ class TelegramInput(GuardedInput, NumberedOptionsInput, TelegramWebhook):
             text = "/greet"
         return super().rewrite_user_text(text, sender_id)
 
-    def get_output_channel(self) -> TelegramOutput:
+    def get_output_channel(self) -> OutputChannel:
         """Unlike Rasa's, calls nothing on the Telegram API (see set_webhook_once); one client
-        (one connection pool) for the server's lifetime."""
+        (one connection pool) for the server's lifetime; sending to the chat id of a conversation
+        id `telegram:<chat id>` (the channel's own key space, addons/channels/input_guard.py)."""
         if self._output_channel is None:
             self._output_channel = TelegramOutput(self.access_token)
-        return self._output_channel
+        return self.in_key_space(self._output_channel)
 
     async def set_webhook_once(self, retry_in: int) -> bool:
         """setWebhook with the secret token (aiogram 2.15's set_webhook has no secret_token)."""

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.live.conftest import ROOT, TEST_CARE_TEAM_PHONE
+from webchat.session_ids import SIGNED_SESSION_ID
 
 RASA_WEBCHAT_JS = ROOT / "webchat" / "node_modules" / "rasa-webchat" / "lib" / "index.js"
 REPLY_TIMEOUT = 60_000  # ms; rasa-webchat also delays each message (up to 3 s) as if typed
@@ -153,7 +154,8 @@ def test_topic_question_gets_its_answer_with_the_source_on_its_own_line(widget, 
 
 def test_reload_keeps_the_conversation(widget, artifacts):
     session = widget.evaluate("JSON.parse(localStorage.getItem('chat_session') || '{}').session_id")
-    assert session and re.fullmatch(r"[0-9a-f]{32}", session)
+    # the id the server issued and signed (webchat/session_ids.py), which the widget kept
+    assert session and SIGNED_SESSION_ID.fullmatch(session)
     shown = replies(widget).all_text_contents()
     widget.reload()
     expect(replies(widget)).to_have_count(len(shown), timeout=REPLY_TIMEOUT)

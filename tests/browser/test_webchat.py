@@ -11,6 +11,7 @@ from addons.nlg.hospital_nlg import DISCLAIMER
 from tests.browser.chat_page import bot_messages, say, wait_for_reply
 from tests.browser.conftest import DESKTOP
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
+from webchat.session_ids import SIGNED_SESSION_ID
 
 TOPICS = ["Causes", "Types", "Symptoms", "Diagnosis", "Treatment", "My child has a fever"]
 CARE_TEAM_TEL = "tel:" + re.sub(r"\D", "", TEST_CARE_TEAM_PHONE)
@@ -67,7 +68,8 @@ def test_fever_report_gets_call_now_with_a_tel_link(page, artifacts):
 
 def test_reload_keeps_the_conversation_and_the_sender(page, artifacts):
     session_id = page.evaluate(f"localStorage.getItem('{SESSION_KEY}')")
-    assert session_id and re.fullmatch(r"[0-9a-f]{32}", session_id)
+    # the id the server issued and signed (webchat/session_ids.py), which the widget kept
+    assert session_id and SIGNED_SESSION_ID.fullmatch(session_id)
     shown = page.locator("#chat-log .msg").all_text_contents()
 
     page.reload()

@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import pytest
 import requests
 
+from addons.channels.input_guard import conversation_id
 from tools.harness import Servers
 
 TWILIO_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
@@ -204,9 +205,10 @@ class ChannelServers(Servers):
 
     def offer_options(self, channel, sender, text, buttons):
         """Sends a bot message with buttons to `sender` through `channel`'s output channel, as the
-        assistant does for a response with buttons (Rasa's HTTP API, side effects executed)."""
+        assistant does for a response with buttons (Rasa's HTTP API, side effects executed), in
+        the channel's own conversation of that sender (addons/channels/input_guard.py)."""
         response = requests.post(
-            f"{self.url}/conversations/{quote(str(sender), safe='+:')}/tracker/events",
+            f"{self.url}/conversations/{quote(conversation_id(channel, str(sender)), safe='+:')}/tracker/events",
             params={"output_channel": channel, "execute_side_effects": "true", "token": API_TOKEN},
             json=[{"event": "bot", "text": text, "data": {"buttons": buttons}}],
             timeout=30,

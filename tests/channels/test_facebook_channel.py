@@ -7,6 +7,7 @@ import time
 import pytest
 import requests
 
+from addons.channels.input_guard import conversation_id
 from tests.channels.conftest import (
     API_TOKEN,
     FACEBOOK_APP_SECRET,
@@ -129,7 +130,10 @@ def test_webhook_verification(channels):
 
 
 def user_events_and_restarts(channels, psid):
-    tracker = requests.get(f"{channels.url}/conversations/{psid}/tracker", params={"token": API_TOKEN}, timeout=30)
+    conversation = conversation_id("facebook", psid)  # the channel's own key space
+    tracker = requests.get(
+        f"{channels.url}/conversations/{conversation}/tracker", params={"token": API_TOKEN}, timeout=30
+    )
     tracker.raise_for_status()
     events = tracker.json()["events"]
     return [e for e in events if e["event"] == "user"], [e for e in events if e["event"] == "restart"]

@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from addons.channels.input_guard import conversation_id
 from tests.channels.conftest import API_TOKEN, SLACK_BOT_TOKEN, TOPIC_BUTTONS, slack_headers
 from tests.live.conftest import TEST_CARE_TEAM_PHONE
 
@@ -125,7 +126,10 @@ def test_blank_long_and_typed_command_messages_go_through_the_input_guard(channe
     assert "too long" in replies[1] and TEST_CARE_TEAM_PHONE in replies[1]
     # a typed "/restart" is read as a greeting, never as Rasa's restart command
     assert "neutropenia" in "\n".join(replies[2:]).lower()
-    tracker = requests.get(f"{channels.url}/conversations/U0PARENT05/tracker", params={"token": API_TOKEN}, timeout=30)
+    conversation = conversation_id("slack", "U0PARENT05")  # the channel's own key space
+    tracker = requests.get(
+        f"{channels.url}/conversations/{conversation}/tracker", params={"token": API_TOKEN}, timeout=30
+    )
     events = tracker.json()["events"]
     assert [e["text"] for e in events if e["event"] == "user"] == ["hello"]
     assert not any(e["event"] == "restart" for e in events)

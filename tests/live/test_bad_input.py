@@ -48,6 +48,38 @@ def test_malformed_bodies_are_refused_cleanly(servers, body, status):
     good_message_is_answered(servers, "after-malformed")
 
 
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",  # what a page on another site can send without a CORS preflight
+        "text/plain;charset=UTF-8",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        None,
+        "application/jsonp",
+        "application/octet-stream",
+    ],
+)
+def test_a_rest_write_that_is_not_declared_json_gets_415_and_is_not_handled(servers, content_type):
+    import sqlite3
+
+    sender = f"not-json-{abs(hash(content_type))}"
+    body = ('{"sender": "%s", "message": "my son has a fever of 39"}' % sender).encode()
+    answer = requests.post(
+        f"http://127.0.0.1:{servers.rasa_port}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": content_type} if content_type else {},
+        timeout=30,
+    )
+    assert answer.status_code == 415
+    assert "Content-Type: application/json" in answer.json()["error"]
+    with sqlite3.connect(servers.tmp / "conversations.db") as db:
+        assert not db.execute("select 1 from events where sender_id = ?", (rest_conversation_id(sender),)).fetchall()
+    # JSON with its charset is JSON
+    answer = post(servers, body, headers={"Content-Type": "application/json; charset=utf-8"})
+    assert answer.status_code == 200 and "Call now" in answer.json()[0]["text"]
+
+
 def test_blank_message_gets_a_prompt(servers):
     assert "Please type your question" in servers.say("blank", "   ")
 
@@ -109,14 +141,16 @@ def test_a_bad_sender_id_is_refused_with_what_is_wrong(servers):
 
 
 def test_rest_keeps_its_own_conversations_apart_from_other_channels(servers):
-    """A REST client sending a Twilio number neither reads nor writes that parent's conversation."""
+    """A REST client sending a Twilio number, or the id of that parent's conversation, neither
+    reads nor writes that conversation."""
     import json
     import sqlite3
     import time
 
+    from addons.channels.input_guard import conversation_id
     from addons.nlg.hospital_nlg import DISCLAIMER
 
-    number = "whatsapp:+15550100199"
+    number = conversation_id("twilio", "whatsapp:+15550100199")  # as the Twilio channel stores it
     now = time.time()
     with sqlite3.connect(servers.tmp / "conversations.db") as db:  # the parent's WhatsApp conversation
         for kind, event in (

@@ -68,7 +68,11 @@ def test_kubernetes_gives_the_rasa_pods_the_origins_with_a_placeholder_to_change
         r"CHANGE THIS.*\n(?:\s*#.*\n)*\s*ALLOWED_ORIGINS:", (K8S / "configmap.yaml").read_text()
     )  # ...to change
     # the same page origin the example names is then required in it
-    assert server_options({"ALLOWED_ORIGINS": origins}, production=True, page="https://chat.example-hospital.org")
+    assert server_options(
+        {"ALLOWED_ORIGINS": origins, "WEBCHAT_SESSION_SECRET": "s" * 32},
+        production=True,
+        page="https://chat.example-hospital.org",
+    )
     rasa = next(d for d in documents if d["kind"] == "Deployment" and d["metadata"]["name"] == "rasa")
     container = rasa["spec"]["template"]["spec"]["containers"][0]
     assert {"configMapRef": {"name": "neutropenia-assistant-config"}} in container["envFrom"]
@@ -95,7 +99,7 @@ def run_check(env):
 
 
 def test_the_start_check_refuses_missing_empty_or_incomplete_origins_naming_the_variable():
-    page = {"WEBCHAT_RASA_URL": "https://chat.example-hospital.org"}
+    page = {"WEBCHAT_RASA_URL": "https://chat.example-hospital.org", "WEBCHAT_SESSION_SECRET": "s" * 32}
     for env, message in (
         ({}, "ALLOWED_ORIGINS is not set"),
         ({"ALLOWED_ORIGINS": ""}, "ALLOWED_ORIGINS is empty"),

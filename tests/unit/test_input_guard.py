@@ -1,11 +1,14 @@
 """The input guard: long, blank and command-syntax messages, sender ids, the cap per sender, and
-the REST channel's own conversation namespace."""
+each channel's own key space for its conversations (`<channel>:<sender>`, issue 20)."""
 
 import asyncio
+import importlib
+import itertools
 import logging
+from pathlib import Path
 
 import pytest
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.channel import CollectingOutputChannel, OutputChannel, UserMessage
 
 from addons.channels import input_guard
 from addons.channels.input_guard import (
@@ -13,11 +16,16 @@ from addons.channels.input_guard import (
     MAX_MESSAGES_IN_FLIGHT_PER_SENDER,
     MAX_SENDER_CHARACTERS,
     GuardedInput,
+    RepliesToSender,
     RestInput,
+    conversation_id,
     guard_text,
     rest_conversation_id,
     sender_id_problem,
 )
+from scripts.render_credentials import load_template
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_ordinary_message_is_parsed_unchanged():
@@ -162,7 +170,7 @@ def test_rest_replies_carry_the_clients_id_while_the_conversation_is_stored_unde
 
     async def receive():
         # what RestInput.blueprint passes to Rasa's route
-        handler = RestInput().guard(RestInput.in_rest_namespace(on_new_message))
+        handler = RestInput().guard(RestInput.answering_when_cancelled(on_new_message))
         await handler(UserMessage("fever", collector, "+15551234567"))
 
     asyncio.run(receive())
@@ -178,7 +186,7 @@ def test_a_rest_request_cut_off_by_the_response_timeout_still_names_the_care_tea
         await asyncio.sleep(60)
 
     async def receive():
-        handler = RestInput().guard(RestInput.in_rest_namespace(on_new_message))
+        handler = RestInput().guard(RestInput.answering_when_cancelled(on_new_message))
         task = asyncio.ensure_future(handler(UserMessage("fever", collector, "parent-7")))
         await asyncio.sleep(0.05)
         task.cancel()  # what Sanic does at its response timeout
@@ -190,6 +198,112 @@ def test_a_rest_request_cut_off_by_the_response_timeout_still_names_the_care_tea
     assert reply["recipient_id"] == "parent-7"
     assert "could not answer in time" in reply["text"] and "(555) 010-0140" in reply["text"]
     assert not input_guard._messages_in_flight
+
+
+# --- every channel's own key space (issue 20) ----------------------------------------------------
+
+
+def credentials_channels():
+    """Every input channel class credentials.yml names."""
+    classes = []
+    for path in load_template(ROOT / "credentials.yml"):
+        module, name = path.rsplit(".", 1)
+        classes.append(getattr(importlib.import_module(module), name))
+    return classes
+
+
+class RecordingOutput(OutputChannel):
+    def __init__(self):
+        self.sent = []
+
+    @classmethod
+    def name(cls):
+        return "recording"
+
+    async def send_text_message(self, recipient_id, text, **kwargs):
+        self.sent.append((recipient_id, text))
+
+
+def stored_and_answered(channel_class, sender):
+    """(the conversation id Rasa gets, the recipient its reply reaches) for one message."""
+    channel = object.__new__(channel_class)  # the guard needs only the class's name and output wrapper
+    stored = []
+
+    async def on_new_message(message):
+        stored.append(message.sender_id)
+        await message.output_channel.send_response(message.sender_id, {"text": "Call now"})
+
+    output = RecordingOutput() if channel_class is not RestInput else CollectingOutputChannel()
+    asyncio.run(channel.guard(on_new_message)(UserMessage("fever", output, sender)))
+    if isinstance(output, RecordingOutput):
+        return stored[0], [recipient for recipient, _ in output.sent]
+    return stored[0], [message["recipient_id"] for message in output.messages]
+
+
+# ids that are real elsewhere: a Messenger page-scoped id, a phone number, a Telegram chat id, a
+# WhatsApp sender, a Slack user, a session id, and ids that already look like another key space's
+SHARED_IDS = ["2400000000000007", "+15551234567", "whatsapp:+15551234567", "U0PARENT05", "facebook:2400000000000007"]
+
+
+def test_every_channel_of_credentials_yml_is_guarded():
+    channels = credentials_channels()
+    assert len(channels) == 6 and all(issubclass(c, GuardedInput) for c in channels)
+    assert {c.name() for c in channels} == {"rest", "socketio", "twilio", "facebook", "telegram", "slack"}
+
+
+@pytest.mark.parametrize("sender", SHARED_IDS)
+def test_the_same_id_on_every_channel_is_a_different_conversation_answered_under_its_own_id(sender):
+    stored = {}
+    for channel_class in credentials_channels():
+        conversation, recipients = stored_and_answered(channel_class, sender)
+        assert conversation == conversation_id(channel_class.name(), sender) == f"{channel_class.name()}:{sender}"
+        assert recipients == [sender]  # the provider (or the socket's room) gets the id it knows
+        stored[channel_class.name()] = conversation
+    assert len(set(stored.values())) == len(stored)
+
+
+def test_no_id_sent_on_one_channel_names_a_conversation_of_another():
+    """What a sender sends is always behind its own channel's prefix: a REST client that sends
+    'facebook:2400...' gets 'rest:facebook:2400...', never the Messenger conversation."""
+    names = [c.name() for c in credentials_channels()]
+    for first, second in itertools.permutations(names, 2):
+        for sender in SHARED_IDS:
+            other = conversation_id(first, sender)
+            assert not other.startswith(f"{second}:"), (first, sender)
+            assert all(other != conversation_id(second, s) for s in SHARED_IDS + [other])
+
+
+def test_every_channels_output_channel_sends_to_the_id_its_provider_knows(monkeypatch):
+    """What Rasa sends on its own (the HTTP API's events, to the conversation id), and what a
+    route builds its messages with: every channel's output channel strips its own prefix, also
+    where the channel class defines get_output_channel itself (Telegram, Slack, Twilio)."""
+    from scripts.render_credentials import render
+    from tests.channels.conftest import channel_env
+
+    monkeypatch.setenv("WEBCHAT_SESSION_SECRET", "unit-test-session-secret-0123456789abcdef")
+    credentials, _ = render(load_template(ROOT / "credentials.yml"), channel_env("http://127.0.0.1:9"))
+    for path, settings in credentials.items():
+        module, name = path.rsplit(".", 1)
+        channel = getattr(importlib.import_module(module), name).from_credentials(settings)
+        if channel.name() == "socketio":
+            channel.blueprint(lambda message: None)  # its Socket.IO server exists from here
+        output = channel.get_output_channel()
+        if channel.name() == "rest":
+            assert output is None  # Rasa's REST channel has none: replies go in the HTTP answer
+            continue
+        assert isinstance(output, RepliesToSender) and output.channel == channel.name(), path
+        assert output.recipient(conversation_id(channel.name(), "2400000000000007")) == "2400000000000007"
+        assert channel.in_key_space(output) is output  # never wrapped twice
+
+
+def test_rasas_own_sends_reach_the_id_the_channel_knows():
+    """Rasa sends the HTTP API's events with the conversation id as recipient."""
+    output = RecordingOutput()
+    wrapped = RepliesToSender(output, "twilio")
+    asyncio.run(wrapped.send_response("twilio:whatsapp:+15551234567", {"text": "Call now"}))
+    asyncio.run(wrapped.send_text_message("+15550000000", "an id sent as it is stays as it is"))
+    assert [recipient for recipient, _ in output.sent] == ["whatsapp:+15551234567", "+15550000000"]
+    assert wrapped.name() == "recording"
 
 
 # --- Spanish (issue 13) ------------------------------------------------------------------------

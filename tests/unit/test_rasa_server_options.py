@@ -60,15 +60,32 @@ def test_a_secret_that_starts_with_a_dash_is_passed_as_its_option_s_value():
     assert parser.parse_args(options[-2:]).auth_token == token
 
 
+# the web chat's session secret a production server needs as well (webchat/session_ids.py)
+SECRET = {"WEBCHAT_SESSION_SECRET": "a-long-random-session-secret-0123456789"}
+
+
 def test_production_needs_the_origins_set():
     with pytest.raises(UnsafeSetting, match="ALLOWED_ORIGINS is not set"):
-        server_options({}, production=True)
+        server_options(SECRET, production=True)
     with pytest.raises(UnsafeSetting, match="ALLOWED_ORIGINS is empty"):
-        server_options({"ALLOWED_ORIGINS": ""}, production=True)
-    assert server_options({"ALLOWED_ORIGINS": "https://www.example-hospital.org"}, production=True) == [
+        server_options({**SECRET, "ALLOWED_ORIGINS": ""}, production=True)
+    assert server_options({**SECRET, "ALLOWED_ORIGINS": "https://www.example-hospital.org"}, production=True) == [
         "--cors",
         "https://www.example-hospital.org",
     ]
+
+
+def test_production_needs_a_long_session_secret_development_does_not_ask_here():
+    origins = {"ALLOWED_ORIGINS": "https://www.example-hospital.org"}
+    with pytest.raises(UnsafeSetting, match="WEBCHAT_SESSION_SECRET is not set"):
+        server_options(origins, production=True)
+    with pytest.raises(UnsafeSetting, match="WEBCHAT_SESSION_SECRET is shorter than 32 characters"):
+        server_options({**origins, "WEBCHAT_SESSION_SECRET": "short"}, production=True)
+    # `make run` makes one in development; the channel itself refuses to start without it
+    assert server_options(origins) == ["--cors", "https://www.example-hospital.org"]
+    refused = run_script(["--production"], {"PATH": "/usr/bin:/bin", **origins})
+    assert refused.returncode == 1 and "WEBCHAT_SESSION_SECRET is not set" in refused.stderr
+    assert "secrets.token_urlsafe(32)" in refused.stderr  # how to make one
 
 
 def run_script(args, env):
@@ -88,7 +105,7 @@ def test_the_script_refuses_to_start_production_without_origins_and_names_the_va
     empty = run_script([], {"PATH": "/usr/bin:/bin", "ALLOWED_ORIGINS": ""})
     assert empty.returncode == 1 and "ALLOWED_ORIGINS is empty" in empty.stderr
     started = run_script(
-        ["--production"], {"PATH": "/usr/bin:/bin", "ALLOWED_ORIGINS": "https://www.example-hospital.org"}
+        ["--production"], {"PATH": "/usr/bin:/bin", "ALLOWED_ORIGINS": "https://www.example-hospital.org", **SECRET}
     )
     assert started.returncode == 0 and started.stdout.split() == ["--cors", "https://www.example-hospital.org"]
 
@@ -96,8 +113,8 @@ def test_the_script_refuses_to_start_production_without_origins_and_names_the_va
 def test_production_origins_include_the_web_chat_page_itself():
     page = "https://chat.example-hospital.org/"
     with pytest.raises(UnsafeSetting, match="does not list https://chat.example-hospital.org,"):
-        server_options({"ALLOWED_ORIGINS": "https://www.example-hospital.org"}, production=True, page=page)
+        server_options({**SECRET, "ALLOWED_ORIGINS": "https://www.example-hospital.org"}, production=True, page=page)
     both = "https://chat.example-hospital.org https://www.example-hospital.org"
-    assert server_options({"ALLOWED_ORIGINS": both}, production=True, page=page)[1:] == both.split()
-    refused = run_script(["--production", "--page", page], {"PATH": "/usr/bin:/bin", "ALLOWED_ORIGINS": SITE})
+    assert server_options({**SECRET, "ALLOWED_ORIGINS": both}, production=True, page=page)[1:] == both.split()
+    refused = run_script(["--production", "--page", page], {"PATH": "/usr/bin:/bin", "ALLOWED_ORIGINS": SITE, **SECRET})
     assert refused.returncode == 1 and "does not list https://chat.example-hospital.org" in refused.stderr
