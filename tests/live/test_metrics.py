@@ -118,7 +118,8 @@ def test_with_the_action_server_stopped_a_fever_report_counts_the_failure_and_th
     moved = changes(before, after)
     assert moved[("neutropenia_assistant_action_server_failures_total", (("reason", "not_reachable"),))] == 1.0
     assert moved[("neutropenia_assistant_safety_policy_takeovers_total", (("reason", "action_server_failed"),))] == 1.0
-    assert moved[("neutropenia_assistant_replies_total", (("channel", "rest"), ("kind", "call_now_fever")))] == 1.0
+    # the safety policy renders the decision the Rasa server made: a reading at or above the threshold
+    assert moved[("neutropenia_assistant_replies_total", (("channel", "rest"), ("kind", "call_now_reading")))] == 1.0
 
 
 def test_no_message_text_sender_or_phone_number_in_the_metrics(servers):
