@@ -197,6 +197,8 @@ class UrgentContext:
         self.names_a_reading: Set[str] = _words(terms.get("names_a_reading"))
         self.above_words: Set[str] = _words(terms.get("above_words"))
         self.diagnosis_ids: Set[str] = set(terms.get("diagnosis_ids") or [])
+        self.sores_ids: Set[str] = set(terms.get("sores_ids") or [])
+        self.drinking_fine = phrase_matcher({"fine": terms.get("drinking_fine") or []})
         # a temperature span with a fever word ("fiebre de 3 días") is a fever whatever its number counts
         self.fever_words: Set[str] = _words(terms.get("fever_words"))
         # "su hermano tiene fiebre y mi hijo también": the child has it too
@@ -236,8 +238,27 @@ class UrgentContext:
             in_parentheses=_in_parentheses(doc),
         )
         modifiers = self.modifiers(doc)
+        drinking_fine = bool(self.drinking_fine(doc))
         for ent in urgent:
-            ent._.set(ASSERTION, self._assertion(doc, ent, cues, modifiers, facts))
+            verdict = self._assertion(doc, ent, cues, modifiers, facts)
+            if verdict == REPORTED and drinking_fine and ent.ent_id_ in self.sores_ids:
+                verdict = NEGATED  # sores that do not stop the child drinking are no sign (clinical-rules.md)
+            ent._.set(ASSERTION, verdict)
+        for ent in urgent:
+            # "her fever from wednesday (102.7) broke": a reading in parentheses is the mention's before it
+            if ent.label_ == TEMPERATURE and ent.start >= 2 and doc[ent.start - 1].text == "(":
+                named = next(
+                    (
+                        e
+                        for e in urgent
+                        if e.label_ == FEVER_PHRASE
+                        and 0 <= ent.start - 1 - e.end <= 3
+                        and not any(t.is_punct for t in doc[e.end : ent.start - 1])
+                    ),
+                    None,
+                )
+                if named is not None:
+                    ent._.set(ASSERTION, named._.get(ASSERTION))
         return doc
 
     def _assertion(self, doc: Doc, ent: Span, cues: List[Cue], modifiers: Any, facts: "_Facts") -> str:

@@ -138,6 +138,8 @@ CALLS = [
     ("he is only taking a breath every few seconds and I have to shake him to make him breathe", CALL_911),
     ("he feels hot, 99.8", CALL_NOW_FEVER),  # a fever in words is never reassured by a lower reading
     ("hes over our 101 threshold since 7am", CALL_NOW_READING),
+    ("she has mouth sores and won't drink", CALL_NOW_SIGN),
+    ("she has a fever (101.5) since this morning", CALL_NOW_READING),
 ]
 
 # May or may not be the child now: the parent is asked ("si" may be "sí", a fear, a relative who
@@ -179,6 +181,9 @@ ASKED = [
     "no fever and coughing a lot",
     "my little brother has a fever",  # a teenager minding a sibling writes so
     "la fiebre puede ser señal de infección, tiene 39",
+    # a diagnosis named is a doctor's word, not a sign the parent sees: asked, never a call by itself
+    "she has pneumonia",
+    "le diagnosticaron otitis",
 ]
 
 # Clearly not now: no alarm.
@@ -256,6 +261,10 @@ NO_ALARM = [
     "her counts are unresponsive to the shots, what else is there",  # a word, not its meaning
     "no fever or cough",
     "the leaflet says not to give tylenol before calling because it can hide a fever",
+    # clinical-rules.md: mouth sores that stop the child drinking; drinking fine, they are no sign
+    "she has sores on her tongue but she's drinking fine",
+    # a reading in parentheses is the fever's it follows
+    "her fever from wednesday (102.7) broke overnight",
 ]
 
 
