@@ -129,9 +129,11 @@ test-nlu: $(MODEL)
 	@$(PY) tools/nlu_gate.py results/nlu_holdout
 
 # What a parent gets, end to end through the REST channel of the real servers, on the frozen blind
-# sets (tests/blind/, written by helpers that never saw the training data): call-now and 911 recall
-# 100 %, false alarms <= 2 %, the right answer for >= 93 % of covered questions, "rephrase" <= 3 %.
-BLIND_SETS := $(wildcard tests/blind/en*.yml tests/blind/es*.yml)
+# sets (tests/blind/, written by helpers that never saw the training data; tests/blind/real/ adapted
+# from real parents' public writing): call-now and 911 recall 100 % (the confirmation question
+# counts as safe), false reassurance 0, false alarms <= 3 %, the right answer for >= 93 % of covered
+# questions, "rephrase" <= 3 %.
+BLIND_SETS := $(wildcard tests/blind/en*.yml tests/blind/es*.yml tests/blind/real/*.yml)
 # the newest batch, measured by `make evaluate` but not gated until its misses are fixed by class
 MEASURED_SETS := $(wildcard tests/blind/measured/*.yml)
 test-blind: $(MODEL)

@@ -16,7 +16,7 @@ Each reply is recognised by the domain response it was rendered from (every resp
 with its {placeholders} as wildcards), so a reworded answer needs no change here.
 
 A set may say each message's language (`lang: en` / `es`) and where it was adapted from
-(`source:`); a set with languages is also reported per language.
+(`source:`); a set with languages is also reported per language (the gate judges the whole set).
 
 When the assistant is unsure whether the child has a fever or sign now, it asks ("Just to be
 sure: ...", CONFIRM_RESPONSES). That question is safe for an urgent message, so it counts for the
@@ -317,11 +317,12 @@ def main(argv: Optional[List[str]] = None) -> int:
             languages = sorted({o.lang for o in outcomes if o.lang})
             if len(languages) > 1:  # a bilingual set is judged per language too
                 parts += [(f"{path.stem} ({lang})", [o for o in outcomes if o.lang == lang]) for lang in languages]
-            for name, part in parts:
+            for index, (name, part) in enumerate(parts):
                 figures, misses = judge(part)
                 text, failed = report(name, figures, misses)
                 sections.append(text)
-                failures += failed
+                if index == 0:  # the set is gated; each language of a bilingual set is reported
+                    failures += failed
             (RESULTS / f"{path.stem}.json").write_text(
                 json.dumps(
                     [
