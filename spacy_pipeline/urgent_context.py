@@ -405,8 +405,13 @@ class UrgentContext:
             # right after the person: "mi mamá dice que tiene 38.2", "la abuela lo vio con fiebre"
             return None  # the other person tells about the child, or acts on the child
         soft = [t for t in between if t.lower_ in self.soft_breaks or t.text == ","]
-        if any(t.i + 1 < len(doc) and doc[t.i + 1].lower_ in self.clause_subjects for t in soft):
-            return None  # "102 degrees and her anc was low last week": a new clause, its own subject
+        new_clauses = [t for t in soft if t.i + 1 < len(doc) and doc[t.i + 1].lower_ in self.clause_subjects]
+        if new_clauses:
+            # "102 degrees and her anc was low last week": a new clause, its own subject; but an "if"
+            # may govern two joined by "and" ("if a kid gave her something and she starts running a
+            # temp"), not past its comma ("they told us to call at 100.4, she's at 99.8 now")
+            joined = any(t.text != "," for t in new_clauses)
+            return "unclear" if cue.kind == HYPOTHETICAL and cue.side == "before" and joined else None
         others = [(s, e) for s, e in facts.mentions if start <= s and e <= end]
         if cue.kind == NEGATED:
             # "no fever or chills": a negated list; "no fever, coughing a lot" may not be one

@@ -31,6 +31,11 @@ def decision(parse, text, intent="ask_what_is_neutropenia"):
 # A report now, in English and Spanish: a call, whatever the classifier read the message as.
 CALLS = [
     ("he has a fever, is that bad with neutropenia?", CALL_NOW_FEVER),
+    # a spoken decimal after a lead-in is part of the reading: 100.9 °F, not 100 °F
+    ("temp is 100 point 9, i did it rectal", CALL_NOW_READING),
+    # fast breathing with any intensifier is a sign; "can barely wake her" is as good as cannot
+    ("she is breathing super fast and shallow", CALL_NOW_SIGN),
+    ("i can barely wake her up, she just moans", CALL_911),
     ("my daughter's temp is 101.3, should i take her in?", CALL_NOW_READING),
     ("i think his ear is infected, he keeps tugging at it", CALL_NOW_SIGN),
     ("no fever but she's shivering", CALL_NOW_SIGN),
@@ -145,6 +150,10 @@ CALLS = [
 # May or may not be the child now: the parent is asked ("si" may be "sí", a fear, a relative who
 # may be the patient, a cue across "and" or a comma, a reading in a "what if").
 ASKED = [
+    # an "if" may govern two clauses joined by "and"
+    "if some kid at the museum gave her something and she starts running a temp, what temp do we call at?",
+    # the fever is gone now: the fevers told without a present marker of their own may be over
+    "last weeks fever: cultures came back with nothing, they called it a neutropenic fever. hes home now, fever gone.",
     "mi sobrino tiene fiebre",
     "si le da vomito y tos, lo llevo a urgencias?",
     "si tiene calentura le puedo dar algo?",
@@ -188,6 +197,7 @@ ASKED = [
 
 # Clearly not now: no alarm.
 NO_ALARM = [
+    "thank you for walking me through all of this, i can breathe again",
     "she has no fever, i'm just reading up",
     "he doesn't have a fever, what is an anc",
     "if she gets a fever, what do I do?",
