@@ -1,0 +1,1 @@
+"""Training data importers of config.yml `importers:` (run by `rasa train`)."""
