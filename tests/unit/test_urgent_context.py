@@ -36,6 +36,9 @@ CALLS = [
     # fast breathing with any intensifier is a sign; "can barely wake her" is as good as cannot
     ("she is breathing super fast and shallow", CALL_NOW_SIGN),
     ("i can barely wake her up, she just moans", CALL_911),
+    # working to breathe is trouble breathing (911); fast breathing is a sign of infection
+    ("his breathing is labored and his pulse is pounding", CALL_911),
+    ("her left leg has been twitching for 2 full minutes", CALL_911),
     ("my daughter's temp is 101.3, should i take her in?", CALL_NOW_READING),
     ("i think his ear is infected, he keeps tugging at it", CALL_NOW_SIGN),
     ("no fever but she's shivering", CALL_NOW_SIGN),
