@@ -83,6 +83,8 @@ CLASSIFIER_SURE = 0.5
 DECISION_FOR_INTENT = {REPORT_EMERGENCY: CALL_911, REPORT_FEVER: CALL_NOW_FEVER, REPORT_INFECTION_SIGN: CALL_NOW_SIGN}
 # A "no" to the urgent question: answer what the parent asked.
 ANSWER_THE_QUESTION = "answer"
+# the topic questions of domain.yml (ask_what_is_neutropenia ... ask_not_covered)
+QUESTION_INTENT_PREFIX = "ask_"
 
 
 @dataclass(frozen=True)
@@ -346,6 +348,10 @@ def decide_turn(
                 return TurnDecision(
                     ANSWER_THE_QUESTION, pending, answer_intent=pending.answer_intent or previous.intent
                 )
+            if pending.if_no == ASK_AGAIN and (pending.answer_intent or "").startswith(QUESTION_INTENT_PREFIX):
+                # "no, that was not her temperature" after "her anc was 100 again, is that severe?":
+                # the number was a lab value, and the parent asked a question: answer it
+                return TurnDecision(ANSWER_THE_QUESTION, pending, answer_intent=pending.answer_intent)
             return TurnDecision(pending.if_no or ASK_AGAIN, pending)
         if answer is True:
             return TurnDecision(pending.if_yes or CALL_NOW_FEVER, pending)

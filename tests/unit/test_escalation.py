@@ -17,6 +17,7 @@ from clinical.vocabulary import (
     CALL_NOW_CAME_DOWN,
     CALL_NOW_READING,
     CALL_NOW_SIGN,
+    CONFIRM_READING,
     CONFIRM_URGENT,
     DECISION_SLOT,
     READING_SLOT,
@@ -114,6 +115,16 @@ def test_yes_to_the_question_gets_the_call_it_was_about(conversation):
 
 def test_no_to_the_question_leaves_the_answer_to_the_rasa_server(conversation):
     assert conversation(("si tiene fiebre qué hago", "ask_when_to_call", CONFIRM_URGENT), ("no", "deny", None)) == {}
+
+
+def test_no_to_the_reading_question_answers_the_question_the_parent_asked(conversation):
+    asked = ("her anc was 100 again this morning, is 100 considered severe?", "ask_anc", CONFIRM_READING)
+    assert conversation(asked, ("no", "deny", None)) == {}  # the Rasa server answers ask_anc
+
+
+def test_no_to_the_reading_question_of_a_bare_reading_asks_for_the_temperature(conversation):
+    asked = ("37,3 en la axila", "report_fever", CONFIRM_READING)
+    assert conversation(asked, ("no", "deny", None), language="es")[DECISION_SLOT] == ASK_AGAIN
 
 
 def test_neither_yes_nor_no_to_the_question_is_a_call(conversation):
