@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import yaml
+
+from clinical.phone_numbers import is_dialable
 
 DEFAULT_SETTINGS_FILE = Path(__file__).resolve().parent.parent / "hospital_settings.yml"
 
@@ -33,7 +34,6 @@ SETTINGS_FILE_ENV = "HOSPITAL_SETTINGS_FILE"
 # outside that is a typo (e.g. 100.4 entered as °C) and must stop the server, not lower or raise
 # the bar for "Call now".
 THRESHOLD_RANGE_C = (37.5, 39.0)
-PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()./-]+(\s*(ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
 
 
 class HospitalSettingsError(ValueError):
@@ -74,11 +74,11 @@ class HospitalSettings:
 
 def _validate_phone(name: str, value: Any, source: str) -> str:
     text = str(value).strip() if value is not None else ""
-    digits = re.sub(r"\D", "", text)
-    if not text or not PHONE_CHARACTERS.match(text) or not 3 <= len(digits) <= 15:
+    if not is_dialable(text):
         raise HospitalSettingsError(
-            f"{name} from {source} is {value!r}, which is not a phone number. "
-            f"Set it to the number parents should dial, e.g. '(555) 010-0140' or '+1 555 010 0140'."
+            f"{name} from {source} is {value!r}, which is not a phone number a parent can dial. "
+            f"Set it to the whole number parents should dial, area code included, "
+            f"e.g. '(555) 010-0140' or '+1 555 010 0140'."
         )
     return text
 
