@@ -202,3 +202,22 @@ def test_new_conversation_starts_over(page):
     # a new conversation for the server too: its first reply carries the disclaimer again
     expect(bot_messages(page).filter(has_text=DISCLAIMER)).to_have_count(1)
     assert page.dialogs == [] and page.errors == []
+
+
+def test_unsure_whether_the_child_has_it_now_the_question_has_yes_and_no_buttons(page, artifacts):
+    before = say(page, "my daughter had a fever and cough two weeks ago, what causes neutropenia?")
+    wait_for_reply(page, before)
+    question = bot_messages(page).nth(before)
+    expect(question).to_contain_text(TEST_CARE_TEAM_PHONE)  # "if you are not sure, call ..."
+    buttons = question.get_by_role("button")
+    expect(buttons).to_have_text(["Yes", "No"])
+    page.screenshot(path=artifacts / "webchat-desktop-confirmation.png")
+    # a tap on Yes is the parent's answer: the call the question was about, with its tel link
+    before = bot_messages(page).count()
+    buttons.first.click()
+    expect(page.locator("#chat-log .msg-user .msg-body").last).to_have_text("yes")
+    wait_for_reply(page, before)
+    reply = bot_messages(page).nth(before)
+    expect(reply).to_have_class(re.compile(r"\bmsg-urgent\b"))
+    expect(reply.locator("a.call-button").first).to_have_attribute("href", CARE_TEAM_TEL)
+    assert page.dialogs == [] and page.errors == []

@@ -94,6 +94,21 @@ def test_number_option_three_reports_a_fever(channels, fake):
     assert answer.startswith("Call now") and TEST_CARE_TEAM_PHONE in answer
 
 
+def test_the_confirmation_question_is_numbered_and_a_1_is_yes(channels, fake):
+    sender = "+15550111009"
+    assert (
+        text_in(
+            channels, sender, "my daughter had a fever and cough two weeks ago, what causes neutropenia?"
+        ).status_code
+        == 204
+    )
+    question = sent_to(fake, sender)
+    assert question[-1]["form"]["Body"].endswith("1. Yes\n2. No\n\nReply with a number.")
+    assert text_in(channels, sender, "1").status_code == 204  # "yes": the call it was about
+    answer = "\n".join(c["form"]["Body"] for c in sent_to(fake, sender, count=len(question) + 1)[len(question) :])
+    assert answer.startswith("Call now") and TEST_CARE_TEAM_PHONE in answer
+
+
 def test_no_sms_is_longer_than_1600_characters(channels, fake):
     sender = "+15550111007"
     sentence = "Neutrophils are white blood cells that fight bacteria. "

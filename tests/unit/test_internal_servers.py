@@ -162,36 +162,3 @@ def test_a_path_the_page_server_cannot_decode_is_named(path, problem):
 def test_a_log_line_shows_little_of_what_the_client_sent_and_no_control_characters():
     line = one_line('"GET /\x1b]2;owned\x07\n2026-01-01 fake line' + "x" * 500)
     assert "\n" not in line and "\x1b" not in line and len(line) <= 203
-
-
-@pytest.fixture(scope="module")
-def page_server(tmp_path_factory):
-    port, log = free_port(), tmp_path_factory.mktemp("webchat") / "webchat.log"
-    with open(log, "w") as output:
-        process = started([sys.executable, "webchat/server.py"], port, output, WEBCHAT_PORT=str(port))
-    try:
-        yield port, log
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def raw_request(port, request_line: bytes) -> bytes:
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as connection:
-        connection.sendall(request_line + b"\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-        answer = b""
-        while chunk := connection.recv(65536):
-            answer += chunk
-    return answer
-
-
-@pytest.mark.parametrize(
-    "request_line",
-    [b"GET /index.html%00.txt HTTP/1.1", b"GET /ab\x00c HTTP/1.1", b"GET /%ff%fe HTTP/1.1", b"GET /\xff\xfe HTTP/1.1"],
-)
-def test_the_page_server_answers_an_undecodable_path_400_and_logs_no_traceback(page_server, request_line):
-    port, log = page_server
-    answer = raw_request(port, request_line)
-    assert answer.startswith(b"HTTP/1.0 400 ")
-    assert "Traceback" not in log.read_text() and "\x00" not in log.read_text()
-    assert raw_request(port, b"GET / HTTP/1.1").startswith(b"HTTP/1.0 200 ")  # and it still serves
