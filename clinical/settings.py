@@ -56,7 +56,7 @@ class HospitalSettings:
         """The threshold as parents read it: '38.0 °C (100.4 °F)'."""
         return f"{self.fever_threshold_c:.1f} °C ({self.fever_threshold_f:.1f} °F)"
 
-    def template_variables(self, language: str = "en") -> dict:
+    def template_variables(self, language: str = "en") -> dict[str, str]:
         """Values the answers may name: {care_team_phone}, {after_hours_phone}, ... Numbers are
         written as the conversation's language writes them: "38.0 °C" in English, "38,0 °C" in Spanish."""
         threshold = self.fever_threshold_text
@@ -113,8 +113,8 @@ def load_settings(path: Optional[Path] = None, environ: Optional[Mapping[str, st
     if not isinstance(raw, dict):
         raise HospitalSettingsError(f"Hospital settings file {path} must be a mapping of name: value.")
 
-    values: dict = {}
-    sources: dict = {}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for name, env_name in ENV_OVERRIDES.items():
         if environ.get(env_name, "").strip():
             values[name], sources[name] = environ[env_name].strip(), f"${env_name}"

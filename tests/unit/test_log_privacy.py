@@ -125,7 +125,7 @@ def test_logging_yml_covers_stdlib_and_structlog_as_rasa_configures_them():
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
+        env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0 and "done" in result.stdout, output[-3000:]
@@ -159,7 +159,7 @@ def test_rasa_sdk_reads_logging_yml():
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore"},
+        env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "action failed for [phone]" in result.stderr and "0100123" not in result.stderr
