@@ -205,18 +205,23 @@ ISSUE_NUMBER = re.compile(r"\bissues? \d+|\(#\d+\)", re.IGNORECASE)
 
 
 def _code_files():
-    listed = subprocess.run(
-        ["git", "ls-files", "*.py", "*.yml", "*.yaml", "*.sh", "Makefile"],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout.split()
-    return [
-        name
-        for name in listed
-        if "node_modules/" not in name and not name.startswith(FROZEN) and (ROOT / name).exists()
-    ]
+    """The code's files, from the tree (a copy without its git history is checked the same way)."""
+    names = []
+    for folder, subfolders, files in os.walk(ROOT):
+        relative = Path(folder).relative_to(ROOT)
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if not name.startswith(".")
+            and name != "__pycache__"
+            and f"{relative / name}/".lstrip("./") not in GENERATED
+            and name != "node_modules"
+        ]
+        for file in files:
+            name = str(relative / file) if str(relative) != "." else file
+            if (file == "Makefile" or file.endswith((".py", ".yml", ".yaml", ".sh"))) and not name.startswith(FROZEN):
+                names.append(name)
+    return sorted(names)
 
 
 def _comments(name: str):
