@@ -1,4 +1,5 @@
-# The two commands: `make run` and `make test`. Everything else is a step they depend on.
+# The two commands: `make run` and `make test`. Everything else is a step they depend on; `make check`
+# is the quick one to run before each commit (docs/development.md).
 # Each step is a file target, so a re-run with nothing changed does no work.
 
 SHELL := /bin/bash
@@ -24,35 +25,38 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
 # quiet TensorFlow's start-up chatter in every rasa command
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
-export PYTHONPATH := $(CURDIR)
 export RASA_TELEMETRY_ENABLED := false
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
-.PHONY: help setup lint build train run test test-unit validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-abuse test-replica bench review ask studio studio-user studio-js test-studio
+.PHONY: help setup check format lint build train run test test-unit test-services validate test-stories test-nlu test-blind test-live evaluate clean webchat test-browser test-channels test-abuse test-replica bench review ask studio studio-user studio-js test-studio
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
-	@echo "make test   set up if needed, then run every check"
+	@echo "make test   set up if needed, then run every check: make check, then every tier below (about 25 min)"
+	@echo "make check  before each commit: lint, types, the unit tests and the content checks (under 2 min)"
 	@echo ""
-	@echo "the steps they depend on, also run alone (docs/testing.md says what each check covers):"
+	@echo "the steps they depend on, also run alone (docs/testing.md says what each tier covers; times on two cores):"
 	@echo "  setup          the venv from requirements/development.lock, the project (editable), the spaCy pipeline"
+	@echo "  format         ruff format, then ruff check --fix: fixes what it can"
 	@echo "  lint           ruff check, ruff format --check, mypy and import-linter's contracts (pyproject.toml; seconds)"
 	@echo "  build          the spaCy pipeline only (build/spacy/)"
-	@echo "  train          train the model when data, domain, config or patterns changed"
+	@echo "  train          train the model when data, domain, config or patterns changed (about 3 min)"
 	@echo "  webchat        the web chat's socket.io-client from webchat/package-lock.json"
-	@echo "  test-unit      pytest tests/unit: no servers"
+	@echo "the tiers, in the order make test runs them:"
+	@echo "  test-unit      tests/unit: no server, no model, no browser, nothing installed (about 1 min, both cores)"
 	@echo "  validate       content checks, the intent catalogue, the spaCy build, rasa data validate (about 10 s)"
-	@echo "  test-stories   rasa test on tests/test_stories/"
-	@echo "  test-nlu       the held-out set: every intent's F1 >= 0.90, urgent messages escalated"
-	@echo "  test-blind     the blind sets end to end through the REST channel, gated"
-	@echo "  test-live      the real servers over REST, also with the action server stopped"
-	@echo "  test-browser   the web chat page in headless Chromium"
-	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked"
+	@echo "  test-services  tests/services: Redis, nginx, the action server, make run's supervisor on loopback (about 15 s)"
+	@echo "  test-stories   rasa test on tests/test_stories/ (about 1 min after training)"
+	@echo "  test-nlu       the held-out set: every intent's F1 >= 0.90, urgent messages escalated (about 1 min)"
+	@echo "  test-blind     the blind sets end to end through the REST channel, gated (about 3 min)"
+	@echo "  test-live      the real servers over REST, also with the action server stopped (about 5 min)"
+	@echo "  test-browser   the web chat page in headless Chromium (about 2 min)"
+	@echo "  test-studio    the content studio: tests/studio (no server), then tests/studio_browser in headless Chromium (about 4 min)"
+	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked (about 3 min)"
 	@echo "  test-abuse     make run probed as an attacker would: floods, sessions, key spaces, cross-site posts (about 2 min)"
 	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
-	@echo "  studio-js      the content studio's htmx (and axe-core for its tests) from studio/package-lock.json"
-	@echo "  test-studio    the content studio: tests/studio (no server), then tests/studio_browser in headless Chromium (about 3 min)"
 	@echo "other commands:"
+	@echo "  studio-js      the content studio's htmx (and axe-core for its tests) from studio/package-lock.json"
 	@echo "  ask            one question answered as a parent sees it: make ask Q=\"my son has a fever of 39\" (30 to 60 s without make run)"
 	@echo "  evaluate       NLU cross-validation, held-out report, blind sets with every miss (results/)"
 	@echo "  bench          load benchmark against a stock rasa init assistant (15 to 20 min; docs/benchmark.md)"
@@ -103,7 +107,18 @@ run: $(MODEL) $(WEBCHAT_JS)
 ask: $(MODEL)
 	@$(PY) tools/ask.py "$${Q-}"
 
-test: lint test-unit validate test-stories test-nlu test-blind test-live test-browser test-studio test-channels test-abuse test-replica
+# make check first: a change that breaks lint, types, a unit test or the content fails in two minutes,
+# before the tiers that train and start servers
+test: check test-services test-stories test-nlu test-blind test-live test-browser test-studio test-channels test-abuse test-replica
+
+# Before each commit (and pre-commit's hook): no server, no model, no browser, nothing installed, no
+# root; under 2 minutes on two cores once `make setup` has run. Stops at the first step that fails.
+check: lint test-unit validate
+
+# What ruff can fix: the format first, then the lint rules that have a safe fix.
+format: $(VENV)/.installed
+	@$(VENV)/bin/ruff format --quiet .
+	@$(VENV)/bin/ruff check --quiet --fix .
 
 lint: $(VENV)/.installed
 	@$(VENV)/bin/ruff check --quiet .
@@ -112,8 +127,16 @@ lint: $(VENV)/.installed
 	@# what may import what: the contracts in pyproject.toml [tool.importlinter]
 	@out=$$($(VENV)/bin/lint-imports --no-cache 2>&1) || { echo "$$out" >&2; exit 1; }
 
+# on every core (pytest-xdist): the suite is mostly waiting on Rasa's imports and small subprocesses
 test-unit: setup
-	@$(PY) -m pytest -q tests/unit
+	@$(PY) -m pytest -q -n auto tests/unit
+
+# Tests that start a process serving on loopback: Redis (pytest-redis), nginx, the action server,
+# make run's supervisor. Debian's redis-server and nginx are installed here when missing (root or
+# sudo), never by a test.
+test-services: setup
+	@$(PY) -c "from tools.local_services import ensure_installed; ensure_installed(['redis', 'nginx'])"
+	@$(PY) -m pytest -q tests/services
 
 # The content checks, the intent catalogue, the spaCy build and `rasa data validate`, stopping at the
 # first that fails; the last line is always the verdict (tools/validate.py).
@@ -150,7 +173,7 @@ test-live: $(MODEL) $(WEBCHAT_JS)
 test-channels: $(MODEL)
 	@$(PY) -m pytest -q tests/channels
 
-# The abuse suite (issue 20, docs/security.md): `make run` itself on free ports with every channel on
+# The abuse suite (docs/security.md): `make run` itself on free ports with every channel on
 # (providers faked), probed as an attacker on this machine would: 10,000 malformed packets, socket
 # take-overs, one id on every channel, a page of another site in Chromium posting to REST, the
 # internal servers' error paths, and what held before (API off, origins, traversal, injection, logs).

@@ -1,9 +1,9 @@
 """A flood of one kind of log record cannot fill the disk, on the Rasa server and the action server.
 
 Some log lines can be caused from outside at will: a malformed Socket.IO packet, a malformed HTTP
-request, a webhook with a wrong signature. Before issue 20, each malformed packet `42[` made
-python-engineio log a whole traceback (about 450 times the bytes sent: 10,000 packets, 30 KB,
-grew the log by 13.4 MB in 3 s). The channels now answer such input with one short WARNING line
+request, a webhook with a wrong signature. Unfiltered, each malformed packet `42[` makes
+python-engineio log a whole traceback, hundreds of times the bytes sent (docs/security.md has the
+measurement). The channels now answer such input with one short WARNING line
 of their own and count it in the metrics (webchat/socketio_channel.py, addons/channels/); this
 filter bounds what still gets through, from our code and from the libraries alike:
 

@@ -7,7 +7,7 @@ out, fails or its client disconnects, and its exception rendering adds each fram
 variables (structlog's ExceptionDictTransformer shows locals by default). So:
 
 * Every LogRecord, as it is created (a record factory, so whichever handler emits it):
-  phone-number-like strings become "[phone]" in the message, its exception's traceback
+  phone numbers (clinical/phone_numbers.py) become "[phone]" in the message, its exception's traceback
   (formatted here, without locals) and its stack. `PrivacyFilter`, the handler filter of
   logging.yml, also replaces attributes of known text-carrying names given with `extra=`
   ({"text": ...}) by "[redacted]".
@@ -38,10 +38,11 @@ reach (tests/live/test_log_privacy.py).
 from __future__ import annotations
 
 import logging
-import re
 import sys
 import traceback
 from typing import Any, MutableMapping
+
+from clinical.phone_numbers import replace_phone_numbers
 
 REDACTED = "[redacted]"
 PHONE_PLACEHOLDER = "[phone]"
@@ -98,31 +99,12 @@ TEXT_FIELDS = frozenset(
 # the LogRecord attributes logging itself sets: never replaced ("message" and "msg" are rewritten)
 _RECORD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime"}
 
-# A run of 7 to 15 digits, possibly with + in front and spaces, dots, dashes, slashes or
-# parentheses between them: "+15551234567", "whatsapp:+1 555 123 4567", "(555) 010-0123".
-_PHONE_CANDIDATE = re.compile(r"(?<![\w.+])\+?\(?\d[\d().\-/ ]*\d\)?(?![\w])")
-# runs of digits that are not phone numbers, and common in logs: addresses, dates, times,
-# versions and decimal numbers
-_NOT_A_PHONE = re.compile(
-    r"^(?:\d{1,3}(?:\.\d{1,3}){3}"  # IPv4 address
-    r"|\d{4}-\d{2}-\d{2}(?:[ T]\d{2})?"  # date (and the hour that follows it)
-    r"|\d+\.\d+"  # a decimal number, a duration, a timestamp
-    r"|\d{1,4}(?:\.\d{1,3}){2,3}"  # a version
-    r")$"
-)
-
-
-def _phone_or_not(match: "re.Match[str]") -> str:
-    candidate = match.group(0)
-    digits = sum(character.isdigit() for character in candidate)
-    if not 7 <= digits <= 15 or _NOT_A_PHONE.match(candidate.strip("() ")):
-        return candidate
-    return PHONE_PLACEHOLDER
-
 
 def redact_phone_numbers(text: str) -> str:
-    """`text` with every phone-number-like string replaced by "[phone]"."""
-    return _PHONE_CANDIDATE.sub(_phone_or_not, text)
+    """`text` with every phone number replaced by "[phone]": any number that could be real, in the
+    formats clinical/phone_numbers.py reads ("whatsapp:+1 555 123 4567", "(555) 010-0123"), never
+    an address, a date, a time, a version or a decimal figure."""
+    return replace_phone_numbers(text, PHONE_PLACEHOLDER)
 
 
 def _redact_value(value: Any) -> Any:

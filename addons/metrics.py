@@ -1,4 +1,4 @@
-"""Prometheus metrics of the Rasa server, served at GET /metrics on its own port (issue 14 point 4).
+"""Prometheus metrics of the Rasa server, served at GET /metrics on its own port.
 
 What operations watch: how many messages arrive on each channel, what kind of reply they get
 (a topic answer, the unsure band's offer of other topics, "please rephrase", not covered, personal
@@ -101,7 +101,7 @@ BLANK = "blank"
 TOO_LONG = "too_long"
 BUSY = "busy"  # the sender already had MAX_MESSAGES_IN_FLIGHT_PER_SENDER messages waiting
 BAD_SENDER = "bad_sender"  # a sender id that cannot be a conversation id
-# (issue 20) a Socket.IO packet or a request body the channel cannot read
+# a Socket.IO packet or a request body the channel cannot read
 MALFORMED = "malformed"
 NOT_JSON = "not_json"  # a REST write without Content-Type: application/json (415)
 # a web chat message for a session its socket did not open or resume with the server's signed id
@@ -226,7 +226,7 @@ def exposition() -> Tuple[bytes, Text]:
     sums over every worker that wrote there."""
     if os.environ.get(MULTIPROCESS_DIR_VARIABLE):
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]  # prometheus_client leaves it untyped
         return generate_latest(registry), CONTENT_TYPE_LATEST
     return generate_latest(REGISTRY), CONTENT_TYPE_LATEST
 

@@ -6,6 +6,6 @@ temperature.py a temperature read from what a parent typed
 mentions.py    which urgent mentions count for triage
 triage.py      what a parent must do now: one decision per message, then per turn
 
-tests/unit/test_import_contracts.py and `make lint` (import-linter, pyproject.toml) keep it free
+`make lint` (import-linter, pyproject.toml) keep it free
 of Rasa, rasa_sdk, the servers' packages and the tools.
 """

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import math
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import yaml
+
+from clinical.phone_numbers import is_dialable
 
 DEFAULT_SETTINGS_FILE = Path(__file__).resolve().parent.parent / "hospital_settings.yml"
 
@@ -33,7 +34,6 @@ SETTINGS_FILE_ENV = "HOSPITAL_SETTINGS_FILE"
 # outside that is a typo (e.g. 100.4 entered as °C) and must stop the server, not lower or raise
 # the bar for "Call now".
 THRESHOLD_RANGE_C = (37.5, 39.0)
-PHONE_CHARACTERS = re.compile(r"^\+?[0-9 ()./-]+(\s*(ext\.?|x)\s*[0-9]+)?$", re.IGNORECASE)
 
 
 class HospitalSettingsError(ValueError):
@@ -56,7 +56,7 @@ class HospitalSettings:
         """The threshold as parents read it: '38.0 °C (100.4 °F)'."""
         return f"{self.fever_threshold_c:.1f} °C ({self.fever_threshold_f:.1f} °F)"
 
-    def template_variables(self, language: str = "en") -> dict:
+    def template_variables(self, language: str = "en") -> dict[str, str]:
         """Values the answers may name: {care_team_phone}, {after_hours_phone}, ... Numbers are
         written as the conversation's language writes them: "38.0 °C" in English, "38,0 °C" in Spanish."""
         threshold = self.fever_threshold_text
@@ -74,11 +74,11 @@ class HospitalSettings:
 
 def _validate_phone(name: str, value: Any, source: str) -> str:
     text = str(value).strip() if value is not None else ""
-    digits = re.sub(r"\D", "", text)
-    if not text or not PHONE_CHARACTERS.match(text) or not 3 <= len(digits) <= 15:
+    if not is_dialable(text):
         raise HospitalSettingsError(
-            f"{name} from {source} is {value!r}, which is not a phone number. "
-            f"Set it to the number parents should dial, e.g. '(555) 010-0140' or '+1 555 010 0140'."
+            f"{name} from {source} is {value!r}, which is not a phone number a parent can dial. "
+            f"Set it to the whole number parents should dial, area code included, "
+            f"e.g. '(555) 010-0140' or '+1 555 010 0140'."
         )
     return text
 
@@ -113,8 +113,8 @@ def load_settings(path: Optional[Path] = None, environ: Optional[Mapping[str, st
     if not isinstance(raw, dict):
         raise HospitalSettingsError(f"Hospital settings file {path} must be a mapping of name: value.")
 
-    values: dict = {}
-    sources: dict = {}
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
     for name, env_name in ENV_OVERRIDES.items():
         if environ.get(env_name, "").strip():
             values[name], sources[name] = environ[env_name].strip(), f"${env_name}"

@@ -9,7 +9,7 @@ following the rules in clinical-rules.md:
   temperature and is asked again, never guessed;
 * decimal comma ("38,4") and number words ("one hundred and one", "thirty eight point five").
 
-Spanish as parents write it (issue 13): "38'5", "38 con 5", "38 punto 7", "38 grados y medio",
+Spanish as parents write it: "38'5", "38 con 5", "38 punto 7", "38 grados y medio",
 "treinta y ocho y medio", "treintaiocho", "ciento dos punto cinco"; "grados" names no unit (the
 range decides, as "degrees" does), "centígrados" is °C, "farenheit"/"fahrenheit" is °F; "38 y
 pico" / "38 y algo" is read as 38.

@@ -19,8 +19,9 @@ those strong introducers, and a lower-case name with none of these around it ("c
 daycare") is not: the editor reads every message before keeping it (CONTENT.md "Review loop").
 
 A lower-case unknown word elsewhere ("neutrapenia", a typo) is kept: it is what the content team
-needs to see. Temperatures ("38.5", "101.4F") and counts ("ANC 500") are kept; a run of digits is a
-phone number from seven digits on.
+needs to see. Temperatures ("38.5", "101.4F") and counts ("ANC 500") are kept; phone numbers are
+those clinical/phone_numbers.py finds, the one reading of phone numbers the log filter, the
+content checks and the hospital settings share.
 """
 
 from __future__ import annotations
@@ -34,16 +35,12 @@ from typing import Iterable, List, Optional, Set, Tuple
 
 import spacy
 from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
+from spacy.tokens import Doc
+
+from clinical.phone_numbers import find_phone_numbers
 
 PHONE, EMAIL, DATE, NAME = "<phone>", "<email>", "<date>", "<name>"
 KIND_ORDER = (EMAIL, DATE, PHONE, NAME)
-
-# a phone number's pieces, as spaCy's English tokenizer splits them: "+1", "555", "(", ")", "-",
-# "555.123.4567"; a run of them is a number when it holds 7 to 15 digits (E.164's maximum). A
-# reading is never a piece: "38.5 38.9 39.1" is three temperatures, not a number of 9 digits.
-PHONE_PIECE = r"^(?!\d{1,3}[.,]\d{1,2}$)(\+?\d[\d.\-]*|\(|\)|-|\.|\+)$"
-PHONE_DIGITS = (7, 15)
 
 MONTHS = (
     "january february march april may june july august september october november december "
@@ -135,7 +132,6 @@ class Masker:
         self.matcher = Matcher(self.nlp.vocab)
         self.matcher.add("EMAIL", [[{"LIKE_EMAIL": True}]])
         self.matcher.add("URL", [[{"LIKE_URL": True, "TEXT": {"REGEX": "@"}}]])
-        self.matcher.add("PHONE", [[{"TEXT": {"REGEX": PHONE_PIECE}, "OP": "+"}]], greedy="LONGEST")
         month = {"LOWER": {"IN": MONTHS}}
         day = {"TEXT": {"REGEX": DAY_NUMBER}}
         year = {"TEXT": {"REGEX": YEAR}}
@@ -185,8 +181,6 @@ class Masker:
             rule = self.nlp.vocab.strings[match_id]
             if rule in ("EMAIL", "URL"):
                 found.append((start, end, EMAIL))
-            elif rule == "PHONE":
-                found.extend(self._phone(doc[start:end]))
             elif rule == "DATE":
                 found.append((start, end, DATE))
             elif rule in ("AFTER_RELATIVE", "AFTER_INTRODUCER"):
@@ -195,6 +189,10 @@ class Masker:
                 found.extend(self._name_at(doc, end - 1, strong=True))
             elif rule == "BEFORE_AGE":
                 found.extend(self._name_at(doc, start))
+        for start_char, end_char in find_phone_numbers(doc.text):
+            span = doc.char_span(start_char, end_char, alignment_mode="expand")
+            if span is not None:
+                found.append((span.start, span.end, PHONE))
         for token in doc:
             if not token.is_alpha or not token.text[:1].isupper() or self.known(token):
                 continue
@@ -203,16 +201,6 @@ class Masker:
             elif token.i + 1 < len(doc) and doc[token.i + 1].lower_ in PERSON_VERBS:
                 found.extend(self._name_at(doc, token.i))
         return found
-
-    def _phone(self, span: Span) -> List[Tuple[int, int, str]]:
-        start, end = span.start, span.end
-        # no separator at either end: "(555) 123-4567." keeps its full stop, "- 5551234567" its dash
-        while start < end and not any(c.isdigit() for c in span.doc[start].text) and span.doc[start].text not in "(+":
-            start += 1
-        while end > start and not any(c.isdigit() for c in span.doc[end - 1].text) and span.doc[end - 1].text != ")":
-            end -= 1
-        digits = sum(c.isdigit() for c in span.doc[start:end].text)
-        return [(start, end, PHONE)] if PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1] else []
 
     def _name_at(self, doc: Doc, index: int, strong: bool = False) -> List[Tuple[int, int, str]]:
         """The unknown word at `index` (any word but a function word after a strong introducer) and

@@ -1,4 +1,4 @@
-"""The action server's plugin: it fails cleanly (issue 20). rasa_sdk's own extension point: at start
+"""The action server's plugin: it fails cleanly. rasa_sdk's own extension point: at start
 it imports a top-level package named `rasa_sdk_plugins`, when there is one, calls its
 `init_hooks(manager)` and then `attach_sanic_app_extensions(app)` for the app it serves
 (rasa_sdk/plugin.py, rasa_sdk/endpoint.py). The action server runs from the repository root (`make

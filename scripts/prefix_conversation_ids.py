@@ -1,4 +1,4 @@
-"""One-off (issue 20): moves conversations stored under a bare sender id into their channel's key space.
+"""One-off: moves conversations stored under a bare sender id into their channel's key space.
 
 Every channel now keeps its conversations under `<channel>:<sender>` (addons/channels/input_guard.py):
 before, only REST did (`rest:<sender>`); the web chat stored under its session id, Twilio under
@@ -11,7 +11,7 @@ For each conversation whose id is not already in a channel's key space, its chan
 `input_channel` Rasa stored with its user messages:
 
 * one channel: the conversation gets the id `<channel>:<id>` (all its events, one UPDATE);
-* several (what issue 20 made possible, e.g. a socket client naming a Messenger user's id): the
+* several (what the shared key space made possible, e.g. a socket client naming a Messenger user's id): the
   channel of its first user message, which opened it, and it is counted as mixed;
 * none (no user message, or a channel this assistant does not have, e.g. `rasa shell`'s
   cmdline): left as it is, counted;

@@ -12,7 +12,7 @@ ACTIONS_PORT="${ACTIONS_PORT:-5055}"
 WEBCHAT_PORT="${WEBCHAT_PORT:-8080}"
 MODEL="${MODEL:-models/neutropenia-assistant.tar.gz}"
 # endpoints.yml (one server, SQLite) or endpoints.production.yml (PostgreSQL and Redis, driven by
-# environment variables: README "Production")
+# environment variables: docs/production.md)
 RASA_ENDPOINTS="${RASA_ENDPOINTS:-endpoints.yml}"
 # production: any endpoints file but a development endpoints.yml (this one, or a copy of it named
 # so, as tests/live/test_make_run.py uses); then ALLOWED_ORIGINS must be set
@@ -37,7 +37,7 @@ export SANIC_HOST=127.0.0.1
 if [ "$RASA_ENDPOINTS" != endpoints.yml ]; then
   # the action server started below, unless ACTION_SERVER_URL points elsewhere
   export ACTION_SERVER_URL="${ACTION_SERVER_URL:-http://localhost:$ACTIONS_PORT/webhook}"
-  # a crashed server's claim on a conversation holds it 10 s, not Rasa's 60 (README "Production")
+  # a crashed server's claim on a conversation holds it 10 s, not Rasa's 60 (docs/production.md)
   export TICKET_LOCK_LIFETIME="${TICKET_LOCK_LIFETIME:-10}"
   missing=()
   for var in $(grep -v '^[[:space:]]*#' "$RASA_ENDPOINTS" | grep -o '\${[A-Za-z_][A-Za-z0-9_]*}' | tr -d '${}' | sort -u); do
@@ -67,7 +67,7 @@ if [ "$ACTIONS_PORT" != 5055 ] && grep -q 'localhost:5055/webhook' "$RASA_ENDPOI
   RASA_ENDPOINTS="$ports_endpoints"
 fi
 
-# credentials.yml's channels whose variables are set (README "Messaging channels"); prints which
+# credentials.yml's channels whose variables are set (docs/channels.md); prints which
 .venv/bin/python scripts/render_credentials.py --out run/credentials.yml
 # In development, unset ALLOWED_ORIGINS is the local page's own origin, on whichever port it is
 # served; in production it must be set. "-", not ":-": an empty value reaches the check and is refused.

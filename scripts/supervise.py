@@ -9,7 +9,7 @@ per server: the action server, the Rasa server and the web chat page. It
 * starts every part in its own process group, with its output in DIR/NAME.log and its process id
   in DIR/NAME.pid, and prints TEXT once every READY_URL answers. A part that stops before then
   stops everything (a setting is wrong: its log's last lines are printed);
-* keeps each log bounded (issue 20: nothing a client sends may fill the disk): a part's output
+* keeps each log bounded (nothing a client sends may fill the disk): a part's output
   comes through a pipe to the logging library's RotatingFileHandler, which moves NAME.log to
   NAME.log.1 (and so on, up to --log-backups, the oldest deleted) whenever the next line would take
   it past --log-max-bytes; so a part's logs never take more than about (backups + 1) x max bytes.

@@ -1,4 +1,4 @@
-"""The content studio (issue 22): the hospital's content team improves the assistant in a browser,
+"""The content studio: the hospital's content team improves the assistant in a browser,
 with clinical and translation sign-off, without YAML or a terminal. `make studio` serves it on
 127.0.0.1 (CONTENT.md "In the browser"; deploy/README.md "Content studio" for a deployment).
 

@@ -6,7 +6,7 @@
 It prints each reply message, its buttons, and the intent the model read the question as with its
 confidence (from /model/parse, when the server's HTTP API is on). It asks `make run`'s Rasa server
 when one answers on 127.0.0.1:$RASA_PORT (5005 unless set); its HTTP API is off unless `make run`
-was started with RASA_ENABLE_API and RASA_AUTH_TOKEN (README "Production"), and then this reads
+was started with RASA_ENABLE_API and RASA_AUTH_TOKEN (docs/production.md), and then this reads
 RASA_AUTH_TOKEN too. Otherwise it starts the action server and the Rasa server for this one question
 (tools/harness.py, 30 to 60 s) with the API on behind a token of its own, and stops them after.
 

@@ -1,4 +1,4 @@
-"""Load benchmark (`make bench`, README "Load benchmark"): the assistant against a stock `rasa init`
+"""Load benchmark (`make bench`, docs/benchmark.md): the assistant against a stock `rasa init`
 assistant, both served three ways on this machine, in one run.
 
 Simulated parents talk to the REST channel (POST /webhooks/rest/webhook on 127.0.0.1): each
@@ -9,7 +9,7 @@ figures are what the servers hold with that many conversations open). Each conve
 HTTP connection (kept alive for its turns); when it ends, its parent starts a new one with a new
 sender id and a new connection. A fifth of the assistant's conversations are in Spanish
 (--spanish-share, default 0.2; 0 for English only): a Spanish fever or infection report must get
-"Llame ahora", and no Spanish turn an English answer (issue 13). The reference's are English.
+"Llame ahora", and no Spanish turn an English answer. The reference's are English.
 
 Deployments (each started fresh, with fresh stores, and stopped before the next; within one, both
 assistants' servers run side by side and are measured in turn, level by level, so that a change in

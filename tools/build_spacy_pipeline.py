@@ -3,7 +3,7 @@
 No pretrained spaCy package can be downloaded on the hospital's build machines, and the
 assistant needs only rule-based entities (temperatures, fever and infection-sign phrases,
 body sites, life-threatening signs), so the pipeline is built from the pattern files in
-spacy_pipeline/: entity_patterns.jsonl (English) and entity_patterns_es.jsonl (Spanish, issue 13:
+spacy_pipeline/: entity_patterns.jsonl (English) and entity_patterns_es.jsonl (Spanish:
 one bilingual pipeline, the same labels). Parents often type Spanish without accents, so every
 Spanish phrase pattern is also added without them ("escalofríos" and "escalofrios").
 

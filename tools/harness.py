@@ -35,7 +35,7 @@ from tools.local_services import Postgres, Redis
 # A number that differs from hospital_settings.yml: proves replies take it from the settings.
 TEST_CARE_TEAM_PHONE = "(555) 010-0123"
 PRODUCTION_ENDPOINTS = ROOT / "endpoints.production.yml"
-# Rasa's conversation lock lifetime (README "Production"): how long a crashed replica's claim on a
+# Rasa's conversation lock lifetime (docs/production.md): how long a crashed replica's claim on a
 # conversation holds that conversation's next message. Longer than the slowest message (the action
 # server wait, ACTION_SERVER_TIMEOUT_SECONDS = 3 s, plus NLU and the stores).
 TICKET_LOCK_LIFETIME = "10"

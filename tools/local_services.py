@@ -20,7 +20,7 @@ started it is closed, also when the caller fails.
     # everything is stopped and deleted here
 
 `python tools/local_services.py` starts PostgreSQL and Redis, prints the variables to run the
-assistant in production mode against them (README "Production"), and stops them on Ctrl-C.
+assistant in production mode against them (docs/production.md), and stops them on Ctrl-C.
 """
 
 from __future__ import annotations

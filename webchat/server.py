@@ -12,7 +12,7 @@ carry), which the page shows in its "fever? call now" box and while the assistan
 Nothing is fetched from the internet: socket.io.min.js is copied from webchat/node_modules at
 set-up (`make webchat`).
 
-It fails cleanly (issue 20): a path that is not ASCII, whose %-escapes are not UTF-8, or that
+It fails cleanly: a path that is not ASCII, whose %-escapes are not UTF-8, or that
 holds a NUL or another control character gets 400 (Python's file server dropped the connection
 at a NUL and logged a traceback); a request that fails anyway is logged as one line, and each
 log line shows at most MAX_LOGGED_CHARACTERS of what the client sent, control characters escaped

@@ -1,7 +1,7 @@
 """The web chat's session ids: issued by the server, signed with its secret, never chosen by a client.
 
 A web chat conversation is found by its session id, which the page keeps (localStorage) so that
-a reload continues the conversation. Before issue 20 the server took any well-formed id a client
+a reload continues the conversation. Older versions took any well-formed id a client
 sent, so a client could choose another browser's id and read and write that parent's conversation.
 Now an id is
 

@@ -16,7 +16,7 @@ credentials.yml names this class instead of `socketio`. Everything else (events,
   every long-polling answer would carry the header twice and Chromium would refuse it (which
   breaks rasa-webchat, whose first transport is long-polling). Clients that send no Origin
   header (apps, tests) are not affected.
-* A session belongs to the socket that opened it (issue 20). Rasa took any session id a client
+* A session belongs to the socket that opened it. Rasa took any session id a client
   sent, so a client could choose another browser's and read and write that parent's
   conversation. Here the server issues every session id, signed with WEBCHAT_SESSION_SECRET
   (webchat/session_ids.py); `session_request` with an id the server did not sign gets a new one.
@@ -30,7 +30,7 @@ credentials.yml names this class instead of `socketio`. Everything else (events,
   credentials.yml, as rasa-webchat sends it) only the page's language switch is kept,
   `{"language": "es"}` or "en" (addons/nlu/language_detector.py); nothing else a client sends is
   stored, as on the REST channel, and a Socket.IO packet is at most MAX_PACKET_BYTES.
-* Malformed packets cost one log line (issue 20). python-socketio and python-engineio logged a
+* Malformed packets cost one log line. python-socketio and python-engineio logged a
   whole traceback for each packet they could not read (`42[`: about 450 times the bytes sent).
   Here a Socket.IO packet that does not decode, or a binary one (this chat sends none), is
   refused with one WARNING line for the socket's first and one when it is closed, and counted

@@ -125,7 +125,7 @@ class Messenger(facebook.Messenger):
         super().__init__(page_access_token, on_new_message)
         self.client = messenger_client(page_access_token)
 
-    async def handle(self, payload: Dict, metadata: Optional[Dict[Text, Any]]) -> None:
+    async def handle(self, payload: Dict[Text, Any], metadata: Optional[Dict[Text, Any]]) -> None:
         """Every event of the delivery: Facebook may batch several messages in one request."""
         for entry in payload.get("entry") or []:
             for message in (entry.get("messaging") or []) if isinstance(entry, dict) else []:

@@ -14,7 +14,7 @@
   once. Without the cap, a flood on one sender id queues behind the conversation's lock, and
   that parent's real messages wait until the flood's lock tickets expire, unanswered.
 * The REST channel takes JSON only: a write without `Content-Type: application/json` gets 415
-  (issue 20: a page on another site could otherwise make its visitors' browsers post messages
+  (a page on another site could otherwise make its visitors' browsers post messages
   without a CORS preflight). It refuses a request that is not a JSON object with a `sender` and
   a `message` string, or whose `sender` is not a usable id (400, with a message saying what is
   wrong), never answers a 500, and does not take `input_channel` or `metadata` from the client.
@@ -23,7 +23,7 @@
   (`rest:parent-1`, `socketio:<session>`, `twilio:+15551234567`, `twilio:whatsapp:+1...`,
   `facebook:<page-scoped id>`, `telegram:<chat id>`, `slack:<user id>`; conversation_id()).
   Every channel shares one tracker store, and some senders are chosen by the client (REST's
-  `sender`; the web chat's session id before issue 20): without the namespace, a REST or socket
+  `sender`; the web chat's session id in older versions): without the namespace, a REST or socket
   client sending "+15551234567", a Telegram chat id or a Messenger PSID would read and write that
   parent's conversation (and learn from the once-per-conversation notice whether that id ever
   wrote). Replies still go to the id the channel knows: the output channel is wrapped
@@ -64,7 +64,7 @@ MAX_SENDER_CHARACTERS = 128
 # The REST channel's conversations are stored under this prefix, as every channel's under its name
 # (see the module docstring).
 REST_CONVERSATION_PREFIX = "rest:"
-# What a REST write must declare (issue 20); anything else gets 415 and NOT_JSON_ERROR.
+# What a REST write must declare; anything else gets 415 and NOT_JSON_ERROR.
 JSON_MEDIA_TYPE = "application/json"
 NOT_JSON_ERROR = (
     'send the body as JSON with the header "Content-Type: application/json": ' '{"sender": "...", "message": "..."}'
@@ -89,7 +89,7 @@ BUSY_REPLY = (
     "in a moment. If your child has a fever or any sign of infection, call the care team now at {phone}."
 )
 
-# The same replies in Spanish (issue 13). The guard answers before the NLU has read the message,
+# The same replies in Spanish. The guard answers before the NLU has read the message,
 # so it does not know the conversation's language: unless the message says which (the web page's
 # language switch, in its metadata), a reply is sent in English, then Spanish.
 SPANISH_REPLIES = {
@@ -142,7 +142,7 @@ def _care_team_phone() -> Text:
     return load_settings().care_team_phone
 
 
-def guard_text(text: Optional[Text], language: Optional[Text] = None) -> tuple:
+def guard_text(text: Optional[Text], language: Optional[Text] = None) -> Tuple[Text, Text]:
     """('reply', text to send back) or ('parse', the text Rasa should parse)."""
     if text is None or not str(text).strip():
         return "reply", guard_reply(BLANK_REPLY, language)
@@ -230,7 +230,8 @@ class GuardedInput:
         return guarded
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(self.guard(on_new_message))  # type: ignore[misc]  # a mixin: Rasa's channel has blueprint()
+        blueprint: Blueprint = super().blueprint(self.guard(on_new_message))  # type: ignore[misc]  # a mixin: Rasa's channel has blueprint()
+        return blueprint
 
     def replying_to(self, output_channel: OutputChannel, client_sender_id: Text) -> OutputChannel:
         """The output channel for a conversation stored under conversation_id(): it sends to the
@@ -274,7 +275,7 @@ class RepliesToSender(OutputChannel):
         self.channel = channel
 
     def name(self) -> Text:  # Rasa calls it on the instance
-        return self.output_channel.name()
+        return str(self.output_channel.name())
 
     def __getattr__(self, attribute: Text) -> Any:
         if attribute in ("output_channel", "channel"):  # not set yet: no recursion
@@ -396,7 +397,7 @@ class RestInput(GuardedInput, rest.RestInput):
         return response.json({"error": error}, status=status)
 
     def _extract_input_channel(self, req: Request) -> Text:
-        return self.name()  # a client cannot claim to be another channel
+        return str(self.name())  # a client cannot claim to be another channel
 
     def get_metadata(self, request: Request) -> None:
         return None  # nothing from the client is stored in the conversation but its message

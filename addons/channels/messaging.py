@@ -133,7 +133,8 @@ class NumberedOptionsInput:
             message.text = self.rewrite_user_text(message.text, message.sender_id)
             return await on_new_message(message)
 
-        return super().blueprint(handle)  # type: ignore[misc]  # a mixin: the channel class after it has blueprint()
+        blueprint: Blueprint = super().blueprint(handle)  # type: ignore[misc]  # a mixin: the channel class after it has blueprint()
+        return blueprint
 
 
 async def send_numbered_options(

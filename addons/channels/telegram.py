@@ -208,7 +208,7 @@ class TelegramWebhook(telegram.TelegramInput):
 class TelegramInput(GuardedInput, NumberedOptionsInput, TelegramWebhook):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._background_tasks: set = set()
+        self._background_tasks: set[asyncio.Task[Any]] = set()
         self._output_channel: Optional[TelegramOutput] = None
 
     def rewrite_user_text(self, text: Optional[Text], sender_id: Text) -> Optional[Text]:

@@ -68,7 +68,7 @@ class TwilioOutput(twilio.TwilioOutput):
             "Twilio: no %s number is configured to reply from (TWILIO_NUMBER / TWILIO_WHATSAPP_NUMBER)",
             "WhatsApp" if wants_whatsapp else "SMS",
         )
-        return self.twilio_number
+        return cast(Optional[str], self.twilio_number)
 
     async def _send_message(self, message_data: Dict[Text, Any]) -> Any:
         try:

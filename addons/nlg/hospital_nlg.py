@@ -9,7 +9,7 @@ server is down.
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, Optional, Text, cast
 
 from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -75,4 +75,4 @@ class HospitalNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         if message:
             # by the response's name and the message's channel: never its text or its sender
             metrics.count_reply(utter_action, tracker.get_latest_input_channel())
-        return message
+        return cast(Optional[Dict[Text, Any]], message)

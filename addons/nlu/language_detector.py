@@ -82,7 +82,7 @@ class LanguageDetector(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         vocabulary: Optional[Dict[Text, int]] = None,
-        coefficients: Optional[np.ndarray] = None,
+        coefficients: Optional[np.ndarray[Any, Any]] = None,
         intercept: float = 0.0,
         single_language_words: Optional[Dict[Text, Text]] = None,
     ) -> None:

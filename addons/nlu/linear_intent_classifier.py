@@ -4,7 +4,7 @@ A subclass of Rasa's LogisticRegressionClassifier (same features, training, pers
 skops and intent ranking), with a different scikit-learn model behind it. On this project's
 data (about 1,800 short parent messages, 28 intents, sparse features only: no pretrained
 language model can be downloaded here) it was measured against DIET and Rasa's logistic
-regression: see README "NLU model choice". Calibrated probabilities keep the FallbackClassifier
+regression: see docs/nlu.md. Calibrated probabilities keep the FallbackClassifier
 threshold meaningful.
 """
 
@@ -55,7 +55,7 @@ class VectorizedCalibratedSVM:
         calibrated = pipeline.named_steps["svm"]
         self.classes_ = calibrated.classes_
         folds = calibrated.calibrated_classifiers_
-        self.columns: List[np.ndarray] = []  # per fold: the class index of each of its scores
+        self.columns: List[np.ndarray[Any, Any]] = []  # per fold: the class index of each of its scores
         weights, intercepts, slopes, offsets = [], [], [], []
         for fold in folds:
             svm = fold.base_estimator
@@ -106,7 +106,7 @@ class VectorizedCalibratedSVM:
         features.data /= np.repeat(norms, np.diff(features.indptr))
         return features
 
-    def predict_proba(self, X: Any) -> np.ndarray:
+    def predict_proba(self, X: Any) -> np.ndarray[Any, Any]:
         features = self.tfidf_transform(X)
         scores = features @ self.weights_t + self.intercepts  # every fold's decision_function
         calibrated = expit(-(self.slopes * scores + self.offsets))  # _SigmoidCalibration.predict
@@ -131,7 +131,7 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         config = LogisticRegressionClassifier.get_default_config()
         # C: how closely the SVM fits the training examples; folds: for probability calibration
         config.update({"C": 1.0, "calibration_folds": 3})
-        return config
+        return dict(config)
 
     def __init__(
         self,
@@ -216,7 +216,7 @@ class LinearIntentClassifier(LogisticRegressionClassifier):
         """As Rasa's LogisticRegressionClassifier.process, with the probabilities computed by
         VectorizedCalibratedSVM when the model was loaded."""
         if self.vectorized is None:
-            return super().process(messages)
+            return list(super().process(messages))
         probas = self.vectorized.predict_proba(self._create_X(messages))
         ranking_length = self.config[RANKING_LENGTH]
         for message, proba in zip(messages, probas, strict=False):

@@ -188,7 +188,7 @@ class ConfidenceBandPolicy(Policy):
             if isinstance(event, ActionExecuted):
                 actions.insert(0, event.action_name)
         if actions and actions[-1] == OFFER_RESPONSE:
-            return ACTION_LISTEN_NAME
+            return str(ACTION_LISTEN_NAME)
         message = tracker.latest_message.parse_data if tracker.latest_message else {}
         intent = message.get("intent") or {}
         answers = self._topic_answers(domain)
@@ -203,13 +203,13 @@ class ConfidenceBandPolicy(Policy):
             if len(actions) < len(replies) and actions == replies[: len(actions)]:
                 return replies[len(actions)]
             if actions == replies:
-                return ACTION_LISTEN_NAME  # no rule knows this turn
+                return str(ACTION_LISTEN_NAME)  # no rule knows this turn
         if first and kind and kind != first:
             if actions == [first]:
                 return kind
             if actions == [first, kind]:
                 # no rule knows this turn: without this, RulePolicy's fallback would answer
-                return ACTION_LISTEN_NAME
+                return str(ACTION_LISTEN_NAME)
         unsure = (intent.get(PREDICTED_CONFIDENCE_KEY) or 0) < self.unsure_below
         if answer and unsure and actions == [answer["response"]] and alternatives(message, answers):
             return OFFER_RESPONSE

@@ -33,7 +33,7 @@ def language_to_set(tracker: DialogueStateTracker) -> Optional[Text]:
         if isinstance(event, UserUttered):
             language = (event.parse_data or {}).get(LANGUAGE_KEY)
             if language in LANGUAGES and language != tracker.get_slot(LANGUAGE_SLOT):
-                return language
+                return str(language)
             return None
     return None
 

@@ -60,7 +60,7 @@ ACTION_SERVER_RETRY_AFTER_SECONDS = 5.0
 _action_server_timed_out_at: Optional[float] = None
 
 
-async def run_remote_action(self, output_channel, nlg, tracker, domain):
+async def run_remote_action(self: Any, output_channel: Any, nlg: Any, tracker: Any, domain: Any) -> Any:
     global _action_server_timed_out_at
     timed_out_at = _action_server_timed_out_at
     if timed_out_at is not None and time.monotonic() - timed_out_at < ACTION_SERVER_RETRY_AFTER_SECONDS:
@@ -105,7 +105,7 @@ def action_server_failure_reason(error: RasaException) -> str:
 _action_reply_validator = None
 
 
-def validate_action_result(self, result):
+def validate_action_result(self: Any, result: Any) -> Any:
     global _action_reply_validator
     if _action_reply_validator is None:
         schema = self.action_response_format_spec()
@@ -133,17 +133,17 @@ ACTION_SERVER_KEEPALIVE_SECONDS = 2.0
 class _KeptSession:
     """`async with` for a shared session: entering gives the session, leaving does not close it."""
 
-    def __init__(self, session):
+    def __init__(self, session: aiohttp.ClientSession) -> None:
         self.session = session
 
-    async def __aenter__(self):
+    async def __aenter__(self) -> aiohttp.ClientSession:
         return self.session
 
     async def __aexit__(self, *exc: Any) -> None:
         return None
 
 
-def _kept_alive_session(endpoint):
+def _kept_alive_session(endpoint: Any) -> _KeptSession:
     loop = asyncio.get_running_loop()
     kept = getattr(endpoint, "_kept_session", None)
     if kept is None or kept[0] is not loop or kept[1].closed:
@@ -159,14 +159,14 @@ def _kept_alive_session(endpoint):
     return _KeptSession(kept[1])
 
 
-def keep_action_endpoint_alive(endpoint) -> None:
+def keep_action_endpoint_alive(endpoint: Any) -> None:
     """Gives Rasa's action EndpointConfig the kept-alive session (an instance attribute, so no other
     endpoint, such as a model server, is affected)."""
     if endpoint is not None and "session" not in vars(endpoint):
         endpoint.session = functools.partial(_kept_alive_session, endpoint)
 
 
-def init_remote_action(self, name, action_endpoint):
+def init_remote_action(self: Any, name: str, action_endpoint: Any) -> None:
     _rasa_remote_action_init(self, name, action_endpoint)
     keep_action_endpoint_alive(action_endpoint)
 

@@ -4,7 +4,7 @@ conversation is loaded (about 5 % of a message's time)."""
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Text, Type
+from typing import Dict, Optional, Text, Type, cast
 
 import rasa.shared.utils.common
 from rasa.shared.core.events import Event
@@ -30,7 +30,7 @@ def resolve_by_type(type_name: Text, default: Optional[Type[Event]] = None) -> O
         _event_classes.update(_event_class_table())
         found = _event_classes.get(type_name)
         if found is None:
-            return _rasa_resolve_by_type(type_name, default)
+            return cast(Optional[Type[Event]], _rasa_resolve_by_type(type_name, default))
     return found
 
 

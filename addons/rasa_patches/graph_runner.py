@@ -30,7 +30,7 @@ def run_graph(
     if inputs:
         self._add_inputs_to_graph(inputs, run_graph)
     try:
-        return dict(dask.core.get(run_graph, run_targets))
+        return dict(dask.core.get(run_graph, run_targets))  # type: ignore[no-untyped-call]  # dask is untyped
     except RuntimeError as error:  # as DaskGraphRunner.run
         raise GraphRunError("Error running runner.") from error
 

@@ -27,7 +27,7 @@ def add_metrics_route(app: Sanic) -> None:
 
 
 def configure_app(*args: Any, **kwargs: Any) -> Sanic:
-    app = _rasa_configure_app(*args, **kwargs)
+    app: Sanic = _rasa_configure_app(*args, **kwargs)
     add_metrics_route(app)
     return app
 

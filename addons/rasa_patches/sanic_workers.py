@@ -12,6 +12,7 @@ rasa.core.run.serve_application, after the input channels are created (rasa_patc
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import rasa.core.utils
 import rasa.shared.utils.common
@@ -25,7 +26,7 @@ logger = logging.getLogger(__name__)
 _rasa_lock_store_is_multi_worker_compatible = rasa.core.utils._lock_store_is_multi_worker_compatible
 
 
-def lock_store_is_multi_worker_compatible(lock_store) -> bool:
+def lock_store_is_multi_worker_compatible(lock_store: Any) -> bool:
     if isinstance(lock_store, EndpointConfig) and lock_store.type and "." in lock_store.type:
         try:
             lock_store_class = rasa.shared.utils.common.class_from_module_path(lock_store.type)
@@ -39,7 +40,7 @@ def lock_store_is_multi_worker_compatible(lock_store) -> bool:
                 lock_store.type,
             )
             return False
-    return _rasa_lock_store_is_multi_worker_compatible(lock_store)
+    return bool(_rasa_lock_store_is_multi_worker_compatible(lock_store))
 
 
 def apply() -> None:

@@ -21,6 +21,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Dict
+
 import rasa.core.agent as rasa_agent
 import rasa.core.tracker_store as rasa_tracker_store
 import sqlalchemy
@@ -35,13 +37,13 @@ _rasa_create_engine_kwargs = rasa_tracker_store.create_engine_kwargs
 RASA_FAIL_SAFE_TRACKER_STORE = rasa_agent.FailSafeTrackerStore
 
 
-def is_sqlite_file_url(url) -> bool:
+def is_sqlite_file_url(url: Any) -> bool:
     parsed = sqlalchemy.engine.make_url(url)
     return parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:")
 
 
-def create_engine_kwargs(url):
-    kwargs = _rasa_create_engine_kwargs(url)
+def create_engine_kwargs(url: Any) -> Dict[str, Any]:
+    kwargs: Dict[str, Any] = _rasa_create_engine_kwargs(url)
     # a failed statement's error message would carry its parameters: message texts, sender ids
     kwargs["hide_parameters"] = True
     if rasa_tracker_store.is_postgresql_url(url):
@@ -54,7 +56,7 @@ def create_engine_kwargs(url):
     return kwargs
 
 
-def sqlite_write_ahead_log(dbapi_connection, connection_record) -> None:
+def sqlite_write_ahead_log(dbapi_connection: Any, connection_record: Any) -> None:
     """SQLAlchemy "connect" listener on every Engine: an SQLite connection writes a write-ahead log."""
     if type(dbapi_connection).__module__.startswith("sqlite3"):
         cursor = dbapi_connection.cursor()

@@ -50,7 +50,7 @@ class PromptLockMixin:
         conversation_id: Text,
         lock_lifetime: float = LOCK_LIFETIME,
         wait_time_in_seconds: float = LOCK_POLL_SECONDS,
-    ):
+    ) -> Any:
         return super().lock(conversation_id, lock_lifetime, wait_time_in_seconds)  # type: ignore[misc]  # a mixin: the Rasa lock store it is mixed into has lock()
 
 

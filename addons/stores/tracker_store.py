@@ -25,7 +25,7 @@ import select
 import socket
 import time
 from collections import OrderedDict
-from typing import Optional
+from typing import Any, Optional
 
 import psycopg2
 import psycopg2.extensions
@@ -63,7 +63,7 @@ class PostgresNotAnswering(psycopg2.OperationalError):
     SQLAlchemy wraps it and discards the connection."""
 
 
-def _drop_socket(connection) -> None:
+def _drop_socket(connection: Any) -> None:
     """Shuts the connection's socket down, so psycopg2 and SQLAlchemy see a broken connection and
     discard it (connection.close() here would wait for psycopg2's lock, which this call holds)."""
     try:
@@ -78,7 +78,7 @@ def _drop_socket(connection) -> None:
         sock.close()
 
 
-def wait_for_postgres(connection) -> None:
+def wait_for_postgres(connection: Any) -> None:
     """psycopg2's wait callback (psycopg2.extensions.set_wait_callback): what psycopg2 does for each
     blocking libpq step (connect, send a query, read its result), with a deadline."""
     global _postgres_unanswered_at
@@ -135,8 +135,8 @@ class BoundedInMemoryTrackerStore(_rasa_tracker_store.InMemoryTrackerStore):
 
     def __init__(
         self,
-        domain,
-        event_broker=None,
+        domain: Any,
+        event_broker: Any = None,
         max_conversations: int = FALLBACK_CONVERSATIONS,
         max_characters: int = FALLBACK_CHARACTERS,
     ) -> None:
@@ -145,7 +145,7 @@ class BoundedInMemoryTrackerStore(_rasa_tracker_store.InMemoryTrackerStore):
         self.max_conversations, self.max_characters = max_conversations, max_characters
         self.characters = 0
 
-    async def save(self, tracker) -> None:
+    async def save(self, tracker: Any) -> None:
         await self.stream_events(tracker)
         serialised = self.serialise_tracker(tracker)
         self.forget(tracker.sender_id)
@@ -169,7 +169,9 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
     line when the database starts failing and one when it works again (not one per message), and,
     on PostgreSQL, a bounded wait for each database call (wait_for_postgres)."""
 
-    def __init__(self, tracker_store, on_tracker_store_error=None, fallback_tracker_store=None) -> None:
+    def __init__(
+        self, tracker_store: Any, on_tracker_store_error: Any = None, fallback_tracker_store: Any = None
+    ) -> None:
         super().__init__(
             tracker_store,
             on_tracker_store_error,
@@ -200,7 +202,7 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
             logger.warning("The tracker store %s works again.", type(self._tracker_store).__name__)
             self._failing = False
 
-    async def retrieve(self, sender_id):
+    async def retrieve(self, sender_id: str) -> Any:
         try:
             tracker = await self._tracker_store.retrieve(sender_id)
         except Exception as error:
@@ -209,7 +211,7 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
         self._worked()
         return tracker
 
-    async def retrieve_full_tracker(self, sender_id):
+    async def retrieve_full_tracker(self, sender_id: str) -> Any:
         try:
             tracker = await self._tracker_store.retrieve_full_tracker(sender_id)
         except Exception as error:
@@ -218,7 +220,7 @@ class BoundedFailSafeTrackerStore(_rasa_tracker_store.FailSafeTrackerStore):
         self._worked()
         return tracker
 
-    async def save(self, tracker) -> None:
+    async def save(self, tracker: Any) -> None:
         try:
             await self._tracker_store.save(tracker)
         except Exception as error:

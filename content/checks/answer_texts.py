@@ -10,6 +10,7 @@ import re
 import warnings
 from typing import Any, Dict, List, Tuple
 
+from clinical.phone_numbers import find_phone_numbers
 from content.checks.answers import Answer, body
 from content.checks.problems import Problem
 from content.checks.sources import source_problems
@@ -17,8 +18,6 @@ from content.checks.sources import source_problems
 MAX_GRADE = 8.0  # English: Flesch-Kincaid grade
 MIN_EASE_ES = 70.0  # Spanish: Fernandez Huerta, 70 and above is easy reading
 SENTENCES = (2, 5)
-# 7 to 15 digits with phone punctuation between them; "911" and "1,000 to 1,500" are not phones
-PHONE = re.compile(r"(?<![\w{])\+?\(?\d[\d\s().\-]{5,}\d(?![\w}])")
 PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
 # a number as an answer may write it: 38, 38.0, 38,0 (Spanish), 100.4; "1,000" is a count
 NUMBER = re.compile(r"(?<![\w.,{])(\d{1,3}(?:,\d{3})+(?![.,]?\d)|\d+(?:[.,]\d+)?)(?![\w}])")
@@ -121,15 +120,15 @@ def check_answer_texts(answers: List[Answer], sources: dict, thresholds: Tuple[f
                     )
                 )
         problems += source_problems(answer, sources)
-        for match in PHONE.finditer(text):
-            if len(re.sub(r"\D", "", match.group())) >= 7:
-                problems.append(
-                    Problem(
-                        *where,
-                        f"{name}: phone number '{match.group().strip()}' is typed into the answer",
-                        "write {care_team_phone} or {after_hours_phone}; the number comes from hospital_settings.yml",
-                    )
+        # any number that could be a real one, "911" and "1,000 to 1,500" are not (clinical/phone_numbers.py)
+        for start, end in find_phone_numbers(text):
+            problems.append(
+                Problem(
+                    *where,
+                    f"{name}: phone number '{text[start:end]}' is typed into the answer",
+                    "write {care_team_phone} or {after_hours_phone}; the number comes from hospital_settings.yml",
                 )
+            )
         for typed in typed_thresholds(text, thresholds):
             problems.append(
                 Problem(

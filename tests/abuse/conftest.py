@@ -1,4 +1,4 @@
-"""The abuse suite (issue 20): `make run` itself, started once on free loopback ports with every
+"""The abuse suite: `make run` itself, started once on free loopback ports with every
 messaging channel on (the providers faked, tests/channels/conftest.py), and probed as an attacker
 on the same machine would: raw sockets, curl-like requests, python-socketio clients and a page of
 another site in Debian's Chromium. Each module keeps one promise of docs/security.md from quietly
@@ -75,7 +75,7 @@ class Assistant:
         )
         self.env.pop("WEBCHAT_SESSION_SECRET", None)  # `make run` makes its own
         self.output = tmp / "make-run.out"
-        self.make = None
+        self.make: subprocess.Popen[bytes] | None = None
         self.sent_texts: Set[str] = set()  # every message text the suite sent, for the log search
 
     def start(self) -> None:

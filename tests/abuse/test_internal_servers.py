@@ -1,4 +1,4 @@
-"""The internal servers fail cleanly (issue 20, point 5), against `make run`: the action server
+"""The internal servers fail cleanly, against `make run`: the action server
 answers an unknown path 404 and a bad body 400, without echoing the body or a traceback per
 request; the page server answers a NUL byte or any undecodable path 400 and keeps serving."""
 

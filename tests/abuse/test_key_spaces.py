@@ -1,4 +1,4 @@
-"""One key space per channel (issue 20, point 3), against `make run` with every messaging channel
+"""One key space per channel, against `make run` with every messaging channel
 on (providers faked): one id, sent on every channel, makes a conversation of each channel's own;
 a message sent under it on one channel never enters, nor answers into, another's; the replies
 reach the id each provider knows."""

@@ -1,4 +1,4 @@
-"""Bounded logs (issue 20, point 1), against `make run`: malformed Socket.IO packets, whole
+"""Bounded logs, against `make run`: malformed Socket.IO packets, whole
 WebSocket frames that are not Engine.IO, and long-polling garbage each cost a line at most, a
 socket that keeps sending them is closed, a parent on another socket still gets Call now, and
 every log `make run` writes is rotated by size."""

@@ -1,4 +1,4 @@
-"""What issue 20's probe found holding, kept from breaking quietly, against `make run`: Rasa's HTTP
+"""What the first abuse probe found holding, kept from breaking quietly, against `make run`: Rasa's HTTP
 API is closed, the chat socket and CORS answer the site's origins only, the page server serves
 nothing outside webchat/public/, lists no folder and sends its security headers, and injection
 payloads sent as messages stay inert in the replies. (The logs: test_logs_hold_no_message_text.py.)"""

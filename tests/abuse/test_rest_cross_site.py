@@ -1,4 +1,4 @@
-"""REST takes JSON only (issue 20, point 4), against `make run`: the issue's probe, a page on
+"""REST takes JSON only, against `make run`: the issue's probe, a page on
 another site that makes its visitor's browser (Debian's Chromium) post a fever report to the REST
 channel, no longer writes a conversation: every way a page can post without asking the server
 first (fetch without CORS, a text/plain form, a beacon) is refused with 415, and a JSON post needs

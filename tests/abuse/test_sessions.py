@@ -1,4 +1,4 @@
-"""A chat session belongs to the socket that opened it (issue 20, point 2), against `make run`:
+"""A chat session belongs to the socket that opened it, against `make run`:
 the take-over of the issue fails in both directions, an id the client chose is replaced by a
 signed one, a socket that never asked for a session cannot post into one, and a reload with the
 signed id the page kept continues the conversation."""

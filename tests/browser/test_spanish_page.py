@@ -1,4 +1,4 @@
-"""The hospital page in Spanish (issue 13), in headless Chromium against the real servers: the
+"""The hospital page in Spanish, in headless Chromium against the real servers: the
 "Español" switch puts every string of the page and the widget in Spanish (compared against the
 widget's own string table, so no English label is left), sets `lang` for screen readers, is sent
 with each message so the server answers in Spanish, survives a reload and "New conversation", and

@@ -124,19 +124,8 @@ def test_no_sms_is_longer_than_1600_characters(channels, fake):
     assert all(len(c["form"]["Body"]) <= SMS_LIMIT for c in fake.sent(lambda c: c["path"] == MESSAGES_PATH))
 
 
-def test_a_request_without_a_valid_twilio_signature_is_refused(channels, fake):
-    sender = "+15550111008"
-    response = text_in(channels, sender, "she has a fever of 101.5", signature="bm90IGEgc2lnbmF0dXJl")
-    assert response.status_code == 403
-    unsigned = requests.post(
-        f"{channels.url}/webhooks/twilio/webhook", data=twilio_sms(sender, "she has a fever of 101.5"), timeout=30
-    )
-    assert unsigned.status_code == 403
-    assert fake.sent(lambda c: c["form"].get("To") == sender) == []
-
-
 def test_a_spanish_sms_fever_report_gets_llame_ahora_with_its_accents(channels, fake):
-    """Issue 13: the Spanish reply by SMS, accents and ¿ ¡ kept (Twilio sends it as UCS-2:
+    """the Spanish reply by SMS, accents and ¿ ¡ kept (Twilio sends it as UCS-2:
     docs/channels.md says how long a Spanish reply may be before it splits)."""
     sender = "+15550111091"
     assert text_in(channels, sender, "¡mi hijo tiene calentura de 39! ¿qué hago?").status_code == 204

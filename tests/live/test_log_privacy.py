@@ -102,10 +102,11 @@ def test_a_client_that_disconnects_while_waiting_and_a_request_that_times_out(se
 
 
 def test_the_action_server_down(servers):
+    """The path a message takes with the action server down, for the log check below (its reply is
+    tests/live/test_rest_channel.py's to check)."""
     servers.stop_actions()
     time.sleep(1)
-    reply = servers.say("privacy-down", MESSAGE)
-    assert "Call now" in reply and TEST_CARE_TEAM_PHONE in reply
+    assert servers.say("privacy-down", MESSAGE)
 
 
 def test_neither_log_has_the_text_or_a_phone_number_and_every_path_was_logged(servers):

@@ -112,8 +112,7 @@ def test_messages_not_understood_count_as_rephrase_or_out_of_scope(servers):
 def test_with_the_action_server_stopped_a_fever_report_counts_the_failure_and_the_takeover(servers):
     servers.stop_actions()
     before = samples(scrape(servers))
-    reply = servers.say("parent-metrics-down", "my daughter has a fever of 38.9")
-    assert "Call" in reply and TEST_CARE_TEAM_PHONE in reply
+    servers.say("parent-metrics-down", "my daughter has a fever of 38.9")  # its reply: test_rest_channel.py
     after = samples(scrape(servers))
     moved = changes(before, after)
     assert moved[("neutropenia_assistant_action_server_failures_total", (("reason", "not_reachable"),))] == 1.0

@@ -1,4 +1,4 @@
-"""A Spanish-speaking parent, end to end through the REST channel of the real servers (issue 13):
+"""A Spanish-speaking parent, end to end through the REST channel of the real servers:
 the Spanish Call-now and 911 replies with the care-team number, recheck advice without an alarm,
 a sourced answer, the conversation's language following the parent, and the Spanish Call-now reply
 with the action server stopped."""

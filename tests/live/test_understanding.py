@@ -1,4 +1,4 @@
-"""What parents write, end to end through the REST channel (issue 9): widget start payloads,
+"""What parents write, end to end through the REST channel: widget start payloads,
 multi-turn conversations, reports mixed with questions, negations, openers and questions the
 pages do not answer. Replies are recognised by the domain response they were rendered from,
 so rewording an answer changes nothing here. The figures on many more messages are the blind

@@ -13,7 +13,7 @@ import time
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import pytest
 import requests
@@ -46,7 +46,7 @@ class ReplicaStack:
         self.redis = services.redis()
         self.servers = production_servers(tmp, self.postgres, self.redis)
         self.ports = [free_port(), free_port()]
-        self.replicas = [None, None]
+        self.replicas: List[Any] = [None, None]  # each a subprocess.Popen once started
         try:
             self.servers.start_actions()
             self.start_replicas(0, 1)
@@ -200,7 +200,7 @@ RESULTS = ROOT / "results" / "replica"
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Prints the figures this run wrote to results/replica/ (README "Production")."""
+    """Prints the figures this run wrote to results/replica/ (docs/production.md)."""
     for name in ("replicas.json", "faults.json", "contention.json", "memory.json"):
         path = RESULTS / name
         if path.exists() and path.stat().st_mtime >= _SESSION_STARTED:

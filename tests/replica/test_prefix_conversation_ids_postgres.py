@@ -1,4 +1,4 @@
-"""The one-off move into each channel's key space (scripts/prefix_conversation_ids.py, issue 20) on
+"""The one-off move into each channel's key space (scripts/prefix_conversation_ids.py) on
 PostgreSQL, run as hospital IT runs it: the command, on endpoints.production.yml. Conversations
 stored under bare ids, as the replicas stored them before, get their channel's prefix whole; the
 rest is not touched; a second run moves nothing."""

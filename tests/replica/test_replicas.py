@@ -24,7 +24,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import List, Optional
+from typing import Any, List, Optional
 
 import requests
 
@@ -151,7 +151,7 @@ class Run:
 def check_stored(stack, conversations: List[Conversation], upto: int) -> dict:
     """Every conversation's turns [0, upto) are in PostgreSQL exactly once, in order, each with
     exactly the bot messages its client received; returns counts."""
-    events = {}
+    events: dict[str, list[Any]] = {}
     for sender, kind, event in stack.events(PREFIX):
         events.setdefault(sender, []).append((kind, event))
     counts = {"user_events": 0, "bot_events": 0, "sessions": 0}

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any, Iterator
 
 import pytest
 from playwright.sync_api import Browser, expect, sync_playwright
@@ -69,7 +70,7 @@ def studio_server(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def playwright_browser(chromium) -> Browser:  # noqa: F811
+def playwright_browser(chromium) -> Iterator[Browser]:  # noqa: F811
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS)
         try:
@@ -83,7 +84,8 @@ def person_page(browser: Browser, studio_server, user: str):
     Content-Security-Policy and dialogs (a script that ran would alert). A form the server refuses
     (400, 403) is a console line of its own: expected, not recorded."""
     context = browser.new_context(viewport=DESKTOP, base_url=studio_server.url)
-    page = context.new_page()
+    # the page carries what it recorded, for the tests' assertions
+    page: Any = context.new_page()
     page.errors, page.dialogs = [], []
 
     def on_console(message):

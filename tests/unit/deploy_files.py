@@ -113,10 +113,10 @@ def check_nginx_site(conf: str):
     locations = re.findall(r"location\s+(=?\s*\S+)\s*\{", conf)
     assert set(locations) == {"= /healthz", "= /metrics", "/", "/socket.io/", "/webhooks/rest/", "/webhooks/"}
     # the Rasa server's Prometheus metrics are for the monitoring system, never the public (addons/metrics.py)
-    metrics = re.search(r"location = /metrics \{(.*?)\}", conf, re.S).group(1)
+    metrics = re.findall(r"location = /metrics \{(.*?)\}", conf, re.S)[0]
     assert metrics.split() == ["deny", "all;"]
     assert set(re.findall(r"proxy_pass (\S+);", conf)) <= {"http://rasa", "http://rasa_socket"}
-    socket_io = re.search(r"location /socket.io/ \{(.*?)\n    \}", conf, re.S).group(1)
+    socket_io = re.findall(r"location /socket.io/ \{(.*?)\n    \}", conf, re.S)[0]
     assert "proxy_set_header Upgrade $http_upgrade;" in socket_io
     assert "proxy_set_header Connection $connection_upgrade;" in socket_io
     assert "non_idempotent" not in conf  # a message that reached a replica is never sent twice

@@ -1,5 +1,5 @@
 """The benchmark's simulated parents (tools/benchmark/workload.py): what they say, the Spanish share
-of issue 13, and which replies count as right."""
+of the conversations, and which replies count as right."""
 
 import random
 import re

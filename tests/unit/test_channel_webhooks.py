@@ -13,7 +13,7 @@ from twilio.request_validator import RequestValidator
 
 from addons.channels.telegram import TelegramInput
 from addons.channels.twilio import TwilioInput, TwilioWebhook
-from tools.local_services import free_port
+from scripts.model_servers import free_port
 
 AUTH_TOKEN = "twilio-unit-auth-token"
 WEBHOOK_URL = "https://assistant.example.org/webhooks/twilio/webhook"
@@ -38,9 +38,12 @@ def twilio_webhook() -> TwilioWebhook:
     )
 
 
-def post_form(channel, on_new_message, form, url_prefix="/webhooks/twilio"):
-    """Serves `channel`'s blueprint on a free loopback port and posts `form`, signed as Twilio does;
-    returns (status, body)."""
+SIGNED = object()
+
+
+def post_form(channel, on_new_message, form, url_prefix="/webhooks/twilio", signature=SIGNED):
+    """Serves `channel`'s blueprint on a free loopback port and posts `form`, signed as Twilio does
+    (or with `signature` as its X-Twilio-Signature, None: without one); returns (status, body)."""
 
     async def run():
         app = Sanic(f"channel_webhook_test_{next(_app_names)}", configure_logging=False)
@@ -49,10 +52,12 @@ def post_form(channel, on_new_message, form, url_prefix="/webhooks/twilio"):
         server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True)
         await server.startup()
         try:
-            signature = RequestValidator(AUTH_TOKEN).compute_signature(WEBHOOK_URL, form)
+            signed = RequestValidator(AUTH_TOKEN).compute_signature(WEBHOOK_URL, form)
+            header = signed if signature is SIGNED else signature
+            headers = {} if header is None else {"X-Twilio-Signature": header}
             async with aiohttp.ClientSession() as session:
                 async with session.post(
-                    f"http://127.0.0.1:{port}{url_prefix}/webhook", data=form, headers={"X-Twilio-Signature": signature}
+                    f"http://127.0.0.1:{port}{url_prefix}/webhook", data=form, headers=headers
                 ) as reply:
                     return reply.status, await reply.text()
         finally:
@@ -95,15 +100,23 @@ def test_a_failure_while_handling_answers_twilio_204_and_logs_no_text(caplog):
     assert "fever" not in caplog.text and "15550111999" not in caplog.text
 
 
-def test_a_request_signed_for_another_url_is_refused():
+@pytest.mark.parametrize(
+    "webhook_url, signature",
+    [
+        (WEBHOOK_URL.replace("assistant.", "attacker."), SIGNED),  # signed for another URL
+        (WEBHOOK_URL, "bm90IGEgc2lnbmF0dXJl"),  # not a signature
+        (WEBHOOK_URL, None),  # unsigned
+    ],
+)
+def test_a_request_without_a_valid_twilio_signature_is_refused(webhook_url, signature):
     received = []
 
     async def record(message):
         received.append(message.text)
 
     channel = twilio_webhook()
-    channel.webhook_url = WEBHOOK_URL.replace("assistant.", "attacker.")
-    status, _ = post_form(channel, record, sms("she has a fever"))
+    channel.webhook_url = webhook_url
+    status, _ = post_form(channel, record, sms("she has a fever"), signature=signature)
     assert status == 403 and received == []
 
 

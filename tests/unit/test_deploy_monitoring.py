@@ -125,7 +125,7 @@ def test_the_grafana_dashboard_queries_only_what_the_server_exports():
     for title, expr in queries:
         check_query(expr, f"grafana-dashboard.json {title!r}")
     text = " ".join(expr for _, expr in queries)
-    # what operations asked for (issue 14 point 4): each urgent decision, the takeovers, the refusals
+    # what operations asked for: each urgent decision, the takeovers, the refusals
     for kind in metrics.KINDS:
         assert kind in text, f"no panel shows the {kind} replies"
     for name in (

@@ -1,16 +1,23 @@
-"""The README and docs/ point only at things that exist.
+"""The README, docs/ and the code's comments point only at things that exist.
 
 A newcomer follows the README's links and copies its paths; a page that names a file that was
 moved or renamed sends them nowhere. Checked: every relative link (and its #anchor) in README.md
 and docs/*.md, every repository path written in backticks there, and every path in the README's
-layout table. And the intent catalogue, docs/intents.md, against the domain (tools/check_docs.py).
+layout table. In the comments and docstrings of the code (.py, .yml, .yaml, .sh, the Makefile):
+every repository path, every section of a page named in quotes (README "Layout", CONTENT.md
+"Review loop"), every docs anchor (docs/production.md#metrics), and no issue number of a tracker
+that is not in the repository. And the intent catalogue, docs/intents.md, against the domain
+(tools/check_docs.py).
 """
 
+import ast
 import glob
+import io
 import os
 import re
 import shutil
 import subprocess
+import tokenize
 from pathlib import Path
 
 import pytest
@@ -32,6 +39,8 @@ GENERATED = (
     "webchat/node_modules/",
     "webchat/public/vendor/",
     "tests/artifacts/",
+    "studio/static/vendor/",
+    "studio/node_modules/",
 )
 # Generated files named without their folder.
 GENERATED_NAMES = {"socket.io.min.js"}
@@ -180,6 +189,115 @@ def test_every_top_level_folder_is_in_the_layout_table():
     }
     unlisted = sorted(folders - listed)
     assert not unlisted, f"README.md's layout table does not say what these folders are: {unlisted}"
+
+
+# --- the code's comments and docstrings --------------------------------------------------------------
+
+# Training examples (their comments say where a batch of examples came from) are data, not code:
+# their paths and sections are checked, not their history. The blind sets are frozen, never edited.
+DATA_NOTES = ("data/nlu/",)
+FROZEN = ("tests/blind/",)
+COMMENT_PATH = re.compile(r"(?<![\w./-])((?:[\w.-]+/)+[\w.*<>-]*)(#[\w-]+)?")
+SECTION = re.compile(r"""(README|[\w/.-]+\.md)(?:'s)? ["“]([^"”]+)["”]""")
+# words that look like paths and are not: the studio's publishing branch
+NOT_PATHS = {"content/studio"}
+ISSUE_NUMBER = re.compile(r"\bissues? \d+|\(#\d+\)", re.IGNORECASE)
+
+
+def _code_files():
+    """The code's files, from the tree (a copy without its git history is checked the same way)."""
+    names = []
+    for folder, subfolders, files in os.walk(ROOT):
+        relative = Path(folder).relative_to(ROOT)
+        subfolders[:] = [
+            name
+            for name in subfolders
+            if not name.startswith(".")
+            and name != "__pycache__"
+            and f"{relative / name}/".lstrip("./") not in GENERATED
+            and name != "node_modules"
+        ]
+        for file in files:
+            name = str(relative / file) if str(relative) != "." else file
+            if (file == "Makefile" or file.endswith((".py", ".yml", ".yaml", ".sh"))) and not name.startswith(FROZEN):
+                names.append(name)
+    return sorted(names)
+
+
+def _comments(name: str):
+    """(line, text) of each comment and docstring of a code file."""
+    text = (ROOT / name).read_text(encoding="utf-8")
+    if not name.endswith(".py"):
+        for number, line in enumerate(text.splitlines(), 1):
+            found = re.search(r"(?:^|\s)#(.*)$", line)
+            if found:
+                yield number, found.group(1)
+        return
+    for token in tokenize.generate_tokens(io.StringIO(text).readline):
+        if token.type == tokenize.COMMENT:
+            yield token.start[0], token.string
+    for node in ast.walk(ast.parse(text)):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
+            docstring = ast.get_docstring(node, clean=False)
+            if docstring:
+                yield node.body[0].lineno, docstring
+
+
+def _headings(page: Path) -> list:
+    return [heading.strip() for heading in re.findall(r"^#{1,6} (.+)$", _prose(page), re.MULTILINE)]
+
+
+def _has_section(page: Path, title: str) -> bool:
+    """A heading that is the title, or starts with it ("Review loop: learn from real conversations")."""
+    return any(heading == title or re.match(re.escape(title) + r"[:( ]", heading) for heading in _headings(page))
+
+
+def _comment_problems(name: str, comments=None):
+    top_level = _top_level_names()
+    for line, text in _comments(name) if comments is None else comments:
+        where = f"{name}:{line}"
+        for found in COMMENT_PATH.finditer(text):
+            path, anchor = found.group(1).rstrip(".,:;)"), found.group(2)
+            if (
+                path.split("/")[0] not in top_level
+                or (path.rstrip("/") + "/").startswith(GENERATED)
+                or path in NOT_PATHS
+            ):
+                continue
+            if not _exists(path):
+                yield f"{where}: {path} is not in the repository"
+            elif anchor and path.endswith(".md") and anchor[1:] not in _anchors(ROOT / path):
+                yield f"{where}: {path} has no heading for {anchor}"
+        for page, title in SECTION.findall(text):
+            path = ROOT / ("README.md" if page == "README" else page)
+            if not path.exists():
+                yield f"{where}: {page} is not in the repository"
+            elif not _has_section(path, title):
+                yield f'{where}: {page} has no section "{title}"'
+        if not name.startswith(DATA_NOTES):
+            for found in ISSUE_NUMBER.finditer(text):
+                yield f"{where}: '{found.group(0)}' names an issue of a tracker that is not in the repository"
+
+
+def test_comments_and_docstrings_point_at_what_exists():
+    problems = [problem for name in _code_files() for problem in _comment_problems(name)]
+    assert not problems, (
+        "comments that point nowhere (say what the code does and why, and name the page or path that "
+        "exists):\n" + "\n".join(problems)
+    )
+
+
+def test_a_comment_pointing_nowhere_is_found():
+    comments = [
+        (3, '# see README "No such section" and docs/production.md#metrics (issue 7)'),
+        (4, "# docs/production.md#no-such-heading, tools/no_such_tool.py"),
+    ]
+    assert list(_comment_problems("tools/example.py", comments)) == [
+        'tools/example.py:3: README has no section "No such section"',
+        "tools/example.py:3: 'issue 7' names an issue of a tracker that is not in the repository",
+        "tools/example.py:4: docs/production.md has no heading for #no-such-heading",
+        "tools/example.py:4: tools/no_such_tool.py is not in the repository",
+    ]
 
 
 # The intent catalogue against the domain (tools/check_docs.py, run by `make validate`).

@@ -1,5 +1,5 @@
 """The input guard: long, blank and command-syntax messages, sender ids, the cap per sender, and
-each channel's own key space for its conversations (`<channel>:<sender>`, issue 20)."""
+each channel's own key space for its conversations (`<channel>:<sender>`)."""
 
 import asyncio
 import importlib
@@ -200,7 +200,7 @@ def test_a_rest_request_cut_off_by_the_response_timeout_still_names_the_care_tea
     assert not input_guard._messages_in_flight
 
 
-# --- every channel's own key space (issue 20) ----------------------------------------------------
+# --- every channel's own key space ----------------------------------------------------
 
 
 def credentials_channels():
@@ -306,7 +306,7 @@ def test_rasas_own_sends_reach_the_id_the_channel_knows():
     assert wrapped.name() == "recording"
 
 
-# --- Spanish (issue 13) ------------------------------------------------------------------------
+# --- Spanish ------------------------------------------------------------------------
 
 
 def test_a_guard_reply_is_in_english_then_spanish_when_the_language_is_not_known():

@@ -148,7 +148,7 @@ def test_logging_yml_bounds_a_flood_from_sanic_and_from_our_code():
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
+        env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
     )
     assert result.returncode == 0 and "done" in result.stdout, result.stderr[-3000:]
     log = result.stderr

@@ -8,7 +8,6 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
 import structlog
 
 from actions.log_privacy import (
@@ -25,42 +24,12 @@ MARKER = "Quokkafever"
 PHONE = "+15550100123"
 
 
-@pytest.mark.parametrize(
-    "text",
-    [
-        "+15551234567",
-        "whatsapp:+15551234567",
-        "(555) 010-0123",
-        "555-010-0123",
-        "555.010.0123",
-        "+44 20 7946 0958",
-        "5550100123",
-        "call 555 0100 now",
-    ],
-)
-def test_phone_numbers_are_replaced(text):
-    redacted = redact_phone_numbers(f"from {text}.")
-    assert PHONE_PLACEHOLDER in redacted
-    assert sum(c.isdigit() for c in redacted) < 7
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "Starting on http://127.0.0.1:5005",
-        "2026-11-29 09:21:50,123",
-        "Rasa 3.6.21",
-        "took 0.123 s",
-        "101.5 °F (38.6 °C)",
-        "status 200",
-        "call 911",
-        "1732875123.456",
-        "in 12 ms",
-        "2 of 50 conversations",
-    ],
-)
-def test_other_numbers_stay(text):
-    assert redact_phone_numbers(text) == text
+def test_phone_numbers_are_replaced_and_other_numbers_kept():
+    # which strings are phone numbers: tests/unit/test_phone_numbers.py
+    line = "2026-11-29 09:21:50,123 reply to whatsapp:+15551234567 took 0.123 s on http://127.0.0.1:5005"
+    assert redact_phone_numbers(line) == (
+        f"2026-11-29 09:21:50,123 reply to whatsapp:{PHONE_PLACEHOLDER} took 0.123 s on http://127.0.0.1:5005"
+    )
 
 
 def test_structlog_event_loses_text_fields_and_phone_numbers():
@@ -156,7 +125,7 @@ def test_logging_yml_covers_stdlib_and_structlog_as_rasa_configures_them():
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
+        env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONWARNINGS": "ignore"},
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0 and "done" in result.stdout, output[-3000:]
@@ -190,7 +159,7 @@ def test_rasa_sdk_reads_logging_yml():
         capture_output=True,
         text=True,
         timeout=120,
-        env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore"},
+        env={"PATH": "/usr/bin:/bin", "PYTHONWARNINGS": "ignore"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "action failed for [phone]" in result.stderr and "0100123" not in result.stderr

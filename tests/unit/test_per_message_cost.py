@@ -55,7 +55,7 @@ class CountingActionServer:
 
     def __init__(self, port: int = 0):
         self.port = port  # 0: any free port
-        self.connections = set()
+        self.connections: set[object] = set()
         self.requests = 0
 
     async def webhook(self, request):

@@ -1,5 +1,5 @@
-"""The one-off move of conversations into their channel's key space (scripts/prefix_conversation_ids.py,
-issue 20) on an SQLite tracker store as Rasa writes it: each conversation under a bare id gets its
+"""The one-off move of conversations into their channel's key space (scripts/prefix_conversation_ids.py)
+on an SQLite tracker store as Rasa writes it: each conversation under a bare id gets its
 channel's prefix, whole; mixed ones go with the channel that opened them; nothing else changes; a
 second run moves nothing. (tests/replica/test_prefix_conversation_ids_postgres.py: PostgreSQL.)"""
 
@@ -14,7 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from addons.channels.input_guard import conversation_id
 from scripts.prefix_conversation_ids import apply, main, plan
 
-# the bare ids each channel stored under before issue 20
+# the bare ids each channel stored under before each had its own key space
 BARE = {
     "2400000000000007": "facebook",
     "+15551234567": "twilio",

@@ -7,7 +7,6 @@ import sys
 import time
 
 from scripts.process_group import group_members, start_in_own_group, stop_group, stop_groups
-from tests.conftest import ROOT
 
 
 def started(script):
@@ -60,7 +59,7 @@ def test_a_server_gets_sigterm_when_its_starter_dies_without_stopping_it():
         ],
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=dict(os.environ),
     )
     server = int(starter.stdout.readline())
     assert group_members(server) == [server]

@@ -23,7 +23,7 @@ def warnings_shown(first_import):
         capture_output=True,
         text=True,
         timeout=120,
-        env={**environment, "PYTHONPATH": str(ROOT)},
+        env=environment,
     )
     assert run.returncode == 0, run.stderr
     return run.stderr

@@ -58,7 +58,6 @@ def run_fresh(code):
         capture_output=True,
         text=True,
         env={
-            "PYTHONPATH": str(ROOT),
             "PATH": "/usr/bin:/bin",
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",

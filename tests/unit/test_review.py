@@ -142,7 +142,7 @@ def table_rows(markdown: str, header_start: str):
 def block_examples(path: Path, intent: str):
     """The examples of an intent's block, as the file lists them."""
     text = path.read_text(encoding="utf-8")
-    block = re.search(rf"^- intent: {intent}\n(.*?)(?=^- intent:|\Z)", text, re.MULTILINE | re.DOTALL).group(1)
+    block = re.findall(rf"^- intent: {intent}\n(.*?)(?=^- intent:|\Z)", text, re.MULTILINE | re.DOTALL)[0]
     return [line.strip()[2:] for line in block.splitlines() if line.strip().startswith("- ")]
 
 

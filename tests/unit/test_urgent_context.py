@@ -135,7 +135,7 @@ CALLS = [
     ("ojalá se le quitara, tiene fiebre", CALL_NOW_FEVER),
     ("si, no respira", CALL_911),
     # a reading at or above the threshold the parent reports is not in the past, nor someone
-    # else's, because another clause is (issue 19)
+    # else's, because another clause is
     ("102 degrees and her anc was low last week", CALL_NOW_READING),
     ("temp 101.6 and she had her transplant 3 months ago", CALL_NOW_READING),
     ("38.9 and his last chemo was two weeks ago", CALL_NOW_READING),

@@ -54,7 +54,7 @@ def failed(user_event):
         ("his lips are blue", "report_emergency", CALL_911_RESPONSE),
         ("fever and a seizure", "report_fever", CALL_911_RESPONSE),
         ("he's shivering", "report_infection_sign", CALL_NOW_SIGN_RESPONSE),
-        # a normal reading and a sign: the sign's reply, as the action would give (issue 19)
+        # a normal reading and a sign: the sign's reply, as the action would give
         ("her temp is 37.2 and she has a cough", "report_fever", CALL_NOW_SIGN_RESPONSE),
         ("she's burning up", "report_fever", CALL_NOW_FEVER_RESPONSE),
         # no question while the action server is down: the Call now its "yes" would get

@@ -84,7 +84,7 @@ def test_a_session_the_server_signed_is_joined_and_confirmed():
         None,
         {},
         {"session_id": None},
-        {"session_id": "aaaaaaaaaaaaaaaa"},  # chosen by the client: it was accepted before issue 20
+        {"session_id": "aaaaaaaaaaaaaaaa"},  # chosen by the client: older versions accepted it
         {"session_id": "0123456789abcdef0123456789abcdef"},  # the old form, unsigned
         {"session_id": issued()[1]},  # a real conversation id without its signature
         {"session_id": issued()[0][:-1] + "A"},  # a signature changed

@@ -88,7 +88,7 @@ def urgent_lines(results: List[dict]) -> List[str]:
 
 
 def spanish_lines(data: dict) -> List[str]:
-    """The Spanish share of the assistant's conversations (issue 13), and the Spanish turns answered."""
+    """The Spanish share of the assistant's conversations, and the Spanish turns answered."""
     share = data["config"].get("spanish_share", 0)
     if not share:
         return []

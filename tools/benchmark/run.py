@@ -38,7 +38,7 @@ from tools.harness import MODEL
 ROOT = Path(__file__).resolve().parent.parent.parent
 OUT = ROOT / "results" / "bench"
 LEVELS = (1, 10, 50)
-# Issue 13: `make bench` measures the assistant with a fifth of its conversations in Spanish.
+# `make bench` measures the assistant with a fifth of its conversations in Spanish.
 SPANISH_SHARE = 0.2
 DESCRIPTION = (
     "Load benchmark: the assistant against a stock `rasa init` assistant, both served three ways "

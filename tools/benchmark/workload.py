@@ -2,7 +2,7 @@
 
 A parent's conversation is about 7 turns: a greeting, topic questions, a fever report with a
 reading, often a sign of infection, a thank-you, sometimes a goodbye. A share of the parents
-(`spanish_share`, `--spanish-share`) talk in Spanish the whole conversation (issue 13): a Spanish
+(`spanish_share`, `--spanish-share`) talk in Spanish the whole conversation: a Spanish
 fever or infection report must get the Spanish Call-now reply ("Llame ahora", or "Llame al 911
 ahora"), and no Spanish turn may get an English answer or, for a question, the please-rephrase
 reply. The reference (the stock `rasa init` assistant) is English only.

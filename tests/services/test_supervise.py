@@ -1,7 +1,7 @@
 """`make run`'s ending: Ctrl-C in its terminal, or a TERM, stops the supervised servers and says
 "stopped", never a make error. Here make runs scripts/supervise.py with one small web server as its
 part (tests/live/test_make_run.py does the same with the assistant's real servers). And each part's
-log is rotated by size, so that no client can fill the disk (issue 20)."""
+log is rotated by size, so that no client can fill the disk."""
 
 import os
 import signal
@@ -89,7 +89,7 @@ def supervised(tmp_path, *options):
         + ["--ready-message", "ready", "---", "chatty", f"http://127.0.0.1:{port}/"]
         + [sys.executable, "-c", CHATTY_SERVER, str(port)],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=dict(os.environ),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -122,7 +122,7 @@ def test_the_supervisor_refuses_a_log_limit_that_is_not_a_positive_number(tmp_pa
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "supervise.py"), "--log-max-bytes", "10MB", "---", "a", "b", "c"],
         cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        env=dict(os.environ),
         capture_output=True,
         text=True,
     )
