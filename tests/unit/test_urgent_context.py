@@ -201,6 +201,10 @@ ASKED = [
 # Clearly not now: no alarm.
 NO_ALARM = [
     "thank you for walking me through all of this, i can breathe again",
+    # a number that rose, a handout about fevers, a fever of last weekend
+    "they gave him G-CSF after the stem cells and his counts spiked, dropped, then slowly came back.",
+    "we got a folder of instructions on fevers at her first chemo but i was overwhelmed",
+    "we got admitted for a fever last weekend, its been gone since saturday and cultures are negative.",
     "she has no fever, i'm just reading up",
     "he doesn't have a fever, what is an anc",
     "if she gets a fever, what do I do?",
