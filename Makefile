@@ -19,9 +19,9 @@ WEBCHAT_JS := webchat/public/vendor/socket.io.min.js
 CHROMIUM := /usr/bin/chromium
 # the content studio's htmx, served from studio/static/
 STUDIO_JS := studio/static/vendor/htmx.min.js
-# the code that shapes a trained model counts too: the importer, the NLU components, the policies
+# the code that shapes a trained model counts too: the NLU components, the policies
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) \
-  $(shell find addons/importers addons/nlu addons/policies -name '*.py' 2>/dev/null)
+  $(shell find addons/nlu addons/policies -name '*.py' 2>/dev/null)
 # quiet TensorFlow's start-up chatter in every rasa command
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore

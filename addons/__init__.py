@@ -8,8 +8,6 @@ One folder per kind of Rasa extension, as config.yml, endpoints.yml and credenti
   nlu/           NLU components of config.yml's pipeline (the intent classifier, the urgent-report
                  reader)
   policies/      dialogue policies of config.yml (the urgent safety policy, the confidence bands)
-  importers/     the training data importer of config.yml (topic questions also learned after a
-                 parent's story)
   nlg/           the response generator of endpoints.yml (hospital settings filled in at render time)
   stores/        tracker- and lock-store behaviour of endpoints.yml
   rasa_patches/  the only place Rasa's own code is changed: applied once when the server starts,

@@ -1,1 +1,0 @@
-"""Training data importers of config.yml `importers:` (run by `rasa train`)."""
