@@ -39,6 +39,10 @@ CALLS = [
     # working to breathe is trouble breathing (911); fast breathing is a sign of infection
     ("his breathing is labored and his pulse is pounding", CALL_911),
     ("her left leg has been twitching for 2 full minutes", CALL_911),
+    # a fever in words with a softener, a seizure and a very unwell child in parents' words
+    ("at 10 he felt a little warm, stuffy nose all day", CALL_NOW_FEVER),
+    ("now the fist pounding and full body jolts started again", CALL_911),
+    ("no se puede ni mover, la tocas y llora, esta fatal", CALL_NOW_SIGN),
     ("my daughter's temp is 101.3, should i take her in?", CALL_NOW_READING),
     ("i think his ear is infected, he keeps tugging at it", CALL_NOW_SIGN),
     ("no fever but she's shivering", CALL_NOW_SIGN),
