@@ -112,8 +112,11 @@ ask: $(MODEL)
 test: check test-services test-stories test-nlu test-blind test-live test-browser test-studio test-channels test-abuse test-replica
 
 # Before each commit (and pre-commit's hook): no server, no model, no browser, nothing installed, no
-# root; under 2 minutes on two cores once `make setup` has run. Stops at the first step that fails.
-check: lint test-unit validate
+# root; under 2 minutes on two cores once `make setup` has run (1 min 37 s from a cold mypy cache).
+# The three run at once (mypy and the content checks overlap the unit tests), each one's output
+# printed whole when it ends; any that fails fails the check.
+check: setup
+	@$(MAKE) --no-print-directory -j3 --output-sync=target lint test-unit validate
 
 # What ruff can fix: the format first, then the lint rules that have a safe fix.
 format: $(VENV)/.installed
