@@ -112,7 +112,7 @@ ask: $(MODEL)
 test: check test-services test-stories test-nlu test-blind test-live test-browser test-studio test-channels test-abuse test-replica
 
 # Before each commit (and pre-commit's hook): no server, no model, no browser, nothing installed, no
-# root; under 2 minutes on two cores once `make setup` has run (1 min 37 s from a cold mypy cache).
+# root; under 2 minutes on two cores once `make setup` has run (figures: docs/development.md).
 # The three run at once (mypy and the content checks overlap the unit tests), each one's output
 # printed whole when it ends; any that fails fails the check.
 check: setup
