@@ -26,6 +26,7 @@ import requests
 from scripts.process_group import start_in_own_group, stop_group
 from scripts.render_credentials import all_variables, load_template
 from tests.channels.conftest import FakeProviders, channel_env
+from tests.live.test_make_run import processes_with
 from tools.harness import MODEL, ROOT, TEST_CARE_TEAM_PHONE
 from tools.local_services import free_port
 
@@ -99,7 +100,7 @@ class Assistant:
     def stop(self) -> None:
         if self.make is not None:
             stop_group(self.make, 30)
-        for pid in _processes_with(self.marker):  # anything left behind, whatever happened
+        for pid in processes_with(self.marker):  # anything left behind, whatever happened
             os.kill(pid, signal.SIGKILL)
 
     def url(self, part: str, path: str = "/") -> str:
@@ -139,18 +140,6 @@ class Assistant:
         text = requests.get(self.url("rasa", "/metrics"), timeout=10).text
         line = f'neutropenia_assistant_input_guard_refusals_total{{channel="{channel}",reason="{reason}"}}'
         return next(float(row.split()[-1]) for row in text.splitlines() if row.startswith(line))
-
-
-def _processes_with(marker: str):
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "environ").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
 
 
 @pytest.fixture(scope="session")
