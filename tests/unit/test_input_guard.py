@@ -282,15 +282,17 @@ def test_every_channels_output_channel_sends_to_the_id_its_provider_knows(monkey
 
     monkeypatch.setenv("WEBCHAT_SESSION_SECRET", "unit-test-session-secret-0123456789abcdef")
     credentials, _ = render(load_template(ROOT / "credentials.yml"), channel_env("http://127.0.0.1:9"))
+    channels = {}
     for path, settings in credentials.items():
         module, name = path.rsplit(".", 1)
         channel = getattr(importlib.import_module(module), name).from_credentials(settings)
-        if channel.name() == "socketio":
-            channel.blueprint(lambda message: None)  # its Socket.IO server exists from here
+        channels[channel.name()] = channel
+    channels["socketio"].blueprint(lambda message: None)  # its Socket.IO server exists from here
+    # Rasa's REST channel has none: replies go in the HTTP answer
+    assert channels.pop("rest").get_output_channel() is None
+    assert channels
+    for path, channel in channels.items():
         output = channel.get_output_channel()
-        if channel.name() == "rest":
-            assert output is None  # Rasa's REST channel has none: replies go in the HTTP answer
-            continue
         assert isinstance(output, RepliesToSender) and output.channel == channel.name(), path
         assert output.recipient(conversation_id(channel.name(), "2400000000000007")) == "2400000000000007"
         assert channel.in_key_space(output) is output  # never wrapped twice

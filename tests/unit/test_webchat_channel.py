@@ -99,8 +99,23 @@ def test_an_id_the_server_did_not_sign_is_replaced_by_a_new_signed_one(data):
     (_, _, room), (event, _, to) = sockets.calls
     assert SessionIds(SECRET.encode()).conversation_of(confirmed) == room
     assert (event, to) == ("session_confirm", "sid-2")
-    if isinstance(data, dict) and data.get("session_id"):
-        assert confirmed != data["session_id"] and room not in data["session_id"]
+
+
+@pytest.mark.parametrize(
+    "claimed",
+    [
+        "aaaaaaaaaaaaaaaa",
+        "0123456789abcdef0123456789abcdef",
+        issued()[1],
+        issued()[0][:-1] + "A",
+        SessionIds(b"another-server-secret-0123456789abcdef").issue()[0],
+    ],
+)
+def test_the_new_id_shares_nothing_with_the_one_claimed(claimed):
+    sockets = FakeSocketServer(SocketIOInput(session_persistence=True))
+    confirmed = sockets.request_session("sid-2", {"session_id": claimed})
+    (_, _, room), _ = sockets.calls
+    assert confirmed != claimed and room not in claimed
 
 
 def test_two_requests_for_an_unsigned_id_get_two_different_sessions():
@@ -187,14 +202,12 @@ def test_a_reload_resumes_the_session_on_the_new_socket():
     assert [m.sender_id for m in received] == [f"socketio:{session_id.split('.')[0]}"]
 
 
-def assert_refused(sockets, received, sid, caplog, claimed):
+def assert_refused(sockets, received, sid, caplog):
     assert received == []
     ((event, data, room),) = [call for call in sockets.calls if call[0] == "bot_uttered"]
     assert (event, room) == ("bot_uttered", sid)  # only to the socket that sent it
     assert "reload the page" in data["text"] and load_settings().care_team_phone in data["text"]
     assert "did not open or resume: refused" in caplog.text
-    if isinstance(claimed, str) and claimed:
-        assert claimed not in caplog.text
 
 
 def test_a_socket_that_never_asked_for_a_session_cannot_write_into_another_sockets(caplog):
@@ -204,7 +217,8 @@ def test_a_socket_that_never_asked_for_a_session_cannot_write_into_another_socke
     before = refusals(metrics.FOREIGN_SESSION)
     with caplog.at_level(logging.WARNING, logger="webchat.socketio_channel"):
         sockets.say("intruder", {"message": "she is not breathing", "session_id": parents})
-    assert_refused(sockets, received, "intruder", caplog, parents)
+    assert_refused(sockets, received, "intruder", caplog)
+    assert parents not in caplog.text
     assert refusals(metrics.FOREIGN_SESSION) == before + 1
 
 
@@ -216,7 +230,8 @@ def test_a_socket_with_its_own_session_cannot_write_into_another_in_either_direc
         sockets.calls.clear()
         with caplog.at_level(logging.WARNING, logger="webchat.socketio_channel"):
             sockets.say(sid, {"message": "my son has a fever of 39", "session_id": others})
-        assert_refused(sockets, received, sid, caplog, others)
+        assert_refused(sockets, received, sid, caplog)
+        assert others not in caplog.text
 
 
 def test_a_disconnected_socket_holds_no_session():
@@ -242,13 +257,24 @@ def test_a_disconnected_socket_holds_no_session():
         ["a" * 20],
     ],
 )
-def test_an_invalid_session_id_creates_no_conversation_and_is_not_logged(session_id, caplog):
+def test_an_invalid_session_id_creates_no_conversation(session_id, caplog):
     sockets, received = messages_of(SocketIOInput(session_persistence=True))
     sockets.request_session("sid-5", None)
     sockets.calls.clear()
     with caplog.at_level(logging.DEBUG, logger="webchat.socketio_channel"):
         sockets.say("sid-5", {"message": "she has a fever", "session_id": session_id})
-    assert_refused(sockets, received, "sid-5", caplog, session_id)
+    assert_refused(sockets, received, "sid-5", caplog)
+
+
+# ids long enough that their text in a log line could only have come from them
+@pytest.mark.parametrize("session_id", ["a" * 65, "../../" + "b" * 20, "c" * 20 + "\n", "ü" * 20, "d" * 30])
+def test_an_invalid_session_id_is_not_logged(session_id, caplog):
+    sockets, _ = messages_of(SocketIOInput(session_persistence=True))
+    sockets.request_session("sid-5", None)
+    with caplog.at_level(logging.DEBUG):
+        sockets.say("sid-5", {"message": "she has a fever", "session_id": session_id})
+    assert "did not open or resume: refused" in caplog.text
+    assert session_id.strip() not in caplog.text
 
 
 def test_a_message_that_is_not_an_object_gets_the_same_answer():
