@@ -51,8 +51,10 @@ def parse(entities_of):
     the entities' verdicts, the intent that follows the decision and the decision under `triage`.
     The classifier's reading is given, so that a test says what it assumes of it."""
     from rasa.nlu.constants import SPACY_DOCS
+    from rasa.nlu.utils.spacy_utils import SpacyModel
     from rasa.shared.nlu.training_data.message import Message
 
+    from addons.nlu.spacy_doc_entities import SpacyDocEntityExtractor
     from addons.nlu.urgent_report_reader import UrgentReportReader
     from clinical.settings import HospitalSettings
 
@@ -60,19 +62,14 @@ def parse(entities_of):
         UrgentReportReader.get_default_config(),
         settings=HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0),
     )
-    nlp = entities_of.nlp
+    extractor = SpacyDocEntityExtractor(SpacyDocEntityExtractor.get_default_config())
+    model = SpacyModel(model=entities_of.nlp, model_name="project pipeline")
 
     def read(text, intent="ask_what_is_neutropenia", confidence=0.9, ranking=None):
         guess = {"name": intent, "confidence": confidence}
-        doc = nlp(text)
-        entities = [
-            {"entity": e.label_, "value": e.text, "start": e.start_char, "end": e.end_char, "confidence": None}
-            for e in doc.ents
-        ]
-        message = Message(
-            data={"text": text, "intent": guess, "intent_ranking": ranking or [guess], "entities": entities}
-        )
-        message.set(SPACY_DOCS["text"], doc)
+        message = Message(data={"text": text, "intent": guess, "intent_ranking": ranking or [guess]})
+        message.set(SPACY_DOCS["text"], model.model(text))  # what SpacyNLP (case_sensitive) sets
+        extractor.process([message], model)
         reader.process([message])
         return message.data
 

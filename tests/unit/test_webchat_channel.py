@@ -110,6 +110,7 @@ def test_an_id_the_server_did_not_sign_is_replaced_by_a_new_signed_one(data):
         issued()[0][:-1] + "A",
         SessionIds(b"another-server-secret-0123456789abcdef").issue()[0],
     ],
+    ids=["client-chosen", "old-unsigned", "unsigned", "signature-changed", "other-servers"],
 )
 def test_the_new_id_shares_nothing_with_the_one_claimed(claimed):
     sockets = FakeSocketServer(SocketIOInput(session_persistence=True))
