@@ -221,6 +221,9 @@ NO_ALARM = [
     "her cousin had a fever last week",
     "can i give fever reducer before calling?",
     "her anc is 98",
+    # a lab sheet's reference range; a word about other people
+    "his labs say neutrophils 31% (ref 40-75), what is the absolute count?",
+    "the waiting room was full of coughing kids, can we wait in the car?",
     "the fever is gone since tuesday",
     "he never had a fever",
     "no tiene fiebre",
@@ -331,6 +334,8 @@ def test_a_mention_clearly_not_now_raises_no_alarm(parse, text):
         ("her cousin had a fever last week", "fever", "historical"),
         ("el primo de mi hijo tiene fiebre", "tiene fiebre", "other_person"),
         ("her anc is 98", "98", "not_a_temperature"),
+        ("segs 22% (ref 42-74)", "42", "not_a_temperature"),
+        ("the clinic is full of feverish children", "feverish", "other_person"),
         ("they told us to call at 100.4, she's at 99.8 now", "100.4", "threshold"),
         ("he takes seizure medicine, can that lower his count?", "seizure", "modifier"),
         ("can neutropenia cause fevers?", "fevers", "general_question"),
