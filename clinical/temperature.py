@@ -234,6 +234,16 @@ def _unit(after_number: str) -> Optional[str]:
     return None
 
 
+def only_number_words(text: str) -> bool:
+    """'a four', 'two three': number words and nothing else, no digit, unit or fever word. Out of
+    the body ranges such words are no more a temperature than the digits "4" would be."""
+    words = re.findall(r"[^\W\d_]+|\d", text.lower())
+    return bool(words) and all(
+        w in _UNITS_WORDS or w in _TENS_WORDS or w in _HUNDRED_WORDS or w in _AND_WORDS or w in ("a", "un", "una")
+        for w in words
+    )
+
+
 def read_temperature(text: str) -> Union[TemperatureReading, UnreadableTemperature]:
     """Reads one temperature entity's text ("fever of 101.5", "38,6 C", "one hundred and one")."""
     value, after_number = _number_and_rest(text)

@@ -39,7 +39,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
 from clinical.mentions import READING_MAY_BE_NOW, counted
 from clinical.settings import HospitalSettings
-from clinical.temperature import TemperatureReading, UnreadableTemperature, read_temperature
+from clinical.temperature import TemperatureReading, UnreadableTemperature, only_number_words, read_temperature
 from clinical.vocabulary import (
     ASK_AGAIN,
     ASK_WHEN_TO_CALL,
@@ -269,7 +269,7 @@ def _decide(
         result = read_temperature(value)
         if isinstance(result, TemperatureReading):
             readings.append(result)
-        elif unreadable is None:
+        elif unreadable is None and not only_number_words(value):  # "a four visit week"
             unreadable = result
     highest = max(readings, key=lambda r: r.celsius, default=None)
     lowest = min(readings, key=lambda r: r.celsius, default=None)

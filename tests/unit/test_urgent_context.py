@@ -31,6 +31,10 @@ def decision(parse, text, intent="ask_what_is_neutropenia"):
 # A report now, in English and Spanish: a call, whatever the classifier read the message as.
 CALLS = [
     ("he has a fever, is that bad with neutropenia?", CALL_NOW_FEVER),
+    # "when" opening a sentence without a verb of asking is a time, not a question
+    ("when she got up from her nap she was clammy and shivering", CALL_NOW_SIGN),
+    # temps counted are fevers: "two temps since lunch"
+    ("three temps since lunch and his counts are zero, do we come in?", CALL_NOW_FEVER),
     # a spoken decimal after a lead-in is part of the reading: 100.9 °F, not 100 °F
     ("temp is 100 point 9, i did it rectal", CALL_NOW_READING),
     # fast breathing with any intensifier is a sign; "can barely wake her" is as good as cannot
@@ -157,6 +161,8 @@ CALLS = [
 # May or may not be the child now: the parent is asked ("si" may be "sí", a fear, a relative who
 # may be the patient, a cue across "and" or a comma, a reading in a "what if").
 ASKED = [
+    # the name of an admission, not a sign the parent sees now
+    "she came in with febrile neutropenia and is much better today, can she go to school?",
     # an "if" may govern two clauses joined by "and"
     "if some kid at the museum gave her something and she starts running a temp, what temp do we call at?",
     # the fever is gone now: the fevers told without a present marker of their own may be over
@@ -221,6 +227,8 @@ NO_ALARM = [
     "her cousin had a fever last week",
     "can i give fever reducer before calling?",
     "her anc is 98",
+    # number words out of every body range are no temperature, as the digits would not be
+    "it's a four day week at clinic, can he still go swimming?",
     # a lab sheet's reference range; a word about other people
     "his labs say neutrophils 31% (ref 40-75), what is the absolute count?",
     "the waiting room was full of coughing kids, can we wait in the car?",
