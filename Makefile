@@ -49,10 +49,10 @@ help:
 	@echo "  test-stories   rasa test on tests/test_stories/ (about 1 min after training)"
 	@echo "  test-nlu       the held-out set: every intent's F1 >= 0.90, urgent messages escalated (about 1 min)"
 	@echo "  test-blind     the blind sets end to end through the REST channel, gated (about 3 min)"
-	@echo "  test-live      the real servers over REST, also with the action server stopped (about 5 min)"
-	@echo "  test-browser   the web chat page in headless Chromium (about 2 min)"
+	@echo "  test-live      the real servers over REST, also with the action server stopped (about 2.5 min, two modules at once)"
+	@echo "  test-browser   the web chat page in headless Chromium (about 1 min, two modules at once)"
 	@echo "  test-studio    the content studio: tests/studio (no server), then tests/studio_browser in headless Chromium (about 4 min)"
-	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked (about 3 min)"
+	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked (about 1.5 min, two modules at once)"
 	@echo "  test-abuse     make run probed as an attacker would: floods, sessions, key spaces, cross-site posts (about 2 min)"
 	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
 	@echo "other commands:"
@@ -167,14 +167,19 @@ MEASURED_SETS := $(wildcard tests/blind/measured/*.yml)
 test-blind: $(MODEL)
 	@$(PY) tools/blind_evaluation.py --gate --quiet $(BLIND_SETS)
 
+# The server tiers below run their modules two at a time (pytest-xdist, each module's servers on
+# their own free ports): most of a module's time is servers starting and requests waiting, so two
+# cores serve two modules (figures: docs/development.md).
+SERVER_TIER_WORKERS := -n 2 --dist loadscope
+
 # tests/live/test_make_run.py runs `make run` itself, which serves the web chat page
 test-live: $(MODEL) $(WEBCHAT_JS)
-	@$(PY) -m pytest -q tests/live
+	@$(PY) -m pytest -q $(SERVER_TIER_WORKERS) tests/live
 
 # Twilio (SMS, WhatsApp), Facebook Messenger, Telegram and Slack: each provider's webhook posted to
 # the real servers, the replies caught by a local fake of its API (there is no internet here).
 test-channels: $(MODEL)
-	@$(PY) -m pytest -q tests/channels
+	@$(PY) -m pytest -q $(SERVER_TIER_WORKERS) tests/channels
 
 # The abuse suite (docs/security.md): `make run` itself on free ports with every channel on
 # (providers faked), probed as an attacker on this machine would: 10,000 malformed packets, socket
@@ -212,7 +217,7 @@ $(CHROMIUM):
 
 # The page in headless Chromium against the real servers (screenshots in tests/artifacts/).
 test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
-	@$(PY) -m pytest -q tests/browser
+	@$(PY) -m pytest -q $(SERVER_TIER_WORKERS) tests/browser
 
 # Load benchmark (docs/benchmark.md), not a test: simulated parents at 1, 10 and 50 concurrent
 # conversations against one server, two Sanic workers and two replicas behind nginx, and the same for a
