@@ -185,7 +185,9 @@ class UrgentContext:
         self.came_back = phrase_matcher({"came_back": terms.get("came_back") or []})
         self.child = phrase_matcher({"child": terms.get("child_words") or []}, unaccented=False)
         self.child_subjects = phrase_matcher({"child": terms.get("child_subjects") or []}, unaccented=False)
-        self.question_starts = phrase_matcher({"question": terms.get("question_starts") or []})
+        # as listed, not also without accents: "cuándo" asks, "cuando se despierta" is a time; the
+        # list names the unaccented forms that ask ("cuando debo", "que hago")
+        self.question_starts = phrase_matcher({"question": terms.get("question_starts") or []}, unaccented=False)
         self.generic_determiners: Set[str] = _words(terms.get("generic_determiners"))
         # a Spanish word that is also an English child word ("son": they are) names the child only after an owner
         self.false_friends: Set[str] = _words(terms.get("child_word_false_friends"))

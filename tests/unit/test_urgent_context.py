@@ -161,6 +161,8 @@ CALLS = [
 # May or may not be the child now: the parent is asked ("si" may be "sí", a fear, a relative who
 # may be the patient, a cue across "and" or a comma, a reading in a "what if").
 ASKED = [
+    # "cuando" without its accent is a time, as "when" is; "cuándo" asks
+    "cuando se despierta esta confundido y con escalofrios",
     # the name of an admission, not a sign the parent sees now
     "she came in with febrile neutropenia and is much better today, can she go to school?",
     # an "if" may govern two clauses joined by "and"
