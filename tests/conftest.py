@@ -20,32 +20,7 @@ def spacy_pipeline():
 
 
 @pytest.fixture(scope="session")
-def entities_of(spacy_pipeline):
-    """Entities as Rasa's SpacyEntityExtractor reports them."""
-
-    class Extract:
-        nlp = spacy_pipeline
-
-        def __call__(self, text):
-            return extract(text)
-
-    def extract(text):
-        return [
-            {
-                "entity": ent.label_,
-                "value": ent.text,
-                "start": ent.start_char,
-                "end": ent.end_char,
-                **({"assertion": ent._.assertion} if ent._.assertion else {}),
-            }
-            for ent in spacy_pipeline(text).ents
-        ]
-
-    return Extract()
-
-
-@pytest.fixture(scope="session")
-def parse(entities_of):
+def parse(spacy_pipeline):
     """A message through the Rasa server's NLU reader (addons/nlu/urgent_report_reader.py), as it runs
     after the classifier: `parse(text, intent, confidence)` returns the message's parse data, with
     the entities' verdicts, the intent that follows the decision and the decision under `triage`.
@@ -63,7 +38,7 @@ def parse(entities_of):
         settings=HospitalSettings("Test Children's", "(555) 010-0140", "(555) 010-0199", 38.0),
     )
     extractor = SpacyDocEntityExtractor(SpacyDocEntityExtractor.get_default_config())
-    model = SpacyModel(model=entities_of.nlp, model_name="project pipeline")
+    model = SpacyModel(model=spacy_pipeline, model_name="project pipeline")
 
     def read(text, intent="ask_what_is_neutropenia", confidence=0.9, ranking=None):
         guess = {"name": intent, "confidence": confidence}
