@@ -316,6 +316,8 @@ def test_a_mention_a_cue_may_or_may_not_govern_gets_the_question(parse, text):
 # "what if"): "was that your child's temperature today?", never "right now", since once at or above
 # the threshold is enough even when it came down. Yes gets its call.
 READING_ASKED = [
+    # "got over 104" rose past it, it did not go away: a reading told after "back in march" is asked
+    "back in march her fever got over 104 before the biopsy, she has been fever free for weeks",
     "is 38.1 high? that's what she's at now",
     "what if his temp is 38.5?",
     "si tiene 39 le doy tylenol?",
@@ -339,6 +341,8 @@ def test_a_mention_clearly_not_now_raises_no_alarm(parse, text):
     [
         ("she has no fever, i'm just reading up", "fever", "negated"),
         ("the fever is gone since tuesday", "fever", "resolved"),
+        ("he got over the fever on tuesday", "fever", "resolved"),
+        ("his fever got over 104 tonight", "104", "reported"),
         ("if she gets a fever, what do I do?", "fever", "hypothetical"),
         ("she had a seizure two years ago, is that related?", "had a seizure", "historical"),
         ("her cousin had a fever last week", "fever", "historical"),
