@@ -33,6 +33,10 @@ CALLS = [
     ("he has a fever, is that bad with neutropenia?", CALL_NOW_FEVER),
     # "when" opening a sentence without a verb of asking is a time, not a question
     ("when she got up from her nap she was clammy and shivering", CALL_NOW_SIGN),
+    # unwell in a parent's words: feeling ill, asleep mid-play, "that's not like her"; a range of readings
+    ("my son says he feels really ill and just wants to lie on the sofa", CALL_NOW_SIGN),
+    ("she fell asleep in the middle of her dinner, that's not like her", CALL_NOW_SIGN),
+    ("his temp has been in the high thirty eights since lunch", CALL_NOW_FEVER),
     # temps counted are fevers: "two temps since lunch"
     ("three temps since lunch and his counts are zero, do we come in?", CALL_NOW_FEVER),
     # a spoken decimal after a lead-in is part of the reading: 100.9 °F, not 100 °F
@@ -231,6 +235,7 @@ NO_ALARM = [
     "her anc is 98",
     # number words out of every body range are no temperature, as the digits would not be
     "it's a four day week at clinic, can he still go swimming?",
+    "i feel awful asking this, but what is an anc?",
     # a lab sheet's reference range; a word about other people
     "his labs say neutrophils 31% (ref 40-75), what is the absolute count?",
     "the waiting room was full of coughing kids, can we wait in the car?",
