@@ -39,6 +39,11 @@ def issued():
     return SessionIds(SECRET.encode()).issue()
 
 
+def with_signature_changed(session_id):
+    """The id with its signature's last character changed (never to the same character)."""
+    return session_id[:-1] + ("B" if session_id.endswith("A") else "A")
+
+
 def refusals(reason):
     return metrics.INPUT_GUARD_REFUSALS.labels("socketio", reason)._value.get()
 
@@ -87,7 +92,7 @@ def test_a_session_the_server_signed_is_joined_and_confirmed():
         {"session_id": "aaaaaaaaaaaaaaaa"},  # chosen by the client: older versions accepted it
         {"session_id": "0123456789abcdef0123456789abcdef"},  # the old form, unsigned
         {"session_id": issued()[1]},  # a real conversation id without its signature
-        {"session_id": issued()[0][:-1] + "A"},  # a signature changed
+        {"session_id": with_signature_changed(issued()[0])},
         {"session_id": SessionIds(b"another-server-secret-0123456789abcdef").issue()[0]},
         {"session_id": "<b>" * 10},
         "text",
@@ -107,7 +112,7 @@ def test_an_id_the_server_did_not_sign_is_replaced_by_a_new_signed_one(data):
         "aaaaaaaaaaaaaaaa",
         "0123456789abcdef0123456789abcdef",
         issued()[1],
-        issued()[0][:-1] + "A",
+        with_signature_changed(issued()[0]),
         SessionIds(b"another-server-secret-0123456789abcdef").issue()[0],
     ],
     ids=["client-chosen", "old-unsigned", "unsigned", "signature-changed", "other-servers"],
