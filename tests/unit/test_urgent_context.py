@@ -37,6 +37,8 @@ CALLS = [
     ("my son says he feels really ill and just wants to lie on the sofa", CALL_NOW_SIGN),
     ("she fell asleep in the middle of her dinner, that's not like her", CALL_NOW_SIGN),
     ("his temp has been in the high thirty eights since lunch", CALL_NOW_FEVER),
+    # "range" alone is no lab word: a reading "in the range of" is a reading
+    ("her temp has been in the range of 38.5 all evening", CALL_NOW_READING),
     # temps counted are fevers: "two temps since lunch"
     ("three temps since lunch and his counts are zero, do we come in?", CALL_NOW_FEVER),
     # a spoken decimal after a lead-in is part of the reading: 100.9 °F, not 100 °F
