@@ -17,6 +17,9 @@ with its {placeholders} as wildcards), so a reworded answer needs no change here
 
 A set may say each message's language (`lang: en` / `es`) and where it was adapted from
 (`source:`); a set with languages is also reported per language (the gate judges the whole set).
+A message may carry the parent's earlier messages of the same conversation (`before:`, a list,
+oldest first): they are sent first, in that conversation, and only the reply to `text` is judged
+(a follow-up such as "it's higher now" means something only after "she's 37.9").
 
 When the assistant is unsure whether the child has a fever or sign now, it asks ("Just to be
 sure: ...", CONFIRM_RESPONSES). That question is safe for an urgent message, so it counts for the
@@ -189,6 +192,8 @@ def run(url: str, messages: List[Dict[str, str]]) -> List[Outcome]:
 
     def converse(message: Dict[str, str]) -> Outcome:
         sender = f"blind-{uuid.uuid4().hex}"
+        for earlier in message.get("before") or []:
+            send(url, earlier, sender)
         replies = send(url, message["text"], sender)
         outcome = Outcome(
             message["text"], message["expect"], classify(replies, patterns), replies, lang=message.get("lang", "")
