@@ -23,10 +23,11 @@ Most urgent first:
   none                      nothing urgent
 
 `decide_turn` puts that decision in the conversation: the answer to a confirmation question just
-asked, and a call made earlier in the last 24 hours that a lower reading now does not undo
-(clinical-rules.md: once at or above the threshold is enough, and fever medicine can hide a
-fever). The action server and the safety policy call it with the same turns, so the reply is the
-same whether the action server answers or not.
+asked, a call made earlier in the last 24 hours that a lower reading, a doubt or a follow-up now
+does not undo (clinical-rules.md: once at or above the threshold is enough, and fever medicine can
+hide a fever), and a follow-up about the temperature with no reading ("it's higher now") after an
+earlier reading below the threshold, which is asked. The action server and the safety policy
+call it with the same turns, so the reply is the same whether the action server answers or not.
 
 Nothing here imports Rasa: both servers and the tools import this package.
 """
@@ -77,6 +78,21 @@ LOW_TEMPERATURE_C = 36.0
 FEVER_WORD = re.compile(r"\b(fever|feaver|fevr|febr|fiebr|fievre|calentur|afiebr)", re.IGNORECASE)
 # A conversation remembers a call for this long (clinical-rules.md: once is enough).
 MEMORY_SECONDS = 24 * 60 * 60
+# A follow-up about the temperature with no reading and no fever word ("retook it, it's higher
+# now", "it still hasn't come down", "we just crossed the number", "la volví a tomar y está más
+# alta"): it means something only after an earlier turn about a temperature, so it is read only
+# then. After a call it is the call again; after a lower reading, the parent is asked.
+TEMPERATURE_FOLLOW_UP = re.compile(
+    r"\b(?:higher|warmer|(?:went|gone|goes|going|go|shot|crept|creeping|creeps|back|it's|its) up|"
+    r"ris(?:e|es|ing)|rose|climb(?:s|ed|ing)?|spik(?:e|es|ed|ing)|jump(?:s|ed|ing)?|crossed|reached|"
+    r"over the (?:line|limit|number|threshold|mark)|still (?:up|high|there|hot|warm|the same|going up|rising)|"
+    r"(?:hasn'?t|has not|haven'?t|won'?t|will not|didn'?t|did not|isn'?t|is not|not|never) "
+    r"(?:(?:come|coming|came|gone|going|went|broken|breaking|broke|dropped|dropping)(?: \w+)? down|budg(?:ed|ing|e))|"
+    r"came back|come back|comes back|coming back|back again|stayed the same|same (?:reading|number|temp\w*)|"
+    r"m[aá]s (?:alt[oa]|caliente)|sub(?:i[oó]|e|en|iendo|ido|ieron)|no (?:le |se )?(?:ha )?baj(?:a|ó|o|ado)|"
+    r"sigue (?:alt[oa]|igual|subiendo|caliente|con)|pas[oó] (?:de|del)|lleg[oó] a)\b",
+    re.IGNORECASE,
+)
 # The classifier's emergency reading outranks a sign the patterns found when it is at least this sure.
 CLASSIFIER_SURE = 0.5
 # What a confirmed urgent intent of the classifier calls for.
@@ -341,7 +357,9 @@ def decide_turn(
     oldest first, the last one right before this; `now` and their timestamps in seconds."""
     previous = earlier[-1] if earlier else None
     if previous and previous.decision in CONFIRM_DECISIONS and not current.urgent:
-        pending = previous.triage
+        # the question came from the message, or else from the conversation (a follow-up)
+        asked_by_conversation = previous.decision == CONFIRM_URGENT != previous.triage.decision
+        pending = FOLLOW_UP_QUESTION if asked_by_conversation else previous.triage
         answer = read_yes_no(text)
         if answer is False:
             if pending.if_no == ANSWER_THE_QUESTION:
@@ -360,15 +378,36 @@ def decide_turn(
             # reading below the threshold, the reading asked again, never a recheck
             unsure = pending.if_yes if pending.if_yes in CALL_NOW_DECISIONS else pending.if_no
             return TurnDecision(unsure or CALL_NOW_FEVER, pending)
-    if current.urgent or current.decision == CONFIRM_URGENT:
+    if current.urgent or (current.decision == CONFIRM_URGENT and current.if_yes == CALL_911):
         return TurnDecision(current.decision, current)
-    came_down = current.decision in (RECHECK, CONFIRM_READING) or (
-        current.decision == NO_DECISION and (current.about_fever or intent == ASK_WHEN_TO_CALL)
+    follow_up = current.decision == NO_DECISION and bool(TEMPERATURE_FOLLOW_UP.search(text))
+    # after a call, a doubt whether the child has it now needs no question: the call stands
+    came_down = (
+        follow_up
+        or current.decision in (RECHECK, CONFIRM_READING, CONFIRM_URGENT)
+        or (current.decision == NO_DECISION and (current.about_fever or intent == ASK_WHEN_TO_CALL))
     )
     called = _recent_call(earlier, now) if came_down else None
     if called:
         return TurnDecision(CALL_NOW_CAME_DOWN, _with(current, reading=current.reading or called.reading))
+    if follow_up and _spoke_of_temperature(earlier, now):
+        return TurnDecision(CONFIRM_URGENT, FOLLOW_UP_QUESTION)
     return TurnDecision(current.decision, current)
+
+
+# The question a follow-up about the temperature gets ("does your child have a fever now?"): yes
+# is a call; no answers what the parent asked (or when to call).
+FOLLOW_UP_QUESTION = Triage(CONFIRM_URGENT, if_yes=CALL_NOW_FEVER, if_no=ANSWER_THE_QUESTION, reason="follow_up")
+# the decisions of a turn that spoke of a temperature below the threshold or not read
+_TEMPERATURE_TALK = (RECHECK, CONFIRM_READING, ASK_AGAIN)
+
+
+def _spoke_of_temperature(earlier: Sequence[Turn], now: float) -> bool:
+    """An earlier turn of the last 24 hours spoke of the child's temperature."""
+    return any(
+        now - turn.timestamp <= MEMORY_SECONDS and (turn.triage.about_fever or turn.decision in _TEMPERATURE_TALK)
+        for turn in earlier
+    )
 
 
 def _recent_call(earlier: Sequence[Turn], now: float) -> Optional[Triage]:

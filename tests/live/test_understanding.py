@@ -49,10 +49,13 @@ def test_a_fever_then_a_sign_of_infection(servers):
     [
         ("she was 38.7 an hour ago", "it came down by itself to 37.3, do I still call?"),
         ("tenía 38,9 hace una hora", "ya le bajó sola a 37,2, ¿todavía llamo?"),
+        # a follow-up with no reading and no fever word, read in its conversation
+        ("she was 38.7 an hour ago", "retook it an hour later and it's higher now"),
+        ("tenía 38,9 hace una hora", "la volví a tomar y está más alta"),
     ],
 )
 def test_a_call_earlier_in_the_conversation_is_not_undone_by_a_lower_reading(servers, earlier, later):
-    sender = f"turns-came-down-{len(earlier)}"
+    sender = f"turns-came-down-{len(earlier)}-{len(later)}"
     assert said(servers, sender, earlier)[0] == "utter_call_now_reading"
     assert said(servers, sender, later) == ["utter_call_now_came_down"]
 
@@ -65,6 +68,12 @@ def test_unsure_whether_the_child_has_it_now_the_parent_is_asked_and_the_answer_
     assert said(servers, "turns-asked-no", "no") == ["utter_causes"]  # the answer to what was asked
     said(servers, "turns-asked-yes", unsure)
     assert set(said(servers, "turns-asked-yes", "yes")) <= ALARM_RESPONSES
+
+
+def test_a_rise_after_a_reading_below_the_threshold_is_asked(servers):
+    assert said(servers, "turns-rise", "her temp is 37.6") == ["utter_recheck_temperature"]
+    assert said(servers, "turns-rise", "rechecked and it's going up") == ["utter_confirm_urgent"]
+    assert set(said(servers, "turns-rise", "yes")) <= ALARM_RESPONSES
 
 
 def test_a_spanish_parent_is_asked_in_spanish_and_si_gets_call_now(servers):

@@ -15,6 +15,7 @@ from clinical.vocabulary import (
     ASK_AGAIN,
     CALL_911,
     CALL_NOW_CAME_DOWN,
+    CALL_NOW_FEVER,
     CALL_NOW_READING,
     CALL_NOW_SIGN,
     CONFIRM_READING,
@@ -96,6 +97,62 @@ def test_a_call_earlier_in_the_day_is_not_undone_by_a_lower_reading(conversation
     first = conversation((earlier, "report_fever", None), language=language)[DECISION_SLOT]
     slots = conversation((earlier, "report_fever", first), (later, "report_fever", None), language=language)
     assert slots[DECISION_SLOT] == CALL_NOW_CAME_DOWN
+
+
+@pytest.mark.parametrize(
+    "earlier, later, language",
+    [
+        ("she was 38.7 an hour ago", "retook it an hour later and it's higher now", "en"),
+        ("he's burning up", "gave him tylenol and it still hasn't come down", "en"),
+        ("tiene 38,9", "la volví a tomar y está más alta", "es"),
+    ],
+)
+def test_a_follow_up_about_the_temperature_after_a_call_is_the_call_again(conversation, earlier, later, language):
+    """No reading and no fever word in the follow-up: it means a fever only after the earlier turn."""
+    first = conversation((earlier, "report_fever", None), language=language)[DECISION_SLOT]
+    slots = conversation((earlier, "report_fever", first), (later, "share_situation", None), language=language)
+    assert slots[DECISION_SLOT] == CALL_NOW_CAME_DOWN
+
+
+def test_after_a_call_a_doubt_whether_the_child_has_it_now_is_the_call_again(conversation):
+    """The classifier reads a report where the rules find no urgent word: asked in a new
+    conversation, but a call earlier in the day stands."""
+    later = ("she just seems off to me", "report_fever", None)
+    assert conversation(later)[DECISION_SLOT] == CONFIRM_URGENT
+    assert conversation(("she was 38.7 an hour ago", "report_fever", CALL_NOW_READING), later)[DECISION_SLOT] == (
+        CALL_NOW_CAME_DOWN
+    )
+
+
+@pytest.mark.parametrize(
+    "earlier, later, language",
+    [
+        ("her temp is 37.6", "rechecked and it's going up", "en"),
+        ("tiene 37,5 en la axila", "sigue subiendo", "es"),
+    ],
+)
+def test_a_rise_after_a_lower_reading_is_asked_and_yes_is_a_call(conversation, earlier, later, language):
+    first = conversation((earlier, "report_fever", None), language=language)[DECISION_SLOT]
+    assert first == RECHECK
+    asked = conversation((earlier, "report_fever", first), (later, "share_situation", None), language=language)
+    assert asked[DECISION_SLOT] == CONFIRM_URGENT
+    turns = ((earlier, "report_fever", first), (later, "share_situation", CONFIRM_URGENT))
+    yes = "sí" if language == "es" else "yes"
+    assert conversation(*turns, (yes, "affirm", None), language=language)[DECISION_SLOT] == CALL_NOW_FEVER
+    assert conversation(*turns, ("no", "deny", None), language=language) == {}  # the Rasa server answers
+
+
+def test_the_same_follow_up_words_without_an_earlier_temperature_are_not_urgent(conversation):
+    assert conversation(("what causes it", "ask_causes", None), ("her counts went up", "share_situation", None)) == {}
+
+
+def test_a_follow_up_a_day_after_the_call_is_not_read_as_one(conversation):
+    slots = conversation(
+        ("she was 38.7 an hour ago", "report_fever", CALL_NOW_READING),
+        ("retook it and it's higher", "share_situation", None),
+        seconds_later=25 * HOUR,
+    )
+    assert slots == {}
 
 
 def test_a_day_later_a_lower_reading_is_a_recheck_again(conversation):

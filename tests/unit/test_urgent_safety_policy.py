@@ -131,6 +131,16 @@ def test_a_lower_reading_after_a_call_keeps_the_call_with_the_action_server_down
     )
 
 
+def test_a_rise_after_a_lower_reading_gets_call_now_with_the_action_server_down(message):
+    """The follow-up is asked when the action server is up; down, no question: its yes, a call."""
+    first = message("her temp is 37.6", "report_fever", timestamp=1_800_000_000.0)
+    history = (first, ActionExecuted(ESCALATION_ACTION), SlotSet(DECISION_SLOT, "recheck"))
+    later = message("rechecked and it's going up", "share_situation", timestamp=1_800_001_800.0)
+    assert next_safety_action(tracker(*history, later), DOMAIN)[0] == ESCALATION_ACTION
+    action = next_safety_action(tracker(*history, later, ActionExecuted(ESCALATION_ACTION)), DOMAIN)[0]
+    assert action == CALL_NOW_FEVER_RESPONSE
+
+
 def test_ordinary_turns_are_left_alone(message):
     assert next_safety_action(tracker(message("what causes it", "ask_causes")), DOMAIN) == (None, [])
     assert next_safety_action(tracker(message("can neutropenia cause diarrhea", "ask_symptoms")), DOMAIN) == (None, [])
