@@ -189,12 +189,13 @@ test-channels: $(MODEL)
 test-abuse: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 	@$(PY) -m pytest -q tests/abuse
 
-# Production mode on loopback (docs/production.md): PostgreSQL, Redis and nginx (installed with apt
-# when missing), two Rasa replicas and the action server; 50 concurrent conversations, a replica
-# killed and both restarted; one sender's messages on both replicas at once, 1,000 times; PostgreSQL
-# (down, hung), Redis and the action server failing; 10,000 messages while the database fails
-# (memory flat); retention on PostgreSQL. About 5 minutes; figures in results/replica/.
+# Production mode on loopback (docs/production.md): PostgreSQL, Redis and nginx (Debian's packages,
+# installed here when missing: root or sudo, never by a test), two Rasa replicas and the action
+# server; 50 concurrent conversations, a replica killed and both restarted; one sender's messages
+# on both replicas at once, 1,000 times; PostgreSQL (down, hung), Redis and the action server
+# failing; 10,000 messages while the database fails (memory flat); retention on PostgreSQL. About 5 minutes; figures in results/replica/.
 test-replica: $(MODEL)
+	@$(PY) -c "from tools.local_services import ensure_installed; ensure_installed(['postgresql', 'redis', 'nginx'])"
 	@rm -f results/replica/faults.json
 	@$(PY) -m pytest -q tests/replica
 
@@ -223,6 +224,7 @@ test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 # conversations against one server, two Sanic workers and two replicas behind nginx, and the same for a
 # stock `rasa init` assistant trained now. About 20 minutes; results/bench/ (bench.md, latency.png).
 bench: $(MODEL)
+	@$(PY) -c "from tools.local_services import ensure_installed; ensure_installed(['postgresql', 'redis', 'nginx'])"
 	@$(PY) tools/bench.py
 
 # The content team's review loop (CONTENT.md "Review loop"): the conversations of `make run` (or

@@ -1,10 +1,11 @@
 """Private PostgreSQL, Redis and nginx instances on loopback, for tests and benchmarks.
 
-Debian's packages (postgresql, redis-server, nginx) are installed with apt when missing
-(`apt-get update` once, then `apt-get install -y`; root only; their system services are not
-started). Each instance listens on 127.0.0.1 only, on a free port, keeps its data in its own
-temporary directory, and is stopped (and that directory deleted) when the LocalServices that
-started it is closed, also when the caller fails.
+Debian's packages (postgresql, redis-server, nginx) are installed by `ensure_installed`, which
+the Makefile's tiers and `make bench` call before they start (`apt-get update` once, then
+`apt-get install -y`; root or sudo; their system services are not started): a test never
+installs anything, it is told what is missing. Each instance listens on 127.0.0.1 only, on a
+free port, keeps its data in its own temporary directory, and is stopped (and that directory
+deleted) when the LocalServices that started it is closed, also when the caller fails.
 
     from tools.local_services import LocalServices
 
@@ -532,7 +533,11 @@ class LocalServices:
         self.close()
 
     def _add(self, kind: str, factory):
-        ensure_installed([kind])
+        if not _installed(kind):
+            raise RuntimeError(
+                f"{PACKAGES[kind]} is not installed: the Makefile target installs it before its tests "
+                f"(make test-replica, make bench), or: sudo apt-get install -y {PACKAGES[kind]}"
+            )
         directory = _private_dir(kind)
         try:
             service = factory(directory)
@@ -570,6 +575,7 @@ def main() -> int:
     # also when started in the background (where SIGINT is ignored) or stopped with kill
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    ensure_installed(["postgresql", "redis"])
     try:
         with LocalServices() as services:
             env = {**services.postgres().env(), **services.redis().env()}

@@ -1,7 +1,7 @@
 """Production mode on loopback: PostgreSQL, Redis, one action server, two Rasa replicas on
 endpoints.production.yml, and nginx round robin in front of them.
 
-The stores and nginx come from tools/local_services.py (installed with apt when missing); the
+The stores and nginx come from tools/local_services.py (installed by `make test-replica` first); the
 action server and the replicas from tools/harness.py's production_servers (as the load benchmark
 starts them). One stack serves the whole session (tests/replica/test_faults.py and
 test_replicas.py): each test leaves it running.
