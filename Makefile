@@ -88,11 +88,13 @@ $(SPACY_STAMP): $(VENV)/.installed spacy_pipeline/entity_patterns.jsonl spacy_pi
 
 build: $(SPACY_STAMP)
 
-# Retrains only when the data, domain, config or entity patterns changed.
+# Retrains only when the data, domain, config, entity patterns or the NLU components and policies changed.
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	@echo "training the assistant (data, domain or config changed)"
+	@echo "training the assistant (data, domain, config or components changed)"
 	@touch build/.training-started
-	@$(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name neutropenia-assistant --quiet
+	@# no training cache: Rasa keys a component's cached output by its config and inputs, not its code,
+	@# so an edited addons/nlu component would be served from the cache (a cold train is as fast here)
+	@RASA_MAX_CACHE_SIZE=0 $(RASA) train --config config.yml --domain domain.yml --data data --out models --fixed-model-name neutropenia-assistant --quiet
 	@# dated when training started: a file edited during training still triggers the next one
 	@touch -r build/.training-started $@
 
