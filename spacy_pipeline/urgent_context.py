@@ -396,9 +396,11 @@ class UrgentContext:
         ):
             return None
         if len(between) > ADJACENT_REACH.get(cue.kind, len(doc)) or (
-            cue.kind == NOT_A_TEMPERATURE and cue.side == "after" and between
+            cue.kind in (NOT_A_TEMPERATURE, THRESHOLD) and cue.side == "after" and between
         ):
-            return None  # "98 pounds", "36 hours": a count's unit follows its number directly
+            # "98 pounds", "36 hours": a count's unit follows its number directly; so does a rule's
+            # word ("101 or higher", "101 means go in"): "she's 38.5 which means call?" is a reading
+            return None
         if cue.kind in (HISTORICAL, RESOLVED, NEGATED) and any(start <= s and e <= end for s, e in facts.present):
             return None  # "last week ... now she has a fever", "no fever for months and tonight 100.4": now
         if cue.kind in (OTHER_PERSON, NEGATED) and any(start <= s < end for s, _ in facts.subjects):

@@ -37,6 +37,12 @@ CALLS = [
     ("my son says he feels really ill and just wants to lie on the sofa", CALL_NOW_SIGN),
     ("she fell asleep in the middle of her dinner, that's not like her", CALL_NOW_SIGN),
     ("his temp has been in the high thirty eights since lunch", CALL_NOW_FEVER),
+    # a rule's word counts only right after the number: "which means" between is the parent's reading
+    ("she's 38.5 which means call right?", CALL_NOW_READING),
+    # sleeping most of a day is unusually sleepy
+    ("he slept like 20 hours since chemo yesterday and threw up twice", CALL_NOW_SIGN),
+    ("durmió casi 20 horas después de la quimio y no ha comido", CALL_NOW_SIGN),
+    ("she's been sleeping most of the afternoon, so wiped", CALL_NOW_SIGN),
     # "range" alone is no lab word: a reading "in the range of" is a reading
     ("her temp has been in the range of 38.5 all evening", CALL_NOW_READING),
     # temps counted are fevers: "two temps since lunch"
@@ -211,6 +217,8 @@ ASKED = [
     "no fever and coughing a lot",
     "my little brother has a fever",  # a teenager minding a sibling writes so
     "la fiebre puede ser señal de infección, tiene 39",
+    # an anniversary: its "today" belongs to the past, so the old sign is asked about, not called
+    "two years ago today he was so lethargic we rushed him in, and now look at him",
     # a diagnosis named is a doctor's word, not a sign the parent sees: asked, never a call by itself
     "she has pneumonia",
     "le diagnosticaron otitis",
@@ -306,6 +314,9 @@ NO_ALARM = [
     "she has sores on her tongue but she's drinking fine",
     # a reading in parentheses is the fever's it follows
     "her fever from wednesday (102.7) broke overnight",
+    # a holiday names a past time as a date does
+    "she had a fever around christmas but none since, she's doing great",
+    "tuvo fiebre en navidad pero desde entonces nada",
 ]
 
 
@@ -323,6 +334,9 @@ def test_a_mention_a_cue_may_or_may_not_govern_gets_the_question(parse, text):
 # "what if"): "was that your child's temperature today?", never "right now", since once at or above
 # the threshold is enough even when it came down. Yes gets its call.
 READING_ASKED = [
+    # a reading followed by what it means is a rule someone gave, or the page quoted: asked, no call
+    "the nurse said a temp of 101 means we come straight in, but is it 100.4?",
+    "la enfermera nos dijo 101.5 pero aquí dice 100.4, ¿cuál es?",
     # "got over 104" rose past it, it did not go away: a reading told after "back in march" is asked
     "back in march her fever got over 104 before the biopsy, she has been fever free for weeks",
     "is 38.1 high? that's what she's at now",
