@@ -39,6 +39,14 @@ CALLS = [
     ("his temp has been in the high thirty eights since lunch", CALL_NOW_FEVER),
     # a rule's word counts only right after the number: "which means" between is the parent's reading
     ("she's 38.5 which means call right?", CALL_NOW_READING),
+    # nobody can wake the child: 911, in both languages
+    ("no one can wake him up, his lips look grey", CALL_911),
+    ("nadie lo puede despertar", CALL_911),
+    # the parent's own state stops at the parent: the child's sign after it is still a call
+    ("i'm worried about her cough", CALL_NOW_SIGN),
+    ("I'm shaking, he's so floppy", CALL_NOW_SIGN),
+    # "we" is the parent with the child: "we're at 101.2 now" is the child's reading
+    ("what happens if she reaches 101? we're at 101.2 now", CALL_NOW_READING),
     # sleeping most of a day is unusually sleepy
     ("he slept like 20 hours since chemo yesterday and threw up twice", CALL_NOW_SIGN),
     ("durmió casi 20 horas después de la quimio y no ha comido", CALL_NOW_SIGN),
@@ -314,6 +322,11 @@ NO_ALARM = [
     "she has sores on her tongue but she's drinking fine",
     # a reading in parentheses is the fever's it follows
     "her fever from wednesday (102.7) broke overnight",
+    # the parent is confused, an office is not responding, a question about preventing an infection
+    "i'm so confused about his counts, what is the anc?",
+    "the insurance isn't responding to our calls about his meds",
+    "la obra social no responde y la medicación no llega",
+    "how do i keep her line from getting infected day to day?",
     # a holiday names a past time as a date does
     "she had a fever around christmas but none since, she's doing great",
     "tuvo fiebre en navidad pero desde entonces nada",
