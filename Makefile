@@ -32,7 +32,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
-	@echo "make test   set up if needed, then run every check: make check, then every tier below (about 25 min)"
+	@echo "make test   set up if needed, then run every check: make check, then every tier below (about 20 min)"
 	@echo "make check  before each commit: lint, types, the unit tests and the content checks (under 2 min)"
 	@echo ""
 	@echo "the steps they depend on, also run alone (docs/testing.md says what each tier covers; times on two cores):"
