@@ -22,6 +22,8 @@ STUDIO_JS := studio/static/vendor/htmx.min.js
 # the code that shapes a trained model counts too: the NLU components, the policies
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) $(SPACY_STAMP) \
   $(shell find addons/nlu addons/policies -name '*.py' 2>/dev/null)
+# Debian's servers a tier needs (tools/local_services.py), installed before its tests when missing
+INSTALL_SERVERS := $(PY) -c "import sys; from tools.local_services import ensure_installed; ensure_installed(sys.argv[1:])"
 # quiet TensorFlow's start-up chatter in every rasa command
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONWARNINGS := ignore
@@ -140,7 +142,7 @@ test-unit: setup
 # make run's supervisor. Debian's redis-server and nginx are installed here when missing (root or
 # sudo), never by a test.
 test-services: setup
-	@$(PY) -c "from tools.local_services import ensure_installed; ensure_installed(['redis', 'nginx'])"
+	@$(INSTALL_SERVERS) redis nginx
 	@$(PY) -m pytest -q tests/services
 
 # The content checks, the intent catalogue, the spaCy build and `rasa data validate`, stopping at the
@@ -195,9 +197,10 @@ test-abuse: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 # installed here when missing: root or sudo, never by a test), two Rasa replicas and the action
 # server; 50 concurrent conversations, a replica killed and both restarted; one sender's messages
 # on both replicas at once, 1,000 times; PostgreSQL (down, hung), Redis and the action server
-# failing; 10,000 messages while the database fails (memory flat); retention on PostgreSQL. About 5 minutes; figures in results/replica/.
+# failing; 10,000 messages while the database fails (memory flat); retention on PostgreSQL. About
+# 5 minutes; figures in results/replica/.
 test-replica: $(MODEL)
-	@$(PY) -c "from tools.local_services import ensure_installed; ensure_installed(['postgresql', 'redis', 'nginx'])"
+	@$(INSTALL_SERVERS) postgresql redis nginx
 	@rm -f results/replica/faults.json
 	@$(PY) -m pytest -q tests/replica
 
@@ -226,7 +229,7 @@ test-browser: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 # conversations against one server, two Sanic workers and two replicas behind nginx, and the same for a
 # stock `rasa init` assistant trained now. About 20 minutes; results/bench/ (bench.md, latency.png).
 bench: $(MODEL)
-	@$(PY) -c "from tools.local_services import ensure_installed; ensure_installed(['postgresql', 'redis', 'nginx'])"
+	@$(INSTALL_SERVERS) postgresql redis nginx
 	@$(PY) tools/bench.py
 
 # The content team's review loop (CONTENT.md "Review loop"): the conversations of `make run` (or

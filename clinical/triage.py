@@ -350,6 +350,13 @@ class TurnDecision:
     answer_intent: Optional[str] = None
 
 
+# The question a follow-up about the temperature gets ("does your child have a fever now?"): yes
+# is a call; no answers what the parent asked (or when to call).
+FOLLOW_UP_QUESTION = Triage(CONFIRM_URGENT, if_yes=CALL_NOW_FEVER, if_no=ANSWER_THE_QUESTION, reason="follow_up")
+# the decisions of a turn that spoke of a temperature below the threshold or not read
+_TEMPERATURE_TALK = (RECHECK, CONFIRM_READING, ASK_AGAIN)
+
+
 def decide_turn(
     current: Triage, text: str, now: float, earlier: Sequence[Turn], intent: Optional[str] = None
 ) -> TurnDecision:
@@ -393,13 +400,6 @@ def decide_turn(
     if follow_up and _spoke_of_temperature(earlier, now):
         return TurnDecision(CONFIRM_URGENT, FOLLOW_UP_QUESTION)
     return TurnDecision(current.decision, current)
-
-
-# The question a follow-up about the temperature gets ("does your child have a fever now?"): yes
-# is a call; no answers what the parent asked (or when to call).
-FOLLOW_UP_QUESTION = Triage(CONFIRM_URGENT, if_yes=CALL_NOW_FEVER, if_no=ANSWER_THE_QUESTION, reason="follow_up")
-# the decisions of a turn that spoke of a temperature below the threshold or not read
-_TEMPERATURE_TALK = (RECHECK, CONFIRM_READING, ASK_AGAIN)
 
 
 def _spoke_of_temperature(earlier: Sequence[Turn], now: float) -> bool:
