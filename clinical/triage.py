@@ -365,7 +365,7 @@ def decide_turn(
     previous = earlier[-1] if earlier else None
     if previous and previous.decision in CONFIRM_DECISIONS and not current.urgent:
         # the question came from the message, or else from the conversation (a follow-up)
-        asked_by_conversation = previous.decision == CONFIRM_URGENT != previous.triage.decision
+        asked_by_conversation = previous.decision == CONFIRM_URGENT and previous.triage.decision != CONFIRM_URGENT
         pending = FOLLOW_UP_QUESTION if asked_by_conversation else previous.triage
         answer = read_yes_no(text)
         if answer is False:
