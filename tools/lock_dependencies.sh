@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerates the four locks in requirements/ from their .in files, each with hashes:
+# Regenerates the locks in requirements/ from their .in files, each with hashes:
+#   bootstrap.lock     uv only, which `make setup` installs with pip and then installs development.lock with
 #   development.lock   both servers + tools and tests (`make setup` installs it into .venv)
 #   rasa-server.lock   the Rasa server only (deploy/Dockerfile.rasa)
 #   action-server.lock the action server only: rasa-sdk, no Rasa, no TensorFlow (deploy/Dockerfile.actions)
@@ -14,9 +15,11 @@
 # which no server imports, as of the tools' adoption.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-UV_VERSION=0.13.8
+# the uv that make setup installs with (requirements/bootstrap.in) also resolves the locks
+UV_VERSION=$(sed -n 's/^uv==//p' requirements/bootstrap.in)
 tools=.venv-tools
-[ -x "$tools/bin/uv" ] || { python3 -m venv "$tools" && "$tools/bin/pip" install -q "uv==$UV_VERSION"; }
+[ -x "$tools/bin/uv" ] || python3 -m venv "$tools"
+"$tools/bin/uv" --version 2>/dev/null | grep -qF "uv $UV_VERSION" || "$tools/bin/pip" install -q "uv==$UV_VERSION"
 compile() {
   "$tools/bin/uv" pip compile "$@" \
     --python-version 3.10 --python-platform x86_64-manylinux_2_28 \
@@ -29,6 +32,7 @@ compile() {
     --exclude-newer-package mypy-extensions=2026-11-15 \
     --generate-hashes --no-header --quiet
 }
+compile requirements/bootstrap.in --output-file requirements/bootstrap.lock
 compile requirements/development.in --output-file requirements/development.lock
 compile requirements/rasa-server.in -c requirements/development.lock --output-file requirements/rasa-server.lock
 compile requirements/action-server.in -c requirements/development.lock --output-file requirements/action-server.lock

@@ -1,8 +1,8 @@
 """The dependency locks in requirements/ (tools/lock_dependencies.sh): every package pinned with its
-hash, one version of a package across the four locks (the tests run what production runs), the
-production locks free of test tools (the studio's carries textstat, which its content checks run),
-the action server's lock enough for what actions/ imports without Rasa or TensorFlow, and the
-studio's enough for what studio/ and content/ import."""
+hash (uv's too, which make setup installs first), one version of a package across the four locks
+(the tests run what production runs), the production locks free of test tools (the studio's carries
+textstat, which its content checks run), the action server's lock enough for what actions/ imports
+without Rasa or TensorFlow, and the studio's enough for what studio/ and content/ import."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCKS = {
-    name: ROOT / "requirements" / f"{name}.lock" for name in ("development", "rasa-server", "action-server", "studio")
+    name: ROOT / "requirements" / f"{name}.lock"
+    for name in ("development", "rasa-server", "action-server", "studio", "bootstrap")
 }
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)==(\S+)", re.MULTILINE)
 # what only the tools and the tests use: never in a server image
