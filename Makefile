@@ -204,7 +204,7 @@ test-abuse: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 # installed here when missing: root or sudo, never by a test), two Rasa replicas and the action
 # server; 50 concurrent conversations, a replica killed and both restarted; one sender's messages
 # on both replicas at once, 1,000 times; PostgreSQL (down, hung), Redis and the action server
-# failing; 10,000 messages while the database fails (memory flat); retention on PostgreSQL. About
+# failing; 6,000 messages while the database fails (memory flat); retention on PostgreSQL. About
 # 5 minutes; figures in results/replica/.
 test-replica: $(MODEL)
 	@$(INSTALL_SERVERS) postgresql redis nginx
