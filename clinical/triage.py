@@ -59,6 +59,7 @@ from clinical.vocabulary import (
     FEVER_PHRASE,
     INFECTION_SIGN,
     LIFE_THREATENING_SIGN,
+    NEGATED,
     NO_DECISION,
     RECHECK,
     REPORT_EMERGENCY,
@@ -91,6 +92,18 @@ TEMPERATURE_FOLLOW_UP = re.compile(
     r"came back|come back|comes back|coming back|back again|stayed the same|same (?:reading|number|temp\w*)|"
     r"m[aá]s (?:alt[oa]|caliente)|sub(?:i[oó]|e|en|iendo|ido|ieron)|no (?:le |se )?(?:ha )?baj(?:a|ó|o|ado)|"
     r"sigue (?:alt[oa]|igual|subiendo|caliente|con)|pas[oó] (?:de|del)|lleg[oó] a)\b",
+    re.IGNORECASE,
+)
+# After a call, a question whether to call, wait, go in or give fever medicine first ("should i
+# give tylenol and wait?", "le doy paracetamol primero y ya después llamo?"): the call again, which
+# says not to wait and to give no fever medicine unless the team says so. Read only after a call
+# and only in a question (a question intent or a question mark): "thanks, calling now" is not one.
+CALL_OR_WAIT_QUESTION = re.compile(
+    r"\b(?:call(?:s|ing|ed)?|ring|phone|wait(?:ing)?|go in|go to the (?:er|ed|hospital|emergency)|"
+    r"take (?:him|her|them) in|"
+    r"tylenol|motrin|advil|calpol|ibuprofen|acetaminophen|paracetamol|fever (?:medicine|reducer)|"
+    r"llam(?:o|a|ar|amos|arlos|arles|e)|esper(?:o|ar|amos|e)|ir (?:a|al) (?:urgencias|hospital|la guardia)|"
+    r"llev(?:arl[oa]|o|amos)|ibuprofeno|dalsy|apiretal|tempra|antit[eé]rmico|medicina para la fiebre)\b",
     re.IGNORECASE,
 )
 # The classifier's emergency reading outranks a sign the patterns found when it is at least this sure.
@@ -238,6 +251,13 @@ def triage_message(
             about_fever=about_fever,
             reason="unclear_mention",
         )
+    if if_yes.decision in (RECHECK, CONFIRM_READING) and any(
+        m.get("entity") == FEVER_PHRASE and m.get(ASSERTION) == NEGATED for m in mentions
+    ):
+        # "sin fiebre, 36,8 en la mañana": a reading below the threshold that may be of another
+        # time, beside the parent's own "no fever": now or then, it is below the threshold, so
+        # the recheck advice, without the question whether it was today's
+        return Triage(RECHECK, reading=if_yes.reading, about_fever=about_fever)
     if if_yes.reading and if_yes.decision in (CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, RECHECK, CONFIRM_READING):
         # a reading that may be the child's: "was that your child's temperature today?" (once is enough)
         return Triage(
@@ -388,11 +408,13 @@ def decide_turn(
     if current.urgent or (current.decision == CONFIRM_URGENT and current.if_yes == CALL_911):
         return TurnDecision(current.decision, current)
     follow_up = current.decision == NO_DECISION and bool(TEMPERATURE_FOLLOW_UP.search(text))
+    question = "?" in text or (intent or "").startswith(QUESTION_INTENT_PREFIX)
     # after a call, a doubt whether the child has it now needs no question: the call stands
     came_down = (
         follow_up
         or current.decision in (RECHECK, CONFIRM_READING, CONFIRM_URGENT)
         or (current.decision == NO_DECISION and (current.about_fever or intent == ASK_WHEN_TO_CALL))
+        or (current.decision == NO_DECISION and question and bool(CALL_OR_WAIT_QUESTION.search(text)))
     )
     called = _recent_call(earlier, now) if came_down else None
     if called:

@@ -45,9 +45,10 @@ THRESHOLD = "threshold"  # a number someone set as the line: "they told us to ca
 # a context phrase may apply to the mention, or may not ("fever and cough two weeks ago" for the
 # fever): the parent is asked whether the child has it now
 UNCLEAR = "unclear"
+NEGATED = "negated"  # "no fever", "sin fiebre"
 # why a mention is clearly not reported now
 NOT_REPORTED = (
-    "negated",
+    NEGATED,
     RESOLVED,
     "historical",
     "other_person",

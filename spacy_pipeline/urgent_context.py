@@ -401,6 +401,8 @@ class UrgentContext:
             # "98 pounds", "36 hours": a count's unit follows its number directly; so does a rule's
             # word ("101 or higher", "101 means go in"): "she's 38.5 which means call?" is a reading
             return None
+        if cue.kind == NOT_A_TEMPERATURE and any(t.like_num for t in between):
+            return None  # "cycle 2 at 38.9", "day 3 she had 38.9": the count's word names its own number
         if cue.kind in (HISTORICAL, RESOLVED, NEGATED) and any(start <= s and e <= end for s, e in facts.present):
             return None  # "last week ... now she has a fever", "no fever for months and tonight 100.4": now
         if cue.kind in (OTHER_PERSON, NEGATED) and any(start <= s < end for s, _ in facts.subjects):

@@ -114,6 +114,33 @@ def test_a_follow_up_about_the_temperature_after_a_call_is_the_call_again(conver
     assert slots[DECISION_SLOT] == CALL_NOW_CAME_DOWN
 
 
+@pytest.mark.parametrize(
+    "earlier, later, intent, language",
+    [
+        ("she's 38.9", "should i give her tylenol first and wait a bit", "ask_personal_medical_advice", "en"),
+        ("he's burning up", "can we wait till morning to call?", "share_situation", "en"),
+        (
+            "ya en casa y otra vez está ardiendo, 38,9",
+            "le doy paracetamol primero y ya después llamo?",
+            "share_situation",
+            "es",
+        ),
+    ],
+)
+def test_after_a_call_a_question_whether_to_wait_or_medicate_first_is_the_call_again(
+    conversation, earlier, later, intent, language
+):
+    """The call's answer to both: do not wait, give no fever medicine unless the team says so."""
+    first = conversation((earlier, "report_fever", None), language=language)[DECISION_SLOT]
+    slots = conversation((earlier, "report_fever", first), (later, intent, None), language=language)
+    assert slots[DECISION_SLOT] == CALL_NOW_CAME_DOWN
+
+
+def test_the_same_question_without_a_call_before_it_or_said_as_thanks_is_not_urgent(conversation):
+    assert conversation(("should i give her tylenol first and wait a bit", "ask_personal_medical_advice", None)) == {}
+    assert conversation(("she's 38.9", "report_fever", CALL_NOW_READING), ("thanks, calling now", "thank", None)) == {}
+
+
 def test_after_a_call_a_doubt_whether_the_child_has_it_now_is_the_call_again(conversation):
     """The classifier reads a report where the rules find no urgent word: asked in a new
     conversation, but a call earlier in the day stands."""

@@ -176,6 +176,13 @@ CALLS = [
     ("hes over our 101 threshold since 7am", CALL_NOW_READING),
     ("she has mouth sores and won't drink", CALL_NOW_SIGN),
     ("she has a fever (101.5) since this morning", CALL_NOW_READING),
+    # trouble breathing in a parent's Spanish words
+    ("está respirando fatal, cada vez le cuesta más y no termina una frase sin ahogarse", CALL_911),
+    ("respira muy mal desde anoche", CALL_911),
+    # a day's number is not a reading, a reading next to it is
+    ("estamos en el dia 39 y tiene 38,2", CALL_NOW_READING),
+    ("we're on day 12 and at 38.9", CALL_NOW_READING),
+    ("this cycle she had 38.5 last night", CALL_NOW_READING),
 ]
 
 # May or may not be the child now: the parent is asked ("si" may be "sí", a fear, a relative who
@@ -330,6 +337,9 @@ NO_ALARM = [
     # a holiday names a past time as a date does
     "she had a fever around christmas but none since, she's doing great",
     "tuvo fiebre en navidad pero desde entonces nada",
+    # the number of a day is no temperature
+    "mi hijo va por el dia 40 post trasplante, es normal que sigan tan bajitos los neutrofilos?",
+    "we're on day 40 post transplant and her counts are still low, is that normal?",
 ]
 
 
@@ -441,3 +451,16 @@ def test_a_named_but_unreported_urgent_word_the_classifier_cannot_place_gets_whe
 
 def test_a_reading_below_the_threshold_is_a_recheck(parse):
     assert decision(parse, "her temp is 37.4") == RECHECK
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ahorita está estable, sin fiebre, 36,8 en la mañana, comiendo bien",
+        "hes doing great btw, no fevers at all, 98.6 this morning",
+        "routine check before bed showed 37.9 armpit. no cough, no chills, nothing else",
+    ],
+)
+def test_a_reading_below_the_threshold_beside_no_fever_is_a_recheck_without_the_question(parse, text):
+    """Of today or of another time, it is below the threshold: no question whether it was today's."""
+    assert decision(parse, text) == RECHECK
