@@ -34,7 +34,7 @@ export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 
 help:
 	@echo "make run    set up if needed, then start the assistant (web chat on http://localhost:8080/, REST on :5005)"
-	@echo "make test   set up if needed, then run every check: make check, then every tier below (about 20 min)"
+	@echo "make test   set up if needed, then run every check: make check, then every tier below (about 19 min)"
 	@echo "make check  before each commit: lint, types, the unit tests and the content checks (under 2 min)"
 	@echo ""
 	@echo "the steps they depend on, also run alone (docs/testing.md says what each tier covers; times on two cores):"
@@ -50,13 +50,13 @@ help:
 	@echo "  test-services  tests/services: Redis, nginx, the action server, make run's supervisor on loopback (about 15 s)"
 	@echo "  test-stories   rasa test on tests/test_stories/ (about 1 min after training)"
 	@echo "  test-nlu       the held-out set: every intent's F1 >= 0.90, urgent messages escalated (about 1 min)"
-	@echo "  test-blind     the blind sets end to end through the REST channel, gated (about 3 min)"
+	@echo "  test-blind     the blind sets end to end through the REST channel, gated (about 2 min)"
 	@echo "  test-live      the real servers over REST, also with the action server stopped (about 2.5 min, two modules at once)"
 	@echo "  test-browser   the web chat page in headless Chromium (about 1 min, two modules at once)"
-	@echo "  test-studio    the content studio: tests/studio (no server), then tests/studio_browser in headless Chromium (about 4 min)"
+	@echo "  test-studio    the content studio: tests/studio (no server), then tests/studio_browser in headless Chromium (about 3 min)"
 	@echo "  test-channels  SMS, WhatsApp, Messenger, Telegram and Slack, providers faked (about 1.5 min, two modules at once)"
 	@echo "  test-abuse     make run probed as an attacker would: floods, sessions, key spaces, cross-site posts (about 2 min)"
-	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 5 min)"
+	@echo "  test-replica   production mode on loopback: two replicas, PostgreSQL, Redis, nginx, faults (about 3.5 min)"
 	@echo "other commands:"
 	@echo "  studio-js      the content studio's htmx (and axe-core for its tests) from studio/package-lock.json"
 	@echo "  ask            one question answered as a parent sees it: make ask Q=\"my son has a fever of 39\" (30 to 60 s without make run)"
@@ -205,7 +205,7 @@ test-abuse: $(MODEL) $(WEBCHAT_JS) $(CHROMIUM)
 # server; 50 concurrent conversations, a replica killed and both restarted; one sender's messages
 # on both replicas at once, 1,000 times; PostgreSQL (down, hung), Redis and the action server
 # failing; 6,000 messages while the database fails (memory flat); retention on PostgreSQL. About
-# 5 minutes; figures in results/replica/.
+# 3.5 minutes; figures in results/replica/.
 test-replica: $(MODEL)
 	@$(INSTALL_SERVERS) postgresql redis nginx
 	@rm -f results/replica/faults.json
