@@ -252,11 +252,12 @@ def triage_message(
             reason="unclear_mention",
         )
     if if_yes.decision in (RECHECK, CONFIRM_READING) and any(
-        m.get("entity") == FEVER_PHRASE and m.get(ASSERTION) == NEGATED for m in mentions
+        m.get("entity") in (FEVER_PHRASE, INFECTION_SIGN) and m.get(ASSERTION) == NEGATED for m in mentions
     ):
-        # "sin fiebre, 36,8 en la mañana": a reading below the threshold that may be of another
-        # time, beside the parent's own "no fever": now or then, it is below the threshold, so
-        # the recheck advice, without the question whether it was today's
+        # "sin fiebre, 36,8 en la mañana", "marca 37,3 ... sin tos ni nada": a reading below the
+        # threshold that may be of another time, beside the parent's own "no fever" or "no cough":
+        # now or then, it is below the threshold, so the recheck advice (which says to call if it
+        # reaches the threshold or a sign appears), without the question whether it was today's
         return Triage(RECHECK, reading=if_yes.reading, about_fever=about_fever)
     if if_yes.reading and if_yes.decision in (CALL_NOW_READING, CALL_NOW_LOW_TEMPERATURE, RECHECK, CONFIRM_READING):
         # a reading that may be the child's: "was that your child's temperature today?" (once is enough)

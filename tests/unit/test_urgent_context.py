@@ -183,6 +183,7 @@ CALLS = [
     ("estamos en el dia 39 y tiene 38,2", CALL_NOW_READING),
     ("we're on day 12 and at 38.9", CALL_NOW_READING),
     ("this cycle she had 38.5 last night", CALL_NOW_READING),
+    ("el viernes tuvo 38,5 y hoy sigue con 38,9", CALL_NOW_READING),
 ]
 
 # May or may not be the child now: the parent is asked ("si" may be "sí", a fear, a relative who
@@ -337,6 +338,8 @@ NO_ALARM = [
     # a holiday names a past time as a date does
     "she had a fever around christmas but none since, she's doing great",
     "tuvo fiebre en navidad pero desde entonces nada",
+    # a weekday with a past verb; the hospital's number is the line, not a reading
+    "el viernes tuvo 38,5 y estuvimos ingresados tres días con antibióticos, pero ya pasó",
     # the number of a day is no temperature
     "mi hijo va por el dia 40 post trasplante, es normal que sigan tan bajitos los neutrofilos?",
     "we're on day 40 post transplant and her counts are still low, is that normal?",
@@ -459,8 +462,14 @@ def test_a_reading_below_the_threshold_is_a_recheck(parse):
         "ahorita está estable, sin fiebre, 36,8 en la mañana, comiendo bien",
         "hes doing great btw, no fevers at all, 98.6 this morning",
         "routine check before bed showed 37.9 armpit. no cough, no chills, nothing else",
+        "le he puesto el termómetro en la axila y marca 37,3, por lo demás está jugando normal, sin tos ni nada",
     ],
 )
 def test_a_reading_below_the_threshold_beside_no_fever_is_a_recheck_without_the_question(parse, text):
     """Of today or of another time, it is below the threshold: no question whether it was today's."""
+    assert decision(parse, text) == RECHECK
+
+
+def test_the_hospitals_number_beside_a_lower_reading_is_the_line_not_the_reading(parse):
+    text = "just checked again and its 100.2. the hospital number is 100.4, do i just keep checking?"
     assert decision(parse, text) == RECHECK
