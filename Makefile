@@ -68,10 +68,11 @@ help:
 	@echo "  clean          delete build/, models/, results/ and .rasa/"
 	@echo "  help           this list"
 
-# uv (requirements/bootstrap.lock, installed by pip) installs the lock: about 20 s on a fresh clone
-# where pip takes two minutes. uv reads no pip configuration: behind a package mirror, set UV_INDEX_URL
-# (or UV_DEFAULT_INDEX); if uv cannot install, pip does, more slowly, with the same hashes.
-PIP_LOCK = $(PY) -m pip install --quiet --require-hashes --no-deps -r $(1) 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+# uv (requirements/bootstrap.lock, installed by pip) installs the lock: about 25 s on a fresh clone
+# where pip takes two minutes. uv reads no pip configuration: behind a package mirror, set
+# UV_INDEX_URL (or UV_DEFAULT_INDEX); if uv cannot install, pip does, more slowly, with the same hashes.
+PIP_LOCK = $(PY) -m pip install --quiet --require-hashes --no-deps -r $(1) 2>&1 \
+  | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 $(VENV)/.installed: requirements/bootstrap.lock requirements/development.lock
 	@if [ -z "$(PYTHON310)" ]; then echo "Python 3.10 is required (Rasa 3.6 supports no other): 'pyenv install 3.10' and retry." >&2; exit 1; fi
 	@[ -x $(PY) ] || $(PYTHON310) -m venv $(VENV)
