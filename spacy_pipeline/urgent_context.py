@@ -60,6 +60,7 @@ from clinical.vocabulary import (
     FEVER_PHRASE,
     GENERAL_QUESTION,
     LIFE_THREATENING_SIGN,
+    NEGATED,
     NOT_REPORTED,
     REPORTED,
     RESOLVED,
@@ -68,7 +69,7 @@ from clinical.vocabulary import (
     URGENT_ENTITIES,
 )
 
-NEGATED, OTHER_PERSON, MODIFIER = "negated", "other_person", "modifier"
+OTHER_PERSON, MODIFIER = "other_person", "modifier"
 HISTORICAL, HYPOTHETICAL, NOT_A_TEMPERATURE, THRESHOLD = (
     "historical",
     "hypothetical",
